@@ -1,0 +1,242 @@
+"""The ``chidao`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chidao.client import DEV_PORTS, ApiError, call, service_url
+from shared.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+directory_app = typer.Typer(no_args_is_help=True, help="The unit directory.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON line.")
+app.add_typer(directory_app, name="directory")
+app.add_typer(bench_app, name="bench")
+
+SERVICE_MODULES = {
+    "issuer": "services.issuer.app",
+    "notifier": "services.notifier.app",
+    "reporter": "services.reporter.app",
+    "aggregator": "services.aggregator.app",
+}
+
+
+def fail(message: str) -> None:
+    typer.echo(f"chidao: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(name: Annotated[str, typer.Argument(help="issuer, notifier, reporter or aggregator")]):
+    """Run one service in this process (HTTP on CHIDAO_HTTP_PORT)."""
+    import uvicorn
+
+    if name not in SERVICE_MODULES:
+        fail(f"unknown service '{name}'; choose one of {', '.join(SERVICE_MODULES)}")
+    settings = Settings()
+    service = importlib.import_module(SERVICE_MODULES[name]).create_service(settings)
+    uvicorn.run(
+        service.app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def dev(
+    var: Annotated[Path, typer.Option(help="state directory")] = Path("var"),
+    nats_port: int = 4222,
+    smtp_port: int = 2525,
+    clock: Annotated[str, typer.Option(help="'real' or 'sim:<start>@<factor>'")] = "real",
+    directory: Annotated[Path | None, typer.Option(help="directory YAML to load")] = None,
+):
+    """Start nats-server, a mail sink and the four services; Ctrl-C stops them all."""
+    from chidao.runtime.stack import Stack
+
+    stack = Stack(
+        var_dir=var,
+        clock=clock,
+        nats_port=nats_port,
+        smtp_port=smtp_port,
+        http_ports=dict(DEV_PORTS),
+    )
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.start_infrastructure()
+        if directory is not None:
+            _load_directory(directory, stack.nats.url)
+        for name in SERVICE_MODULES:
+            stack.start_service(name, wait=False)
+        for name in SERVICE_MODULES:
+            stack.procs[name].wait_ready(60)
+        typer.echo(f"NATS        {stack.nats.url}")
+        typer.echo(f"SMTP sink   127.0.0.1:{stack.mail.port}  (mail in {var / 'mail'})")
+        for name in SERVICE_MODULES:
+            typer.echo(f"{name:<11} {stack.url(name)}")
+        typer.echo(f"logs        {var / 'logs'}    Ctrl-C stops everything.")
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.process is not None and proc.process.poll() is not None:
+                    typer.echo(f"{name} exited; see {proc.log_path}", err=True)
+                    stopping = True
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        typer.echo("stopping ...")
+        stack.stop()
+
+
+@app.command()
+def demo(var: Annotated[Path, typer.Option(help="state directory")] = Path("var")):
+    """The demo campaign: issue Kế hoạch 101-KH/ĐU, mail, report, synthesise."""
+    from chidao.demo.campaign import run
+
+    try:
+        run(var)
+    except (ApiError, TimeoutError, RuntimeError) as exc:
+        fail(str(exc))
+
+
+def _load_directory(path: Path, nats_url: str) -> dict[str, int]:
+    from chidao.runtime.admin import store_directory
+    from shared.directory import DirectoryError, load_file
+
+    try:
+        units = load_file(path)
+    except DirectoryError as exc:
+        fail(str(exc))
+    return asyncio.run(store_directory(nats_url, units))
+
+
+@directory_app.command("load")
+def directory_load(
+    file: Path,
+    nats_url: Annotated[str | None, typer.Option(help="default: CHIDAO_NATS_URL")] = None,
+):
+    """Validate a directory YAML file and store its units (unchanged ones are skipped)."""
+    try:
+        counts = _load_directory(file, nats_url or Settings().nats_url)
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+    typer.echo(
+        f"{file}: {counts['added']} added, {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged"
+    )
+
+
+@app.command()
+def issue(file: Annotated[Path, typer.Argument(help="directive as JSON")]):
+    """Issue a directive (JSON) through the issuer; repeating it creates nothing new."""
+    try:
+        body = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read {file} as JSON: {exc}")
+    try:
+        response = call("POST", f"{service_url('issuer')}/api/directives", json=body)
+    except ApiError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def submit(
+    directive: Annotated[str, typer.Option(help="directive id")],
+    unit: Annotated[str, typer.Option(help="unit id")],
+    requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
+    figure: Annotated[list[str], typer.Option(help="name=value, repeatable")] = [],  # noqa: B006
+    narrative: str = "",
+):
+    """Submit a unit's report."""
+    figures = {}
+    for item in figure:
+        name, sep, value = item.partition("=")
+        try:
+            figures[name] = float(value)
+        except ValueError:
+            fail(f"--figure {item!r}: write it as name=number")
+        if not sep:
+            fail(f"--figure {item!r}: write it as name=number")
+    body = {
+        "directive_id": directive,
+        "unit_id": unit,
+        "requirement_id": requirement,
+        "figures": figures,
+        "narrative": narrative,
+    }
+    try:
+        response = call("POST", f"{service_url('reporter')}/api/submissions", json=body)
+    except ApiError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def synthesis(
+    directive: str,
+    unit: Annotated[str | None, typer.Option(help="unit id; the issuer by default")] = None,
+    format: Annotated[str, typer.Option(help="md or json")] = "md",
+):
+    """Print the synthesis of a directive for a unit's subtree."""
+    params = {"format": format}
+    if unit:
+        params["unit"] = unit
+    try:
+        response = call(
+            "GET",
+            f"{service_url('aggregator')}/api/directives/{directive}/synthesis",
+            params=params,
+        )
+    except ApiError as exc:
+        fail(str(exc))
+    typer.echo(response.text)
+
+
+@bench_app.command("fanout")
+def bench_fanout(
+    units: Annotated[
+        int, typer.Option(min=1, help="number of units in the synthetic tree")
+    ] = 100_000,
+    var: Annotated[Path, typer.Option(help="scratch directory")] = Path("var/bench"),
+):
+    """Issue one directive to N units on a fresh embedded server; time until every
+    assignment is acknowledged by JetStream."""
+    from chidao.bench.fanout import run
+
+    typer.echo(json.dumps(run(units, var)))
+
+
+@bench_app.command("publish")
+def bench_publish(
+    messages: Annotated[int, typer.Option(min=1)] = 100_000,
+    size: Annotated[int, typer.Option(help="payload bytes")] = 1000,
+    var: Annotated[Path, typer.Option(help="scratch directory")] = Path("var/bench"),
+):
+    """Baseline: plain nats-py publish_async of N messages with Nats-Msg-Id."""
+    from chidao.bench.publish import run
+
+    typer.echo(json.dumps(run(messages, size, var)))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

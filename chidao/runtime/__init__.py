@@ -1,0 +1,1 @@
+"""Local infrastructure for development, the demo, benchmarks and tests."""

@@ -1,0 +1,21 @@
+"""One-off administrative actions against a running NATS server."""
+
+from __future__ import annotations
+
+import nats
+
+from shared import topology
+from shared.contracts import Unit
+from shared.directory import store_units
+from shared.settings import Settings
+
+
+async def store_directory(nats_url: str, units: list[Unit]) -> dict[str, int]:
+    """Create the directory bucket if needed and upsert the units into it."""
+    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    try:
+        js = nc.jetstream(publish_async_max_pending=4000)
+        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.DIRECTORY,))
+        return await store_units(js, units)
+    finally:
+        await nc.close()

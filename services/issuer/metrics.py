@@ -1,0 +1,27 @@
+"""Domain metrics of the issuer (FastStream's middleware adds the messaging ones)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class IssuerMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.directives = Counter(
+            "chidao_directives_issued_total",
+            "Directives issued, by outcome (issued, already_issued, conflict, rejected)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.assignments = Counter(
+            "chidao_assignments_published_total",
+            "assignment.created events acknowledged by JetStream, new or duplicate",
+            ["result"],
+            registry=registry,
+        )
+        self.fanout_seconds = Histogram(
+            "chidao_fanout_seconds",
+            "Seconds from an issue request to the last assignment acknowledged",
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120),
+            registry=registry,
+        )

@@ -1,0 +1,91 @@
+"""Who a directive reaches: the units assigned each requirement and the units that only
+receive it. Pure functions of the directive and the directory, so a retried issue plans
+exactly the same fan-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.contracts import Directive, Notice, RecipientRole
+from shared.directory import Directory, DirectoryError
+
+
+class PlanError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class IssuePlan:
+    directive: Directive
+    # requirement id -> unit ids that must report under it
+    assignees: dict[str, list[str]] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def assignment_count(self) -> int:
+        return sum(len(units) for units in self.assignees.values())
+
+    @property
+    def assigned_units(self) -> set[str]:
+        return {uid for units in self.assignees.values() for uid in units}
+
+
+def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
+    problems: list[str] = []
+    plan = IssuePlan(directive)
+
+    def resolve(selectors, what: str) -> list[str]:
+        units: dict[str, None] = {}
+        for selector in selectors:
+            try:
+                found = directory.resolve(selector)
+            except DirectoryError as exc:
+                problems.append(f"{what}: {exc}")
+                continue
+            if not found:
+                plan.warnings.append(f"{what}: no unit matches '{selector.describe()}'")
+            units.update(dict.fromkeys(found))
+        return list(units)
+
+    if directive.issuer_unit not in directory:
+        problems.append(f"issuer_unit: unit '{directive.issuer_unit}' is not in the directory")
+
+    action_units = resolve(directive.action_selectors(), "addressees")
+    for requirement in directive.requirements:
+        what = f"requirement '{requirement.id}'"
+        if requirement.to_unit is not None and requirement.to_unit not in directory:
+            problems.append(f"{what}: to_unit '{requirement.to_unit}' is not in the directory")
+        units = (
+            action_units
+            if requirement.assignees is None
+            else resolve(requirement.assignees, f"{what} assignees")
+        )
+        if not units:
+            problems.append(f"{what} ('{requirement.action}') is assigned to no unit")
+        plan.assignees[requirement.id] = units
+
+    assigned = plan.assigned_units
+    noticed: dict[str, RecipientRole] = {}
+    for recipient in directive.recipients:
+        if recipient.role in (RecipientRole.ACTION, RecipientRole.SAME_AS_ABOVE):
+            continue  # the addressees: they act, and get their assignments by mail
+        if not recipient.units:
+            plan.warnings.append(
+                f"Nơi nhận entry '{recipient.text}' is linked to no unit; nobody is mailed for it"
+            )
+            continue
+        for uid in resolve(recipient.units, f"Nơi nhận '{recipient.text}'"):
+            if uid not in assigned:
+                noticed.setdefault(uid, recipient.role)
+    # An addressee without any requirement still has to receive the document.
+    for uid in action_units:
+        if uid not in assigned:
+            noticed.setdefault(uid, RecipientRole.ACTION)
+    plan.notices = [Notice(unit_id=uid, role=role) for uid, role in noticed.items()]
+
+    if problems:
+        raise PlanError(problems)
+    return plan

@@ -1,0 +1,74 @@
+"""The issuer's own state: one record per directive in the ``issuer_directives`` bucket.
+
+The record is written before any event, with status ``fanning_out``; it turns ``issued``
+once every event is acknowledged. A record left ``fanning_out`` by a crash is finished
+at the next start or by the next identical issue request."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from nats.js.errors import KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.kv import KeyValue
+from pydantic import AwareDatetime, BaseModel
+
+from shared.contracts import Directive, Notice
+
+
+class FanOutStatus(StrEnum):
+    FANNING_OUT = "fanning_out"
+    ISSUED = "issued"
+
+
+def fingerprint(directive: Directive) -> str:
+    return hashlib.sha256(directive.model_dump_json().encode()).hexdigest()
+
+
+class DirectiveRecord(BaseModel):
+    directive: Directive
+    fingerprint: str
+    status: FanOutStatus
+    issued_at: AwareDatetime
+    assignment_count: int
+    notices: list[Notice]
+    warnings: list[str]
+
+
+class RecordStore:
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def get(self, directive_id: str) -> tuple[DirectiveRecord, int] | None:
+        try:
+            entry = await self._kv.get(directive_id)
+        except NotFoundError:
+            return None
+        if not entry.value:
+            return None
+        return DirectiveRecord.model_validate_json(entry.value), entry.revision or 0
+
+    async def create(self, record: DirectiveRecord) -> bool:
+        """False when a record for this directive already exists."""
+        try:
+            await self._kv.create(record.directive.id, record.model_dump_json().encode())
+        except KeyWrongLastSequenceError:
+            return False
+        return True
+
+    async def mark_issued(self, record: DirectiveRecord) -> DirectiveRecord:
+        done = record.model_copy(update={"status": FanOutStatus.ISSUED})
+        await self._kv.put(record.directive.id, done.model_dump_json().encode())
+        return done
+
+    async def unfinished(self) -> list[DirectiveRecord]:
+        try:
+            keys = await self._kv.keys()
+        except NoKeysError:
+            return []
+        records = []
+        for key in keys:
+            found = await self.get(key)
+            if found and found[0].status is FanOutStatus.FANNING_OUT:
+                records.append(found[0])
+        return records

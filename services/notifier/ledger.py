@@ -1,0 +1,35 @@
+"""The notifier's ledger: which (event, unit) mails the SMTP server has accepted.
+
+A mail is recorded only after the server accepted it, and is never sent when its key is
+already recorded, so a redelivered or replayed event sends nothing twice. (A crash in
+the instant between the server's acceptance and the record can still repeat one mail;
+its Message-ID is the same, which lets the receiving side drop it.)"""
+
+from __future__ import annotations
+
+from nats.js.errors import NotFoundError
+from nats.js.kv import KeyValue
+from pydantic import AwareDatetime, BaseModel
+
+
+class LedgerEntry(BaseModel):
+    status: str  # "sent" or "rejected"
+    at: AwareDatetime
+    template: str
+    recipients: list[str]
+    detail: str = ""
+
+
+class Ledger:
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def get(self, key: str) -> LedgerEntry | None:
+        try:
+            entry = await self._kv.get(key)
+        except NotFoundError:
+            return None
+        return LedgerEntry.model_validate_json(entry.value) if entry.value else None
+
+    async def record(self, key: str, entry: LedgerEntry) -> None:
+        await self._kv.put(key, entry.model_dump_json().encode())

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class NotifierMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.sent = Counter(
+            "chidao_mails_sent_total",
+            "Mails accepted by the SMTP server",
+            ["template"],
+            registry=registry,
+        )
+        self.failed = Counter(
+            "chidao_mails_failed_total",
+            "Mails the SMTP server did not accept, by kind (transient, permanent)",
+            ["template", "kind"],
+            registry=registry,
+        )
+        self.skipped = Counter(
+            "chidao_mails_skipped_total",
+            "Mails not sent: already in the ledger, or the unit has no address",
+            ["template", "reason"],
+            registry=registry,
+        )
+        self.smtp_seconds = Histogram(
+            "chidao_smtp_send_seconds",
+            "Seconds the SMTP server took to accept one mail",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )

@@ -1,0 +1,1 @@
+"""reporter: takes the units' submissions, stamps time and timeliness, publishes them."""

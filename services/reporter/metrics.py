@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter
+
+
+class ReporterMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.accepted = Counter(
+            "chidao_reports_submitted_total",
+            "Submissions accepted, by timeliness (on_time, late) and version (first, correction)",
+            ["timeliness", "version"],
+            registry=registry,
+        )
+        self.refused = Counter(
+            "chidao_submissions_refused_total",
+            "Submissions refused, by reason",
+            ["reason"],
+            registry=registry,
+        )

@@ -1,0 +1,55 @@
+"""Versioned pydantic contracts shared by the services."""
+
+from shared.contracts.assignments import Assignment, assignment_id
+from shared.contracts.base import SCHEMA_VERSION, Contract, Slug, Text
+from shared.contracts.directives import (
+    Directive,
+    DocumentRef,
+    Recipient,
+    RecipientRole,
+    Recurrence,
+    ReportingRequirement,
+    Signer,
+    UnitSelector,
+    directive_id,
+)
+from shared.contracts.events import (
+    AssignmentCreated,
+    DirectiveIssued,
+    Event,
+    Notice,
+    ReportSubmitted,
+    SynthesisUpdated,
+)
+from shared.contracts.rollup import Totals
+from shared.contracts.submissions import Submission, SubmissionRequest
+from shared.contracts.units import Unit, UnitKind
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Assignment",
+    "AssignmentCreated",
+    "Contract",
+    "Directive",
+    "DirectiveIssued",
+    "DocumentRef",
+    "Event",
+    "Notice",
+    "Recipient",
+    "RecipientRole",
+    "Recurrence",
+    "ReportSubmitted",
+    "ReportingRequirement",
+    "Signer",
+    "Slug",
+    "Submission",
+    "SubmissionRequest",
+    "SynthesisUpdated",
+    "Text",
+    "Totals",
+    "Unit",
+    "UnitKind",
+    "UnitSelector",
+    "assignment_id",
+    "directive_id",
+]

@@ -1,0 +1,31 @@
+"""One unit's duty under one reporting requirement of one directive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime
+
+from shared.contracts.base import Contract, Slug, Text
+from shared.contracts.directives import ReportingRequirement
+
+
+def assignment_id(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{directive_id}.{unit_id}.{requirement_id}"
+
+
+class Assignment(Contract):
+    directive_id: Slug
+    directive_kind: Text
+    directive_ref: Text
+    directive_title: Text
+    directive_issued_on: date
+    issuer_unit: Slug
+    issuer: Text
+    unit_id: Slug
+    requirement: ReportingRequirement
+    assigned_at: AwareDatetime
+
+    @property
+    def id(self) -> str:
+        return assignment_id(self.directive_id, self.unit_id, self.requirement.id)

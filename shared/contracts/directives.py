@@ -1,0 +1,133 @@
+"""A directive as issued: who must act, what they must report, to whom and by when."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from shared.contracts.base import Contract, Slug, Text
+from shared.contracts.units import UnitKind
+from shared.slugs import slugify
+
+
+class UnitSelector(Contract):
+    """One named unit, or a group: the units of some kinds under a unit.
+
+    ``{"unit": "du-so-noi-vu-hy"}`` names one unit;
+    ``{"under": "du-so-noi-vu-hy", "kinds": ["chi_bo"]}`` is "các chi bộ trực thuộc";
+    ``"depth": "subtree"`` reaches every level below instead of the direct children.
+    """
+
+    unit: Slug | None = None
+    under: Slug | None = None
+    kinds: list[UnitKind] = Field(default_factory=list)
+    depth: str = Field("children", pattern="^(children|subtree)$")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> UnitSelector:
+        if (self.unit is None) == (self.under is None):
+            raise ValueError("a unit selector names either 'unit' or 'under', not both or neither")
+        if self.unit is not None and self.kinds:
+            raise ValueError("'kinds' only applies to a group ('under')")
+        return self
+
+    def describe(self) -> str:
+        if self.unit is not None:
+            return self.unit
+        kinds = ",".join(self.kinds) or "any kind"
+        return f"{kinds} {self.depth} of {self.under}"
+
+
+class RecipientRole(StrEnum):
+    ACTION = "action"  # must carry it out
+    REPORT = "report"  # a superior, receives it "(báo cáo)"
+    INFO = "info"  # receives it "(để biết)"
+    SAME_AS_ABOVE = "same_as_above"  # "Như trên": the addressees
+
+
+class Recipient(Contract):
+    """One "Nơi nhận" entry: the text as written and the units it resolved to."""
+
+    text: Text
+    role: RecipientRole
+    units: list[UnitSelector] = Field(default_factory=list)
+
+
+class Recurrence(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    YEARLY = "yearly"
+
+
+class ReportingRequirement(Contract):
+    """Something every assigned unit must send back, e.g. "báo cáo kết quả thực hiện"."""
+
+    id: Slug
+    action: Text = Field(min_length=1)
+    to_unit: Slug | None = Field(None, description="body the report goes to; the issuer if unset")
+    due_before: AwareDatetime | None = Field(None, description="exclusive deadline instant")
+    recurrence: Recurrence | None = None
+    text: Text = Field("", description="the sentence of the document it comes from")
+    assignees: list[UnitSelector] | None = Field(
+        None, description="who must report; every addressee of the directive when unset"
+    )
+
+
+class DocumentRef(Contract):
+    """A document named in the basis ("Thực hiện Kế hoạch số 153-KH/ĐUK ngày 16/5/2024 ...")."""
+
+    kind: Text | None = None
+    ref: Text | None = None
+    issued_on: date | None = None
+    issuer: Text | None = None
+
+
+class Signer(Contract):
+    capacity: Text | None = None  # T/M BAN THƯỜNG VỤ
+    title: Text | None = None  # PHÓ BÍ THƯ
+    name: Text | None = None
+
+
+def directive_id(ref: str, issuer_unit: str) -> str:
+    """Deterministic ASCII id: ('101-KH/ĐU', 'du-so-noi-vu-hy') -> '101-kh-du--du-so-noi-vu-hy'."""
+    return f"{slugify(ref)}--{issuer_unit}"
+
+
+class Directive(Contract):
+    kind: Text = Field(min_length=1, description="KH, HD, CV, QĐ, ...")
+    ref: Text = Field(min_length=1, description="number-symbol as written: 101-KH/ĐU")
+    issued_on: date
+    place: Text = ""
+    issuer_unit: Slug
+    issuer: Text = Field(min_length=1, description="issuing body as the document names it")
+    title: Text = Field(min_length=1)
+    basis: list[DocumentRef] = Field(default_factory=list)
+    addressees: list[UnitSelector] = Field(
+        default_factory=list, description="units that must carry it out (Kính gửi, action units)"
+    )
+    recipients: list[Recipient] = Field(default_factory=list)
+    requirements: list[ReportingRequirement] = Field(default_factory=list)
+    signer: Signer | None = None
+    archive: Text | None = None
+
+    @property
+    def id(self) -> str:
+        return directive_id(self.ref, self.issuer_unit)
+
+    @model_validator(mode="after")
+    def _unique_requirement_ids(self) -> Directive:
+        ids = [r.id for r in self.requirements]
+        if len(ids) != len(set(ids)):
+            raise ValueError("requirement ids must be unique within a directive")
+        return self
+
+    def action_selectors(self) -> list[UnitSelector]:
+        """Units that must act: the addressees and the "Nơi nhận" entries marked action."""
+        selectors = list(self.addressees)
+        for recipient in self.recipients:
+            if recipient.role is RecipientRole.ACTION:
+                selectors.extend(recipient.units)
+        return selectors

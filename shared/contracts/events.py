@@ -1,0 +1,54 @@
+"""The events services exchange. Each carries ``schema: 1``; a change that breaks readers
+gets a new schema number and both are read until the old one is gone."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from shared.contracts.assignments import Assignment
+from shared.contracts.base import SCHEMA_VERSION, Contract, Slug
+from shared.contracts.directives import Directive, RecipientRole
+from shared.contracts.rollup import Totals
+from shared.contracts.submissions import Submission
+
+
+class Event(Contract):
+    schema_: Literal[1] = Field(SCHEMA_VERSION, alias="schema")
+    event_id: str = Field(pattern=r"^[A-Za-z0-9_.=-]+$", description="also the Nats-Msg-Id")
+    occurred_at: AwareDatetime
+
+
+class Notice(Contract):
+    """A unit that receives the directive without an assignment of its own."""
+
+    unit_id: Slug
+    role: RecipientRole
+
+
+class DirectiveIssued(Event):
+    type: Literal["directive.issued"] = "directive.issued"
+    directive_id: Slug
+    directive: Directive
+    assignment_count: int
+    notices: list[Notice] = Field(default_factory=list)
+
+
+class AssignmentCreated(Event):
+    type: Literal["assignment.created"] = "assignment.created"
+    assignment: Assignment
+
+
+class ReportSubmitted(Event):
+    type: Literal["report.submitted"] = "report.submitted"
+    submission: Submission
+
+
+class SynthesisUpdated(Event):
+    type: Literal["synthesis.updated"] = "synthesis.updated"
+    directive_id: Slug
+    requirement_id: Slug
+    unit_id: Slug
+    version: int
+    totals: Totals

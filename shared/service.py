@@ -1,0 +1,223 @@
+"""What every chidao service process is made of.
+
+A FastAPI app serves the service's HTTP API plus ``/healthz``, ``/readyz`` and
+``/metrics``; a FastStream ``NatsBroker`` (Prometheus and OpenTelemetry middlewares)
+runs the durable pull subscribers; both start in the app's lifespan, after the
+JetStream topology the service uses is declared and the directory mirror is loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from faststream import AckPolicy, BaseMiddleware
+from faststream.exceptions import HandlerException, NackMessage, RejectMessage
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import ValidationError
+
+import shared.compat  # noqa: F401  (fixes a nats-py/FastStream mismatch; see the module)
+from shared.clock import Clock, parse_clock
+from shared.directory import Directory, DirectoryMirror
+from shared.errors import PermanentError
+from shared.settings import Settings
+from shared.telemetry import configure_logging, configure_tracing
+from shared.topology import (
+    BucketSpec,
+    ConsumerSpec,
+    StreamSpec,
+    consumer_config,
+    ensure_buckets,
+    ensure_consumers,
+    ensure_streams,
+)
+
+log = logging.getLogger(__name__)
+
+# Redelivery waits for a handler that failed, by delivery count (JetStream redelivers a
+# plain nak at once, so the wait is given with the nak).
+REDELIVERY_BACKOFF = (1.0, 5.0, 15.0, 60.0, 300.0)
+
+
+class RedeliveryBackoff(BaseMiddleware):
+    """Failed handler -> nak with a growing delay; PermanentError -> terminate (dead letter)."""
+
+    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+        try:
+            return await call_next(msg)
+        except HandlerException:
+            raise
+        except (PermanentError, ValidationError) as exc:
+            # Bad data or a refusal that retrying cannot change: terminate it, which
+            # sends it to the dead-letter stream with the advisory.
+            log.error("message rejected for good", extra={"reason": str(exc)})
+            raise RejectMessage() from exc
+        except Exception as exc:
+            raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
+            delivered = max((m.metadata.num_delivered for m in raws), default=1)
+            delay = REDELIVERY_BACKOFF[min(delivered - 1, len(REDELIVERY_BACKOFF) - 1)]
+            log.warning(
+                "handler failed, message will be redelivered",
+                extra={"error": repr(exc), "delivery": delivered, "retry_in_s": delay},
+                exc_info=exc,
+            )
+            raise NackMessage(delay=delay) from exc
+
+
+def _plain_problems(exc: RequestValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return problems
+
+
+class Service:
+    def __init__(
+        self,
+        name: str,
+        settings: Settings | None = None,
+        *,
+        streams: tuple[StreamSpec, ...] = (),
+        buckets: tuple[BucketSpec, ...] = (),
+        consumers: tuple[ConsumerSpec, ...] = (),
+        uses_directory: bool = True,
+    ) -> None:
+        self.name = name
+        self.settings = settings or Settings()
+        configure_logging(self.settings, name)
+        self.clock: Clock = parse_clock(self.settings.clock, self.settings.clock_anchor)
+        self.registry = CollectorRegistry()
+        self.tracer_provider = configure_tracing(self.settings, name)
+        self.broker = NatsBroker(
+            self.settings.nats_url,
+            name=f"chidao-{name}",
+            max_reconnect_attempts=-1,
+            middlewares=[
+                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
+                NatsPrometheusMiddleware(registry=self.registry, app_name=f"chidao-{name}"),
+                RedeliveryBackoff,
+            ],
+            logger=logging.getLogger(f"chidao.{name}.broker"),
+        )
+        self._streams, self._buckets, self._consumers = streams, buckets, consumers
+        self._uses_directory = uses_directory
+        self.mirror = DirectoryMirror()
+        self.on_start: list[Callable[[], Awaitable[None]]] = []
+        self.on_stop: list[Callable[[], Awaitable[None]]] = []
+        self.readiness_checks: dict[str, Callable[[], bool]] = {}
+        self.started = asyncio.Event()
+
+        self.app = FastAPI(title=f"chidao {name}", lifespan=self._lifespan)
+        self.app.add_api_route("/healthz", self._healthz, methods=["GET"], tags=["ops"])
+        self.app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
+        self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
+        self.app.add_exception_handler(RequestValidationError, self._invalid_request)
+
+    # --- building blocks for the services ------------------------------------------
+
+    @property
+    def js(self) -> JetStreamContext:
+        return self.broker.config.connection_state.stream
+
+    @property
+    def directory(self) -> Directory:
+        return self.mirror.directory
+
+    def subscriber(
+        self,
+        spec: ConsumerSpec,
+        *,
+        batch: bool = False,
+        batch_size: int = 64,
+        timeout: float = 1.0,
+    ) -> Any:
+        """Durable pull subscriber on ``spec``, shared by every replica of this service."""
+        return self.broker.subscriber(
+            spec.filter_subject,
+            stream=JStream(spec.stream, declare=False),
+            durable=spec.durable,
+            config=consumer_config(spec, self.settings),
+            pull_sub=PullSub(batch_size=batch_size, timeout=timeout, batch=batch),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        await self.broker.connect()
+        await ensure_streams(self.js, self.settings, self._streams)
+        await ensure_buckets(self.js, self.settings, self._buckets)
+        await ensure_consumers(self.js, self.settings, self._consumers)
+        if self._uses_directory:
+            await self.mirror.start(self.js)
+            await self.mirror.ready.wait()
+        for hook in self.on_start:
+            await hook()
+        await self.broker.start()
+        self.started.set()
+        log.info(
+            "service started",
+            extra={"nats": self.settings.nats_url, "clock": self.clock.describe()},
+        )
+        try:
+            yield
+        finally:
+            self.started.clear()
+            for hook in self.on_stop:
+                await hook()
+            await self.mirror.stop()
+            await self.broker.stop()
+            self.tracer_provider.shutdown()
+            log.info("service stopped")
+
+    # --- ops endpoints ---------------------------------------------------------------
+
+    async def _healthz(self) -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "service": self.name}
+
+    async def _readyz(self) -> JSONResponse:
+        """Readiness: started, connected to NATS, JetStream answering, directory loaded."""
+        checks: dict[str, bool] = {"started": self.started.is_set()}
+        checks["nats"] = await self.broker.ping(timeout=1.0)
+        try:
+            await asyncio.wait_for(self.js.account_info(), timeout=2.0)
+            checks["jetstream"] = True
+        except Exception:
+            checks["jetstream"] = False
+        if self._uses_directory:
+            checks["directory"] = self.mirror.ready.is_set()
+        for name, check in self.readiness_checks.items():
+            checks[name] = check()
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    async def _metrics(self) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def _invalid_request(self, _: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse(
+            {"error": "the request is not valid", "problems": _plain_problems(exc)},
+            status_code=422,
+        )
+
+
+def error(status: int, message: str, **details: Any) -> JSONResponse:
+    """A JSON error in plain words, the one shape every chidao HTTP API answers with."""
+    return JSONResponse({"error": message, **details}, status_code=status)

@@ -1,0 +1,55 @@
+"""Settings for every chidao process, read from CHIDAO_* environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHIDAO_", extra="ignore")
+
+    # NATS / JetStream
+    nats_url: str = "nats://127.0.0.1:4222"
+    js_replicas: int = Field(1, ge=1, le=5, description="replicas of every stream and bucket")
+    js_duplicate_window: float = Field(
+        600.0, gt=0, description="seconds JetStream remembers a Nats-Msg-Id"
+    )
+    js_max_deliver: int = Field(8, ge=1, description="deliveries before a message is dead")
+    js_ack_wait: float = Field(30.0, gt=0, description="seconds before an unacked message returns")
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = 20.0
+    smtp_connections: int = Field(4, ge=1, le=64)
+    mail_from: str = "Hệ thống chỉ đạo điều hành <chidao@chidao.example.org>"
+
+    # HTTP
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    # Time: "real", or "sim:<ISO start>@<speed factor>" (see shared.clock)
+    clock: str = "real"
+    clock_anchor: float | None = Field(
+        None, description="unix time at which a simulated clock shows its start instant"
+    )
+
+    # Telemetry
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    tracing: Literal["none", "console", "otlp"] = "none"
+
+    # Local state (embedded runtime, mail sink, reports)
+    var_dir: Path = Path("var")
+
+    @cached_property
+    def smtp_password_value(self) -> str | None:
+        return self.smtp_password.get_secret_value() if self.smtp_password else None

@@ -1,0 +1,44 @@
+"""Subject builders. Subjects are ASCII: chidao.<event>.<directive_id>.<unit_id>.<requirement_id>.
+
+Ids are slugs (shared.slugs); a builder refuses anything else, so Vietnamese text can
+never reach a subject.
+"""
+
+from __future__ import annotations
+
+from shared.slugs import is_slug
+
+ROOT = "chidao"
+
+DIRECTIVE_ISSUED = f"{ROOT}.directive.issued"
+ASSIGNMENT_CREATED = f"{ROOT}.assignment.created"
+REPORT_SUBMITTED = f"{ROOT}.report.submitted"
+SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
+
+
+def _tokens(*ids: str) -> str:
+    for token in ids:
+        if not is_slug(token):
+            raise ValueError(f"{token!r} is not an ASCII slug and cannot go into a subject")
+    return ".".join(ids)
+
+
+def directive_issued(directive_id: str) -> str:
+    return f"{DIRECTIVE_ISSUED}.{_tokens(directive_id)}"
+
+
+def assignment_created(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{ASSIGNMENT_CREATED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def report_submitted(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{REPORT_SUBMITTED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def synthesis_updated(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{SYNTHESIS_UPDATED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def all_of(prefix: str) -> str:
+    """Wildcard for every subject under an event prefix."""
+    return f"{prefix}.>"

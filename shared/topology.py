@@ -1,0 +1,241 @@
+"""Every stream, durable consumer and KV bucket chidao uses, declared in one place.
+
+Storage is always file; replicas and the duplicate window come from settings so that
+the same declarations serve a laptop (R1) and a production cluster (R3). Services call
+``ensure_streams``/``ensure_buckets`` at start-up for what they use; declaring is
+idempotent and brings an existing stream's settings up to date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BadRequestError, NotFoundError
+
+from shared import subjects
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    allow_msg_schedules: bool = False
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A durable pull consumer, shared by every replica of the service that owns it."""
+
+    durable: str
+    stream: str
+    filter_subject: str
+    description: str
+    # Redelivery after a crash or a nack: waits grow so a flapping dependency gets room.
+    backoff: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0, 300.0)
+    max_ack_pending: int = 1000
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    name: str
+    description: str
+    owner: str  # the only service that writes it ("all" for reference data written by tools)
+    history: int = 1
+
+
+DIRECTIVES = StreamSpec(
+    "CHIDAO_DIRECTIVES",
+    (subjects.all_of(subjects.DIRECTIVE_ISSUED),),
+    "directive.issued: one message per issued directive",
+)
+ASSIGNMENTS = StreamSpec(
+    "CHIDAO_ASSIGNMENTS",
+    (subjects.all_of(subjects.ASSIGNMENT_CREATED),),
+    "assignment.created: one message per (directive, unit, requirement); the reporter "
+    "checks assignments here by subject",
+)
+REPORTS = StreamSpec(
+    "CHIDAO_REPORTS",
+    (subjects.all_of(subjects.REPORT_SUBMITTED),),
+    "report.submitted: every version of every submission; the latest per subject counts",
+)
+SYNTHESIS = StreamSpec(
+    "CHIDAO_SYNTHESIS",
+    (subjects.all_of(subjects.SYNTHESIS_UPDATED),),
+    "synthesis.updated: roll-up totals of a unit subtree after they change",
+)
+DEAD_LETTERS = StreamSpec(
+    "CHIDAO_DEAD_LETTERS",
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",
+        "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>",
+    ),
+    "advisories for messages that exhausted their deliveries or were terminated; each "
+    "names the stream sequence of the message so it can be inspected and replayed",
+)
+STREAMS: tuple[StreamSpec, ...] = (DIRECTIVES, ASSIGNMENTS, REPORTS, SYNTHESIS, DEAD_LETTERS)
+
+NOTIFIER_DIRECTIVES = ConsumerSpec(
+    "notifier-directive-issued",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_ISSUED),
+    "mails the directive to the units that receive it without an assignment",
+)
+NOTIFIER_ASSIGNMENTS = ConsumerSpec(
+    "notifier-assignment-created",
+    ASSIGNMENTS.name,
+    subjects.all_of(subjects.ASSIGNMENT_CREATED),
+    "mails each assigned unit its requirement and deadline",
+)
+AGGREGATOR_DIRECTIVES = ConsumerSpec(
+    "aggregator-directive-issued",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_ISSUED),
+    "keeps the directive's title and requirements for the synthesis",
+)
+AGGREGATOR_ASSIGNMENTS = ConsumerSpec(
+    "aggregator-assignment-created",
+    ASSIGNMENTS.name,
+    subjects.all_of(subjects.ASSIGNMENT_CREATED),
+    "counts each assignment as an expected report up the tree",
+    max_ack_pending=5000,
+)
+AGGREGATOR_REPORTS = ConsumerSpec(
+    "aggregator-report-submitted",
+    REPORTS.name,
+    subjects.all_of(subjects.REPORT_SUBMITTED),
+    "rolls each submission up the tree",
+    max_ack_pending=5000,
+)
+CONSUMERS: tuple[ConsumerSpec, ...] = (
+    NOTIFIER_DIRECTIVES,
+    NOTIFIER_ASSIGNMENTS,
+    AGGREGATOR_DIRECTIVES,
+    AGGREGATOR_ASSIGNMENTS,
+    AGGREGATOR_REPORTS,
+)
+
+DIRECTORY = BucketSpec(
+    "chidao_directory", "the unit tree, one key per unit (unit.<id>); read by all", owner="all"
+)
+ISSUER_DIRECTIVES = BucketSpec(
+    "issuer_directives", "issued directives and the state of their fan-out", owner="issuer"
+)
+NOTIFIER_LEDGER = BucketSpec(
+    "notifier_ledger", "mails accepted by the SMTP server, by (event, recipient)", owner="notifier"
+)
+AGGREGATOR_ROLLUP = BucketSpec(
+    "aggregator_rollup",
+    "roll-up node per (directive, requirement, unit): own report and children totals",
+    owner="aggregator",
+)
+AGGREGATOR_DIRECTIVES_BUCKET = BucketSpec(
+    "aggregator_directives",
+    "directive titles and requirements seen by the aggregator",
+    owner="aggregator",
+)
+BUCKETS: tuple[BucketSpec, ...] = (
+    DIRECTORY,
+    ISSUER_DIRECTIVES,
+    NOTIFIER_LEDGER,
+    AGGREGATOR_ROLLUP,
+    AGGREGATOR_DIRECTIVES_BUCKET,
+)
+
+
+def stream_config(spec: StreamSpec, settings: Settings) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        description=spec.description,
+        subjects=list(spec.subjects),
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        num_replicas=settings.js_replicas,
+        duplicate_window=settings.js_duplicate_window,
+        discard=DiscardPolicy.OLD,
+        allow_direct=True,
+        allow_msg_schedules=spec.allow_msg_schedules or None,
+    )
+
+
+def consumer_config(spec: ConsumerSpec, settings: Settings) -> ConsumerConfig:
+    # JetStream needs one backoff step per redelivery at most; pad with the last step.
+    steps = list(spec.backoff[: max(settings.js_max_deliver - 1, 1)])
+    return ConsumerConfig(
+        durable_name=spec.durable,
+        name=spec.durable,
+        description=spec.description,
+        filter_subject=spec.filter_subject,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=settings.js_ack_wait,
+        max_deliver=settings.js_max_deliver,
+        backoff=steps if settings.js_max_deliver > 1 else None,
+        max_ack_pending=spec.max_ack_pending,
+        num_replicas=settings.js_replicas,
+    )
+
+
+def bucket_config(spec: BucketSpec, settings: Settings) -> KeyValueConfig:
+    return KeyValueConfig(
+        bucket=spec.name,
+        description=spec.description,
+        history=spec.history,
+        storage=StorageType.FILE,
+        replicas=settings.js_replicas,
+        direct=True,
+    )
+
+
+async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.add_stream(config)
+    except BadRequestError as exc:
+        if "already in use" not in (exc.description or ""):
+            raise
+        await js.update_stream(config)
+
+
+async def ensure_streams(
+    js: JetStreamContext, settings: Settings, specs: tuple[StreamSpec, ...] = STREAMS
+) -> None:
+    for spec in specs:
+        await _add_or_update(js, stream_config(spec, settings))
+
+
+async def ensure_buckets(
+    js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = BUCKETS
+) -> None:
+    for spec in specs:
+        try:
+            await js.key_value(spec.name)
+        except (NotFoundError, BadRequestError):
+            await js.create_key_value(bucket_config(spec, settings))
+
+
+async def ensure_consumers(
+    js: JetStreamContext, settings: Settings, specs: tuple[ConsumerSpec, ...]
+) -> None:
+    """Create or update the durable consumers, so a changed config takes effect (nats-py's
+    pull_subscribe binds to an existing durable without applying a new config)."""
+    for spec in specs:
+        await js.add_consumer(spec.stream, consumer_config(spec, settings))
+
+
+async def ensure_all(js: JetStreamContext, settings: Settings) -> None:
+    await ensure_streams(js, settings)
+    await ensure_buckets(js, settings)
+    await ensure_consumers(js, settings, CONSUMERS)
