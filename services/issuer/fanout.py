@@ -4,6 +4,7 @@ record again (a retry, a resumed fan-out) adds nothing JetStream or a consumer w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
@@ -34,30 +35,80 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
     )
 
 
-def assignment_events(record: DirectiveRecord, assignees: dict[str, list[str]]):
-    """(subject, event) for every assignment; built from the record alone, so a resumed
-    fan-out produces byte-identical events."""
+def _assignment_event(record: DirectiveRecord, requirement, unit_id: str) -> AssignmentCreated:
+    directive = record.directive
+    assignment = Assignment(
+        directive_id=directive.id,
+        directive_kind=directive.kind,
+        directive_ref=directive.ref,
+        directive_title=directive.title,
+        directive_issued_on=directive.issued_on,
+        issuer_unit=directive.issuer_unit,
+        issuer=directive.issuer,
+        unit_id=unit_id,
+        requirement=requirement,
+        assigned_at=record.issued_at,
+    )
+    return AssignmentCreated(
+        event_id=f"assignment-created.{assignment.id}",
+        occurred_at=record.issued_at,
+        assignment=assignment,
+    )
+
+
+def assignment_events(
+    record: DirectiveRecord, assignees: dict[str, list[str]]
+) -> Iterator[tuple[str, AssignmentCreated]]:
+    """(subject, event) for every assignment, built from the record alone, so a resumed
+    fan-out produces byte-identical events. The model path; ``assignment_payloads`` is the
+    fast path the fan-out uses and must produce the same bytes."""
     directive = record.directive
     for requirement in directive.requirements:
         for unit_id in assignees.get(requirement.id, ()):
-            assignment = Assignment(
-                directive_id=directive.id,
-                directive_kind=directive.kind,
-                directive_ref=directive.ref,
-                directive_title=directive.title,
-                directive_issued_on=directive.issued_on,
-                issuer_unit=directive.issuer_unit,
-                issuer=directive.issuer,
-                unit_id=unit_id,
-                requirement=requirement,
-                assigned_at=record.issued_at,
+            yield (
+                subjects.assignment_created(directive.id, unit_id, requirement.id),
+                _assignment_event(record, requirement, unit_id),
             )
-            event = AssignmentCreated(
-                event_id=f"assignment-created.{assignment.id}",
-                occurred_at=record.issued_at,
-                assignment=assignment,
+
+
+# A slug no directory would use for a unit; it marks where the unit id goes in a template.
+_PLACEHOLDER = "zz-unit-placeholder-5b1e"
+
+
+def assignment_payloads(
+    record: DirectiveRecord, assignees: dict[str, list[str]]
+) -> Iterator[tuple[str, bytes, str]]:
+    """(subject, JSON payload, Nats-Msg-Id) for every assignment.
+
+    Building and serialising one pydantic event per unit costs ~40 µs, more than the
+    publish itself; only the unit id differs between the events of one requirement. So
+    one event per requirement is rendered through the models with a placeholder unit id,
+    and the id is substituted in its JSON (ids are ASCII slugs: nothing to escape)."""
+    directive = record.directive
+    for requirement in directive.requirements:
+        units = assignees.get(requirement.id, ())
+        if not units:
+            continue
+        prototype = _assignment_event(record, requirement, _PLACEHOLDER)
+        template = prototype.model_dump_json()
+        msg_id = prototype.event_id
+        if template.count(_PLACEHOLDER) != 2 or _PLACEHOLDER not in msg_id:
+            # The placeholder also occurs in the text: take the slow, certain path.
+            for unit_id in units:
+                event = _assignment_event(record, requirement, unit_id)
+                yield (
+                    subjects.assignment_created(directive.id, unit_id, requirement.id),
+                    event.model_dump_json().encode(),
+                    event.event_id,
+                )
+            continue
+        subject = subjects.assignment_created(directive.id, _PLACEHOLDER, requirement.id)
+        for unit_id in units:
+            yield (
+                subject.replace(_PLACEHOLDER, unit_id),
+                template.replace(_PLACEHOLDER, unit_id).encode(),
+                msg_id.replace(_PLACEHOLDER, unit_id),
             )
-            yield subjects.assignment_created(directive.id, unit_id, requirement.id), event
 
 
 async def fan_out(
@@ -72,8 +123,8 @@ async def fan_out(
     )
     pipeline = Pipeline(js, topology.ASSIGNMENTS.name)
     count = 0
-    for subject, event in assignment_events(record, assignees):
-        await pipeline.add(subject, event.model_dump_json().encode(), event.event_id)
+    for subject, payload, msg_id in assignment_payloads(record, assignees):
+        await pipeline.add(subject, payload, msg_id)
         count += 1
     result = await pipeline.flush()
     return FanOutResult(
