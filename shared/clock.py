@@ -9,6 +9,7 @@ agree on the time, which is why ``chidao dev`` hands both to every service it st
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -81,8 +82,8 @@ def parse_clock(spec: str, anchor: float | None = None) -> Clock:
         factor = float(factor_text)
     except ValueError as exc:
         raise ClockSpecError(f"clock speed factor {factor_text!r} is not a number") from exc
-    if factor <= 0:
-        raise ClockSpecError("clock speed factor must be positive")
+    if not math.isfinite(factor) or factor <= 0:
+        raise ClockSpecError(f"clock speed factor must be positive and finite, got {factor_text!r}")
     return Clock(start=start, factor=factor, anchor=time.time() if anchor is None else anchor)
 
 

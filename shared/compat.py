@@ -6,36 +6,35 @@ by nats-io/nats.py#934), while FastStream 0.7.8's pull loops suppress only
 ``nats.errors.TimeoutError``. Unconverted, the error kills FastStream's consume task: the
 batch subscriber then drops the messages it had already fetched, which come back only
 after ``ack_wait``. Converting the exception restores the documented behaviour. Remove
-this once either library handles it (tests/unit/test_compat.py shows whether it is still
-needed).
+this once either library handles it.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import nats.errors
 from nats.js.client import JetStreamContext
 
-_PullSubscription = JetStreamContext.PullSubscription
 
+def nats_timeouts(fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``fetch`` so that every timeout it raises is a ``nats.errors.TimeoutError``."""
 
-def _convert_fetch_timeouts() -> None:
-    original = _PullSubscription.fetch
-    if getattr(original, "_chidao_converts_timeouts", False):
-        return
-
-    @functools.wraps(original)
-    async def fetch(self, *args, **kwargs):
+    @functools.wraps(fetch)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return await original(self, *args, **kwargs)
+            return await fetch(*args, **kwargs)
         except nats.errors.TimeoutError:
             raise
-        except TimeoutError as exc:
+        except TimeoutError as exc:  # asyncio.TimeoutError is TimeoutError on 3.11+
             raise nats.errors.TimeoutError from exc
 
-    fetch._chidao_converts_timeouts = True  # type: ignore[attr-defined]
-    _PullSubscription.fetch = fetch  # type: ignore[method-assign]
+    wrapper.chidao_converts_timeouts = True  # type: ignore[attr-defined]
+    return wrapper
 
 
-_convert_fetch_timeouts()
+_PullSubscription = JetStreamContext.PullSubscription
+if not getattr(_PullSubscription.fetch, "chidao_converts_timeouts", False):
+    _PullSubscription.fetch = nats_timeouts(_PullSubscription.fetch)  # type: ignore[method-assign]

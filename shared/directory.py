@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,10 @@ class Directory:
 
     def descendants(self, unit_id: str) -> Iterator[str]:
         """Every unit below ``unit_id``, breadth first."""
-        queue = list(self._children.get(unit_id, ()))
+        queue = deque(self._children.get(unit_id, ()))
         seen = set(queue)
         while queue:
-            current = queue.pop(0) if len(queue) < 64 else queue.pop()
+            current = queue.popleft()
             yield current
             for child in self._children.get(current, ()):
                 if child not in seen:
@@ -163,7 +164,11 @@ def parse_units(data: Any, source: str = "directory") -> list[Unit]:
         raise DirectoryError(f"{source}: the file must have a top-level 'units' list")
     units: list[Unit] = []
     problems: list[str] = []
-    for raw in _flatten(data["units"], None, "units"):
+    try:
+        flat = list(_flatten(data["units"], None, "units"))
+    except DirectoryError as exc:
+        raise DirectoryError(f"{source}: {exc}") from exc
+    for raw in flat:
         where = raw.pop("_where")
         try:
             units.append(Unit.model_validate(raw))
@@ -197,6 +202,8 @@ def load_file(path: Path) -> list[Unit]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DirectoryError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DirectoryError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -38,7 +38,7 @@ def document_title(kind: str, ref: str) -> str:
 
 
 def format_date(day: date) -> str:
-    """19/6/2024 -> '19/6/2024' as documents write dates."""
+    """19 June 2024 -> '19/06/2024'."""
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 

@@ -83,6 +83,14 @@ def create_service(settings: Settings | None = None) -> Service:
     @service.app.post("/api/directives", status_code=201, tags=["directives"])
     async def issue(directive: Directive) -> JSONResponse:
         """Issue a directive. Repeating the same request creates nothing new."""
+        # One trace per issue: its context rides in the headers of every event published
+        # below, so the mails and the roll-up it causes join the same trace.
+        with service.tracer.start_as_current_span(
+            "issue directive", attributes={"chidao.directive_id": directive.id}
+        ):
+            return await _issue(directive)
+
+    async def _issue(directive: Directive) -> JSONResponse:
         try:
             plan = plan_issue(directive, service.directory)
         except PlanError as exc:

@@ -68,7 +68,10 @@ def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
         plan.assignees[requirement.id] = units
 
     assigned = plan.assigned_units
-    noticed: dict[str, RecipientRole] = {}
+    # An addressee without any requirement still has to receive the document, to act on.
+    noticed: dict[str, RecipientRole] = {
+        uid: RecipientRole.ACTION for uid in action_units if uid not in assigned
+    }
     for recipient in directive.recipients:
         if recipient.role in (RecipientRole.ACTION, RecipientRole.SAME_AS_ABOVE):
             continue  # the addressees: they act, and get their assignments by mail
@@ -80,10 +83,6 @@ def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
         for uid in resolve(recipient.units, f"Nơi nhận '{recipient.text}'"):
             if uid not in assigned:
                 noticed.setdefault(uid, recipient.role)
-    # An addressee without any requirement still has to receive the document.
-    for uid in action_units:
-        if uid not in assigned:
-            noticed.setdefault(uid, RecipientRole.ACTION)
     plan.notices = [Notice(unit_id=uid, role=role) for uid, role in noticed.items()]
 
     if problems:

@@ -46,6 +46,16 @@ def create_service(settings: Settings | None = None) -> Service:
     async def submit(request: SubmissionRequest) -> JSONResponse:
         """Accept a unit's report for one of its assignments. The server stamps the time
         and timeliness; a correction keeps the first version's timeliness."""
+        with service.tracer.start_as_current_span(
+            "submit report",
+            attributes={
+                "chidao.directive_id": request.directive_id,
+                "chidao.unit": request.unit_id,
+            },
+        ):
+            return await _submit(request)
+
+    async def _submit(request: SubmissionRequest) -> JSONResponse:
         js = service.js
         issued = await reports.directive_issued(js, request.directive_id)
         if issued is None:

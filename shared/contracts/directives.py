@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from shared.contracts.base import Contract, Slug, Text
 from shared.contracts.units import UnitKind
-from shared.slugs import slugify
+from shared.slugs import is_slug, slugify
 
 
 class UnitSelector(Contract):
@@ -118,10 +118,15 @@ class Directive(Contract):
         return directive_id(self.ref, self.issuer_unit)
 
     @model_validator(mode="after")
-    def _unique_requirement_ids(self) -> Directive:
+    def _valid_ids(self) -> Directive:
         ids = [r.id for r in self.requirements]
         if len(ids) != len(set(ids)):
             raise ValueError("requirement ids must be unique within a directive")
+        if not is_slug(self.id):
+            raise ValueError(
+                f"the number-symbol {self.ref!r} and issuer_unit {self.issuer_unit!r} make an "
+                "identifier longer than 128 characters; shorten the issuer's unit id"
+            )
         return self
 
     def action_selectors(self) -> list[UnitSelector]:

@@ -1,0 +1,41 @@
+"""Fixtures: a real nats-server with JetStream per test (file store in tmp_path) and a real
+SMTP server (aiosmtpd) that keeps what it receives."""
+
+from __future__ import annotations
+
+import nats
+import pytest
+import pytest_asyncio
+
+from chidao.runtime.mailsink import MailSink
+from chidao.runtime.nats_server import NatsServer
+from shared.settings import Settings
+
+
+@pytest.fixture
+def nats_server(tmp_path):
+    with NatsServer(tmp_path / "jetstream") as server:
+        yield server
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def nc(nats_server):
+    client = await nats.connect(nats_server.url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def js(nc):
+    return nc.jetstream()
+
+
+@pytest.fixture
+def settings(nats_server) -> Settings:
+    return Settings(nats_url=nats_server.url)
+
+
+@pytest.fixture
+def mail_sink(tmp_path):
+    with MailSink(tmp_path / "mail") as sink:
+        yield sink

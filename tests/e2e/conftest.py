@@ -1,0 +1,43 @@
+"""The whole system as it runs: nats-server, the SMTP sink and the four services as
+separate processes, with the demo directory loaded."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+import pytest_asyncio
+
+from chidao.runtime.admin import store_directory
+from chidao.runtime.stack import Stack
+from shared.directory import load_file
+
+DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    stack = Stack(var_dir=tmp_path_factory.mktemp("stack"))
+    try:
+        stack.start_infrastructure()
+        asyncio.run(store_directory(stack.nats.url, load_file(DEMO_DIRECTORY)))
+        stack.start(ready_timeout=90)
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stack_js(stack):
+    client = await nats.connect(stack.nats.url)
+    yield client.jetstream()
+    await client.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http():
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client

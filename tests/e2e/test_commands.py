@@ -1,0 +1,57 @@
+"""The commands a newcomer runs: the demo, the fan-out benchmark, and their errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def chidao(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chidao", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_the_demo_ends_with_a_synthesis_naming_on_time_late_and_missing_units(tmp_path):
+    run = chidao("demo", "--var", str(tmp_path), timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    out = run.stdout
+    assert "Đã báo cáo: 8 (88,9%), trong đó đúng hạn 6, muộn 2" in out
+    assert "**Báo cáo muộn (2):** Chi bộ Chi cục Văn thư - Lưu trữ" in out
+    assert "**Chưa báo cáo (1):** Chi bộ Trung tâm Lưu trữ lịch sử" in out
+    mails = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(mails) == 12  # 9 chi bộ with the assignment + 3 units receiving it
+    assert len({m.name.split("-", 1)[1] for m in mails}) == 12  # one per addressed unit
+    report = tmp_path / "reports" / "101-kh-du--du-so-noi-vu-hy.md"
+    assert "Chi bộ Văn phòng Sở" in report.read_text(encoding="utf-8")
+    assert str(tmp_path / "mail") in out and str(report) in out
+
+
+def test_the_fanout_benchmark_prints_one_json_line(tmp_path):
+    run = chidao("bench", "fanout", "--units", "500", "--var", str(tmp_path))
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert set(result) == {"units", "seconds", "assignments_per_second"}
+    assert result["units"] == 500 and result["seconds"] > 0
+
+
+def test_a_broken_directory_file_is_refused_in_plain_words(tmp_path):
+    bad = tmp_path / "units.yaml"
+    bad.write_text(
+        "units:\n  - id: a\n    name: Tỉnh ủy\n    kind: provincial_committee\n"
+        "  - id: b\n    name: Chi bộ\n    kind: chi_bo\n    parent: missing\n",
+        encoding="utf-8",
+    )
+    run = chidao("directory", "load", str(bad), "--nats-url", "nats://127.0.0.1:1")
+    assert run.returncode == 1
+    assert "unit 'b' has parent 'missing', which is not in the file" in run.stderr

@@ -1,0 +1,51 @@
+"""Helpers for tests: wait on a condition with a deadline, never sleep and hope."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nats.js import JetStreamContext
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.05)
+
+
+async def eventually(
+    condition: Callable[[], Any | Awaitable[Any]], within: float = 20.0, what: str = "condition"
+) -> Any:
+    """Poll ``condition`` (sync or async) until it is truthy; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:g}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def consumer_caught_up(js: JetStreamContext, stream: str, durable: str) -> bool:
+    """True once a durable consumer has acknowledged everything in its stream."""
+    info = await js.consumer_info(stream, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0 and info.num_redelivered == 0
+
+
+async def stream_count(js: JetStreamContext, stream: str, subject: str | None = None) -> int:
+    info = await js.stream_info(stream, subjects_filter=subject)
+    if subject is None:
+        return info.state.messages
+    return sum((info.state.subjects or {}).values())
