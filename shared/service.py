@@ -34,6 +34,7 @@ from shared.errors import PermanentError
 from shared.settings import Settings
 from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
+    REDELIVERY_BACKOFF,
     BucketSpec,
     ConsumerSpec,
     StreamSpec,
@@ -45,13 +46,10 @@ from shared.topology import (
 
 log = logging.getLogger(__name__)
 
-# Redelivery waits for a handler that failed, by delivery count (JetStream redelivers a
-# plain nak at once, so the wait is given with the nak).
-REDELIVERY_BACKOFF = (1.0, 5.0, 15.0, 60.0, 300.0)
-
 
 class RedeliveryBackoff(BaseMiddleware):
-    """Failed handler -> nak with a growing delay; PermanentError -> terminate (dead letter)."""
+    """Failed handler -> nak with a growing delay (JetStream redelivers a plain nak at once);
+    PermanentError or undecodable data -> terminate, which dead-letters the message."""
 
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
         try:

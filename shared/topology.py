@@ -26,6 +26,10 @@ from nats.js.errors import BadRequestError, NotFoundError
 from shared import subjects
 from shared.settings import Settings
 
+# Waits before redelivering a message whose handler failed, by delivery count. JetStream
+# applies them after an ack timeout; the services' middleware applies them to a nak.
+REDELIVERY_BACKOFF = (1.0, 5.0, 15.0, 60.0, 300.0)
+
 
 @dataclass(frozen=True)
 class StreamSpec:
@@ -44,7 +48,7 @@ class ConsumerSpec:
     filter_subject: str
     description: str
     # Redelivery after a crash or a nack: waits grow so a flapping dependency gets room.
-    backoff: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0, 300.0)
+    backoff: tuple[float, ...] = REDELIVERY_BACKOFF
     max_ack_pending: int = 1000
 
 
