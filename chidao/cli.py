@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 
 from chidao.client import DEV_PORTS, ApiError, call, service_url
@@ -33,6 +34,19 @@ SERVICE_MODULES = {
 def fail(message: str) -> None:
     typer.echo(f"chidao: {message}", err=True)
     raise typer.Exit(1)
+
+
+def api(method: str, service: str, path: str, **kwargs) -> httpx.Response:
+    """Call a service's HTTP API; a refusal or an unreachable service ends the command."""
+    try:
+        return call(method, f"{service_url(service)}{path}", **kwargs)
+    except ApiError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def echo_json(response: httpx.Response) -> None:
+    typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -149,11 +163,7 @@ def issue(file: Annotated[Path, typer.Argument(help="directive as JSON")]):
         body = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"cannot read {file} as JSON: {exc}")
-    try:
-        response = call("POST", f"{service_url('issuer')}/api/directives", json=body)
-    except ApiError as exc:
-        fail(str(exc))
-    typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    echo_json(api("POST", "issuer", "/api/directives", json=body))
 
 
 @app.command()
@@ -169,10 +179,10 @@ def submit(
     for item in figure:
         name, sep, value = item.partition("=")
         try:
+            if not sep:
+                raise ValueError(item)
             figures[name] = float(value)
         except ValueError:
-            fail(f"--figure {item!r}: write it as name=number")
-        if not sep:
             fail(f"--figure {item!r}: write it as name=number")
     body = {
         "directive_id": directive,
@@ -181,11 +191,7 @@ def submit(
         "figures": figures,
         "narrative": narrative,
     }
-    try:
-        response = call("POST", f"{service_url('reporter')}/api/submissions", json=body)
-    except ApiError as exc:
-        fail(str(exc))
-    typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    echo_json(api("POST", "reporter", "/api/submissions", json=body))
 
 
 @app.command()
@@ -198,15 +204,9 @@ def synthesis(
     params = {"format": format}
     if unit:
         params["unit"] = unit
-    try:
-        response = call(
-            "GET",
-            f"{service_url('aggregator')}/api/directives/{directive}/synthesis",
-            params=params,
-        )
-    except ApiError as exc:
-        fail(str(exc))
-    typer.echo(response.text)
+    typer.echo(
+        api("GET", "aggregator", f"/api/directives/{directive}/synthesis", params=params).text
+    )
 
 
 @bench_app.command("fanout")

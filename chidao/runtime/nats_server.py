@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from chidao.runtime.ports import free_port, port_open, wait_for_port
+from chidao.runtime.processes import ChildProcess
 
 
 def nats_server_binary() -> str:
@@ -23,7 +24,7 @@ def nats_server_binary() -> str:
     return found
 
 
-class NatsServer:
+class NatsServer(ChildProcess):
     """``nats-server -js`` on a local port with its store under ``store_dir``."""
 
     def __init__(
@@ -72,25 +73,6 @@ class NatsServer:
             self.stop()
             raise
         return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def kill(self) -> None:
-        """Stop abruptly, as a crash would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
 
     def __enter__(self) -> NatsServer:
         return self.start()

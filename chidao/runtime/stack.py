@@ -16,12 +16,13 @@ import httpx
 from chidao.runtime.mailsink import MailSink
 from chidao.runtime.nats_server import NatsServer
 from chidao.runtime.ports import free_port
+from chidao.runtime.processes import ChildProcess
 
 SERVICES = ("issuer", "notifier", "reporter", "aggregator")
 
 
 @dataclass
-class ServiceProcess:
+class ServiceProcess(ChildProcess):
     name: str
     port: int
     env: dict[str, str]
@@ -65,25 +66,6 @@ class ServiceProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, as a crash or an OOM kill would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
 
 
 @dataclass

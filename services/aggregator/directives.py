@@ -3,10 +3,10 @@ directive.issued in its own bucket so that a synthesis needs no other service.""
 
 from __future__ import annotations
 
-from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
 from shared.contracts import DirectiveIssued
+from shared.kv import get_value
 
 
 class DirectiveBook:
@@ -17,8 +17,5 @@ class DirectiveBook:
         await self._kv.put(event.directive_id, event.model_dump_json().encode())
 
     async def get(self, directive_id: str) -> DirectiveIssued | None:
-        try:
-            entry = await self._kv.get(directive_id)
-        except NotFoundError:
-            return None
-        return DirectiveIssued.model_validate_json(entry.value) if entry.value else None
+        value = await get_value(self._kv, directive_id)
+        return DirectiveIssued.model_validate_json(value) if value else None

@@ -14,12 +14,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nats.js.errors import KeyDeletedError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from services.aggregator.nodes import Node, node_key
 from shared.contracts import Assignment, Submission, Totals
 from shared.directory import Directory
+from shared.kv import get_entry
 
 MAX_CAS_ATTEMPTS = 50
 
@@ -57,15 +58,8 @@ class Rollup:
     async def _read(self, key: str) -> tuple[Node | None, int]:
         """The node and the revision to compare-and-set against (a deleted key's
         tombstone has one too)."""
-        try:
-            entry = await self._kv.get(key)
-        except KeyDeletedError as exc:
-            return None, exc.entry.revision if exc.entry else 0
-        except NotFoundError:
-            return None, 0
-        if not entry.value:
-            return None, entry.revision or 0
-        return Node.model_validate_json(entry.value), entry.revision or 0
+        value, revision = await get_entry(self._kv, key)
+        return (Node.model_validate_json(value) if value else None), revision
 
     async def apply(
         self, assignments: list[Assignment] = (), submissions: list[Submission] = ()

@@ -107,9 +107,8 @@ def create_service(settings: Settings | None = None) -> Service:
         )
         records = state["records"]
         if not await records.create(record):
-            found = await records.get(directive.id)
-            assert found is not None
-            existing = found[0]
+            existing = await records.get(directive.id)
+            assert existing is not None
             if existing.fingerprint != record.fingerprint:
                 metrics.directives.labels("conflict").inc()
                 return error(
@@ -139,9 +138,9 @@ def create_service(settings: Settings | None = None) -> Service:
 
     @service.app.get("/api/directives/{directive_id}", tags=["directives"])
     async def show(directive_id: str) -> JSONResponse:
-        found = await state["records"].get(directive_id)
-        if found is None:
+        record = await state["records"].get(directive_id)
+        if record is None:
             return error(404, f"no directive with id '{directive_id}'")
-        return JSONResponse(found[0].model_dump(mode="json"))
+        return JSONResponse(record.model_dump(mode="json"))
 
     return service

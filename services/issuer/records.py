@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-from nats.js.errors import KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.errors import KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
 from pydantic import AwareDatetime, BaseModel
 
 from shared.contracts import Directive, Notice
+from shared.kv import get_value
 
 
 class FanOutStatus(StrEnum):
@@ -39,14 +40,9 @@ class RecordStore:
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv
 
-    async def get(self, directive_id: str) -> tuple[DirectiveRecord, int] | None:
-        try:
-            entry = await self._kv.get(directive_id)
-        except NotFoundError:
-            return None
-        if not entry.value:
-            return None
-        return DirectiveRecord.model_validate_json(entry.value), entry.revision or 0
+    async def get(self, directive_id: str) -> DirectiveRecord | None:
+        value = await get_value(self._kv, directive_id)
+        return DirectiveRecord.model_validate_json(value) if value else None
 
     async def create(self, record: DirectiveRecord) -> bool:
         """False when a record for this directive already exists."""
@@ -68,7 +64,7 @@ class RecordStore:
             return []
         records = []
         for key in keys:
-            found = await self.get(key)
-            if found and found[0].status is FanOutStatus.FANNING_OUT:
-                records.append(found[0])
+            record = await self.get(key)
+            if record and record.status is FanOutStatus.FANNING_OUT:
+                records.append(record)
         return records

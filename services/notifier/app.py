@@ -39,10 +39,19 @@ def create_service(settings: Settings | None = None) -> Service:
     service.on_start.append(on_start)
     service.on_stop.append(mailer.close)
 
+    async def record(mail: Mail, status: str, detail: str = "") -> None:
+        entry = LedgerEntry(
+            status=status,
+            at=service.clock.now(),
+            template=mail.template,
+            recipients=list(mail.unit.emails),
+            detail=detail,
+        )
+        await state["ledger"].record(mail.ledger_key, entry)
+
     async def deliver(mail: Mail, msg: NatsMessage) -> str | None:
         """Send one mail unless the ledger has it. Returns a permanent failure, if any."""
-        ledger = state["ledger"]
-        if await ledger.get(mail.ledger_key) is not None:
+        if await state["ledger"].get(mail.ledger_key) is not None:
             metrics.skipped.labels(mail.template, "already_sent").inc()
             return None
         if not mail.unit.emails:
@@ -57,26 +66,9 @@ def create_service(settings: Settings | None = None) -> Service:
             raise
         except PermanentMailError as exc:
             metrics.failed.labels(mail.template, "permanent").inc()
-            await ledger.record(
-                mail.ledger_key,
-                LedgerEntry(
-                    status="rejected",
-                    at=service.clock.now(),
-                    template=mail.template,
-                    recipients=list(mail.unit.emails),
-                    detail=str(exc),
-                ),
-            )
+            await record(mail, "rejected", str(exc))
             return f"{mail.unit.id}: {exc}"
-        await ledger.record(
-            mail.ledger_key,
-            LedgerEntry(
-                status="sent",
-                at=service.clock.now(),
-                template=mail.template,
-                recipients=list(mail.unit.emails),
-            ),
-        )
+        await record(mail, "sent")
         metrics.sent.labels(mail.template).inc()
         log.info(
             "mail sent",

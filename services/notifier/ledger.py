@@ -7,9 +7,10 @@ its Message-ID is the same, which lets the receiving side drop it.)"""
 
 from __future__ import annotations
 
-from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 from pydantic import AwareDatetime, BaseModel
+
+from shared.kv import get_value
 
 
 class LedgerEntry(BaseModel):
@@ -25,11 +26,8 @@ class Ledger:
         self._kv = kv
 
     async def get(self, key: str) -> LedgerEntry | None:
-        try:
-            entry = await self._kv.get(key)
-        except NotFoundError:
-            return None
-        return LedgerEntry.model_validate_json(entry.value) if entry.value else None
+        value = await get_value(self._kv, key)
+        return LedgerEntry.model_validate_json(value) if value else None
 
     async def record(self, key: str, entry: LedgerEntry) -> None:
         await self._kv.put(key, entry.model_dump_json().encode())

@@ -4,16 +4,14 @@ events out of order, two replicas at once, and a crash half-way up the tree."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
 
 import pytest
 
 from services.aggregator.rollup import Rollup
 from shared import topology
-from shared.contracts import Assignment, ReportingRequirement, Submission, Unit
+from shared.contracts import Unit
 from shared.directory import Directory
-
-DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
+from tests.factories import assignment, submission
 
 #   root ─┬─ a ─┬─ a1 ─┬─ c1
 #         │     │      └─ c2
@@ -36,36 +34,6 @@ TREE = Directory(
     ]
 )
 ASSIGNED = ["c1", "c2", "c3", "c4", "c5", "a2"]
-
-
-def assignment(unit: str) -> Assignment:
-    return Assignment(
-        directive_id="d1",
-        directive_kind="KH",
-        directive_ref="1-KH/TU",
-        directive_title="Kế hoạch",
-        directive_issued_on="2024-06-19",
-        issuer_unit="root",
-        issuer="Tỉnh ủy",
-        unit_id=unit,
-        requirement=ReportingRequirement(id="r1", action="báo cáo", due_before=DUE),
-        assigned_at="2024-06-19T08:00:00+07:00",
-    )
-
-
-def submission(unit: str, version: int, late: bool, sessions: float) -> Submission:
-    first = DUE + timedelta(days=2) if late else DUE - timedelta(days=30)
-    return Submission(
-        directive_id="d1",
-        unit_id=unit,
-        requirement_id="r1",
-        figures={"sessions": sessions},
-        version=version,
-        received_at=first + timedelta(days=version - 1),
-        first_received_at=first,
-        due_before=DUE,
-        on_time=not late,
-    )
 
 
 SUBMISSIONS = [

@@ -2,41 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.aggregator.nodes import Node
-from shared.contracts import Assignment, ReportingRequirement, Submission, Totals
-
-DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
-
-
-def _assignment(unit: str = "cb-a") -> Assignment:
-    return Assignment(
-        directive_id="d1",
-        directive_kind="KH",
-        directive_ref="1-KH/ĐU",
-        directive_title="Kế hoạch",
-        directive_issued_on="2024-06-19",
-        issuer_unit="du",
-        issuer="Đảng ủy",
-        unit_id=unit,
-        requirement=ReportingRequirement(id="r1", action="báo cáo", due_before=DUE),
-        assigned_at="2024-06-19T08:00:00+07:00",
-    )
-
-
-def _submission(version: int, on_time: bool, sessions: float, unit: str = "cb-a") -> Submission:
-    return Submission(
-        directive_id="d1",
-        unit_id=unit,
-        requirement_id="r1",
-        figures={"sessions": sessions},
-        version=version,
-        received_at="2024-07-01T08:00:00+07:00",
-        first_received_at="2024-07-01T08:00:00+07:00",
-        due_before=DUE,
-        on_time=on_time,
-    )
+from shared.contracts import Totals
+from tests.factories import assignment, submission
 
 
 def _node(unit: str = "cb-a") -> Node:
@@ -45,18 +13,18 @@ def _node(unit: str = "cb-a") -> Node:
 
 def test_an_assignment_counts_once_however_often_it_arrives():
     node = _node()
-    assert node.apply_assignment(_assignment()) is True
-    assert node.apply_assignment(_assignment()) is False
+    assert node.apply_assignment(assignment("cb-a")) is True
+    assert node.apply_assignment(assignment("cb-a")) is False
     node.recompute()
     assert (node.totals.expected, node.totals.submitted, node.totals.missing) == (1, 0, 1)
 
 
 def test_the_latest_version_counts_and_older_or_repeated_ones_change_nothing():
     node = _node()
-    node.apply_assignment(_assignment())
-    assert node.apply_submission(_submission(2, True, 5)) is True
-    assert node.apply_submission(_submission(1, True, 3)) is False  # arrives late
-    assert node.apply_submission(_submission(2, True, 5)) is False  # redelivered
+    node.apply_assignment(assignment("cb-a"))
+    assert node.apply_submission(submission("cb-a", 2, False, 5)) is True
+    assert node.apply_submission(submission("cb-a", 1, False, 3)) is False  # arrives late
+    assert node.apply_submission(submission("cb-a", 2, False, 5)) is False  # redelivered
     node.recompute()
     assert node.totals == Totals(
         expected=1, submitted=1, on_time=1, late=0, figures={"sessions": 5}
@@ -65,15 +33,15 @@ def test_the_latest_version_counts_and_older_or_repeated_ones_change_nothing():
 
 def test_a_report_before_its_assignment_still_counts_as_expected_once():
     node = _node()
-    assert node.apply_submission(_submission(1, False, 2)) is True
-    assert node.apply_assignment(_assignment()) is False
+    assert node.apply_submission(submission("cb-a", 1, True, 2)) is True
+    assert node.apply_assignment(assignment("cb-a")) is False
     node.recompute()
     assert (node.totals.expected, node.totals.late, node.totals.missing) == (1, 1, 0)
 
 
 def test_children_are_replaced_only_by_newer_versions_and_summed_with_own():
     parent = _node("du")
-    parent.apply_assignment(_assignment("du"))
+    parent.apply_assignment(assignment("du"))
     assert parent.set_child("cb-a", 3, Totals(expected=2, submitted=1, on_time=1)) is True
     assert parent.set_child("cb-a", 2, Totals(expected=9)) is False  # stale, arrives late
     assert parent.set_child("cb-a", 3, Totals(expected=9)) is False  # same version again

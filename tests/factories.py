@@ -1,0 +1,42 @@
+"""Contracts as the tests need them, with everything but what a test cares about filled in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared.contracts import Assignment, ReportingRequirement, Submission
+
+DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
+
+
+def assignment(unit: str, directive_id: str = "d1", due: datetime | None = DUE) -> Assignment:
+    return Assignment(
+        directive_id=directive_id,
+        directive_kind="KH",
+        directive_ref="1-KH/TU",
+        directive_title="Kế hoạch",
+        directive_issued_on="2024-06-19",
+        issuer_unit="root",
+        issuer="Tỉnh ủy",
+        unit_id=unit,
+        requirement=ReportingRequirement(id="r1", action="báo cáo", due_before=due),
+        assigned_at="2024-06-19T08:00:00+07:00",
+    )
+
+
+def submission(
+    unit: str, version: int, late: bool, sessions: float, directive_id: str = "d1"
+) -> Submission:
+    """Version ``version`` of a report first sent a month early or two days late."""
+    first = DUE + timedelta(days=2) if late else DUE - timedelta(days=30)
+    return Submission(
+        directive_id=directive_id,
+        unit_id=unit,
+        requirement_id="r1",
+        figures={"sessions": sessions},
+        version=version,
+        received_at=first + timedelta(days=version - 1),
+        first_received_at=first,
+        due_before=DUE,
+        on_time=not late,
+    )
