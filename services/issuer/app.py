@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.issuer.fanout import fan_out
 from services.issuer.metrics import IssuerMetrics
-from services.issuer.planning import PlanError, plan_issue
+from services.issuer.planning import IssuePlan, PlanError, plan_issue
 from services.issuer.records import DirectiveRecord, FanOutStatus, RecordStore, fingerprint
 from shared import topology
 from shared.contracts import Directive
@@ -31,8 +31,10 @@ def create_service(settings: Settings | None = None) -> Service:
     state: dict[str, RecordStore] = {}
     background: set[asyncio.Task[None]] = set()
 
-    async def publish(record: DirectiveRecord) -> dict:
-        plan = plan_issue(record.directive, service.directory)
+    async def publish(record: DirectiveRecord, plan: IssuePlan | None = None) -> dict:
+        """Publish a stored record's events, then mark it issued. A resumed record is
+        planned again against today's directory."""
+        plan = plan or plan_issue(record.directive, service.directory)
         started = time.perf_counter()
         result = await fan_out(service.broker, service.js, record, plan.assignees)
         done = await state["records"].mark_issued(record)
@@ -131,8 +133,8 @@ def create_service(settings: Settings | None = None) -> Service:
                     },
                     status_code=200,
                 )
-            record = existing  # an interrupted fan-out: finish it
-        body = await publish(record)
+            record, plan = existing, None  # an interrupted fan-out: finish it
+        body = await publish(record, plan)
         metrics.directives.labels("issued").inc()
         return JSONResponse(body, status_code=201)
 

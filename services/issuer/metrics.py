@@ -21,7 +21,7 @@ class IssuerMetrics:
         )
         self.fanout_seconds = Histogram(
             "chidao_fanout_seconds",
-            "Seconds from an issue request to the last assignment acknowledged",
+            "Seconds to publish a directive's events until JetStream acknowledged the last",
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120),
             registry=registry,
         )
