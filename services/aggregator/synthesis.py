@@ -100,7 +100,7 @@ async def build(
     sections = []
     for requirement in d.requirements:
         node = await rollup.get(issued.directive_id, requirement.id, unit_id)
-        section = _requirement_json(requirement, directory)
+        section = _requirement_json(requirement)
         if node is None:
             section.update(
                 totals=_totals_json(Totals()),
@@ -141,7 +141,7 @@ async def build(
     }
 
 
-def _requirement_json(requirement: ReportingRequirement, directory: Directory) -> dict:
+def _requirement_json(requirement: ReportingRequirement) -> dict:
     return {
         "id": requirement.id,
         "action": requirement.action,
