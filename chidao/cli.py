@@ -157,6 +157,60 @@ def directory_load(
 
 
 @app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help=".txt, .md, .docx or .pdf files")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="one JSON object per document")
+    ] = False,
+    directory: Annotated[
+        Path | None, typer.Option(help="unit directory YAML; default: the one in NATS")
+    ] = None,
+    issuer: Annotated[
+        str | None, typer.Option(help="the issuing unit's id, when the name is ambiguous")
+    ] = None,
+):
+    """Read directive documents: number, date, issuer, basis, recipients with their
+    roles, deadlines, signer, and what could not be read."""
+    from chidao.documents import (
+        DirectoryError,
+        DocumentError,
+        as_json,
+        load_directory,
+        parse_file,
+        resolve,
+        summary,
+    )
+
+    parsed, failed = [], False
+    for path in files:  # read every file first: a bad one is reported before anything else
+        try:
+            parsed.append((path, parse_file(path)))
+        except DocumentError as exc:
+            typer.echo(f"chidao: {exc}", err=True)
+            failed = True
+    units = None
+    if parsed:
+        try:
+            units = load_directory(directory)
+        except DirectoryError as exc:
+            fail(str(exc))
+    for number, (path, document) in enumerate(parsed):
+        try:
+            reading = resolve(document, units, issuer)
+        except DocumentError as exc:
+            typer.echo(f"chidao: {path}: {exc}", err=True)
+            failed = True
+            continue
+        if json_output:
+            data = as_json(reading)
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2 if len(files) == 1 else None))
+        else:
+            typer.echo(("\n" if number else "") + summary(path, reading))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def issue(file: Annotated[Path, typer.Argument(help="directive as JSON")]):
     """Issue a directive (JSON) through the issuer; repeating it creates nothing new."""
     try:

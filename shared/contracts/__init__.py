@@ -13,6 +13,12 @@ from shared.contracts.directives import (
     UnitSelector,
     directive_id,
 )
+from shared.contracts.documents import (
+    ParsedDeadline,
+    ParsedDocument,
+    ParsedRecipient,
+    ParsedTask,
+)
 from shared.contracts.events import (
     AssignmentCreated,
     DirectiveIssued,
@@ -35,6 +41,10 @@ __all__ = [
     "DocumentRef",
     "Event",
     "Notice",
+    "ParsedDeadline",
+    "ParsedDocument",
+    "ParsedRecipient",
+    "ParsedTask",
     "Recipient",
     "RecipientRole",
     "Recurrence",

@@ -56,6 +56,7 @@ class Recipient(Contract):
 
 
 class Recurrence(StrEnum):
+    PERIODIC = "periodic"  # "định kỳ", no period given
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
     SEMIANNUAL = "semiannual"

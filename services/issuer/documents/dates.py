@@ -1,0 +1,194 @@
+"""Dates and deadlines as documents write them, read from folded text (see text.fold).
+
+Every deadline becomes an *exclusive* instant in Vietnam time: "trước ngày 10/12/2024" is
+2024-12-10T00:00+07:00; "chậm nhất ngày 15/3/2021" (the day itself still counts) is
+2021-03-16T00:00; "trong tháng 5/2024" is 2024-06-01T00:00; "trong quý II/2024" is
+2024-07-01T00:00; "hằng năm vào tháng 12" is the end of the first December after the
+document, recurring yearly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from shared.clock import VN_TZ
+
+_D = r"(\d{1,2})"
+_M = r"(\d{1,2})"
+_Y = r"(\d{4})"
+# "ngày 30 tháng 4 năm 2011" (OCR: "ngay 16 thang 4 ndam 2024") or "30/4/2011".
+_LONG_BODY = rf"{_D}\s+th[a4]ng\s*{_M}\s*,?\s+n\w{{0,2}}m\s*{_Y}"
+_LONG = rf"ng[a4]y\s*{_LONG_BODY}"
+_NUMERIC = rf"{_D}\s*[/.-]\s*{_M}\s*[/.-]\s*{_Y}"
+DATE = re.compile(rf"{_LONG}|(?:ng[a4]y\s*)?{_NUMERIC}")
+
+_MONTH_YEAR = rf"{_M}(?:\s*/\s*{_Y}|\s+nam\s+{_Y})?"
+_QUARTER = r"(iv|1v|i{1,3}|[1l]{1,3}|[1-4])"  # OCR reads "II" as "11"
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    due_before: datetime | None
+    recurrence: str | None
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2200  # outside these a "year" is a misread number
+
+
+def make_date(day: int, month: int, year: int) -> date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_of(match: re.Match[str]) -> date | None:
+    """The date a DATE match names (long form groups 1-3, numeric 4-6)."""
+    groups = [g for g in match.groups() if g is not None]
+    if len(groups) < 3:
+        return None
+    day, month, year = (int(g) for g in groups[:3])
+    return make_date(day, month, year)
+
+
+def find_dates(folded: str) -> list[tuple[int, int, date]]:
+    found = []
+    for match in DATE.finditer(folded):
+        day = date_of(match)
+        if day is not None:
+            found.append((match.start(), match.end(), day))
+    return found
+
+
+def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=VN_TZ)
+
+
+def month_end(year: int, month: int) -> datetime:
+    """The instant the month is over."""
+    return at(date(year + month // 12, month % 12 + 1, 1))
+
+
+def quarter_number(token: str) -> int | None:
+    token = token.lower()
+    if token in ("iv", "1v"):
+        return 4
+    if token.isdigit() and len(token) == 1:
+        number = int(token)
+        return number if 1 <= number <= 4 else None
+    if set(token) <= {"i", "1", "l"} and 1 <= len(token) <= 3:
+        return len(token)
+    return None
+
+
+_RECURRENCES = [
+    (
+        re.compile(r"dinh\s+ky\s+(?:6|sau)\s+thang|(?:6|sau)\s+thang\s+(?:mot|1)\s+lan"),
+        "semiannual",
+    ),
+    (re.compile(r"h[a]ng\s+nam|dinh\s+ky\s+nam|moi\s+nam"), "yearly"),
+    (re.compile(r"h[a]ng\s+quy|dinh\s+ky\s+quy|moi\s+quy"), "quarterly"),
+    (re.compile(r"h[a]ng\s+thang|dinh\s+ky\s+thang|moi\s+thang"), "monthly"),
+    (re.compile(r"dinh\s+ky"), "periodic"),
+]
+
+
+def find_recurrence(folded: str) -> tuple[int, int, str] | None:
+    for pattern, name in _RECURRENCES:
+        match = pattern.search(folded)
+        if match:
+            return match.start(), match.end(), name
+    return None
+
+
+_TIME_OF_DAY = r"(\d{1,2})\s*(?:gio|h)(?:\s*(\d{1,2})(?:\s*phut)?)?"
+_BEFORE_AT = re.compile(
+    rf"truoc\s+{_TIME_OF_DAY}\s*,?\s*(?:ng[a4]y\s*)?(?:{_NUMERIC}|{_LONG_BODY})"
+)
+_BEFORE_DAY = re.compile(rf"(?:truoc|han\s+chot(?:\s+la)?)\s+(?:{_LONG}|(?:ngay\s*)?{_NUMERIC})")
+_LATEST_DAY = re.compile(
+    rf"(?:cham\s+nhat|khong\s+qua|den\s+het)\s+(?:la\s+)?(?:vao\s+)?(?:{_LONG}|(?:ngay\s*)?{_NUMERIC})"
+)
+_MONTHLY_DAY = re.compile(rf"truoc\s+ngay\s+{_D}\s+h[a]ng\s+thang")
+_IN_MONTH = re.compile(
+    rf"(?:trong|vao|cuoi|het|den\s+het)\s+(?:cuoi\s+)?th[a4]ng\s*{_MONTH_YEAR}(?![\d/])"
+)
+_IN_QUARTER = re.compile(
+    rf"(?:trong|vao|cuoi|het|den\s+het)\s+(?:cuoi\s+)?qu[yi]\s+{_QUARTER}(?:\s*/\s*{_Y}|\s+nam\s+{_Y})?\b"
+)
+_IN_YEAR = re.compile(rf"(?:trong|cuoi|het|den\s+het)\s+nam\s+{_Y}")
+
+
+def _numbers(match: re.Match[str]) -> list[int]:
+    return [int(g) for g in match.groups() if g is not None and g.isdigit()]
+
+
+def find_deadline_time(folded: str, reference: date | None) -> Found | None:
+    """The deadline a clause states, if any. ``reference`` is the document's date: a
+    month or quarter without a year takes its year, a yearly month or a monthly day
+    the first one after it."""
+    recurrence = find_recurrence(folded)
+    rec_name = recurrence[2] if recurrence else None
+    spans: list[tuple[int, int]] = [recurrence[:2]] if recurrence else []
+    due: datetime | None = None
+
+    if match := _BEFORE_AT.search(folded):
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        rest = [int(g) for g in match.groups()[2:] if g is not None]
+        day = make_date(rest[0], rest[1], rest[2]) if len(rest) == 3 else None
+        if day is not None and hour < 24 and minute < 60:
+            due = at(day, hour, minute)
+            spans.append(match.span())
+    if due is None and (match := _BEFORE_DAY.search(folded)):
+        day = date_of(match)
+        if day is not None:
+            due = at(day)
+            spans.append(match.span())
+    if due is None and (match := _LATEST_DAY.search(folded)):
+        day = date_of(match)
+        if day is not None:
+            due = at(day + timedelta(days=1))
+            spans.append(match.span())
+    if due is None and (match := _MONTHLY_DAY.search(folded)):
+        day_of_month = int(match.group(1))
+        rec_name = "monthly"
+        spans.append(match.span())
+        if reference is not None and 1 <= day_of_month <= 28:
+            candidate = reference.replace(day=day_of_month)
+            if candidate <= reference:
+                candidate = (reference.replace(day=1) + timedelta(days=32)).replace(
+                    day=day_of_month
+                )
+            due = at(candidate)
+    if due is None and (match := _IN_MONTH.search(folded)):
+        month, *year = _numbers(match)
+        if 1 <= month <= 12 and all(MIN_YEAR <= y <= MAX_YEAR for y in year):
+            spans.append(match.span())
+            if year:
+                due = month_end(year[0], month)
+            elif reference is not None:
+                # "hằng năm vào tháng 12": the first such month after the document.
+                later = rec_name == "yearly" and month < reference.month
+                due = month_end(reference.year + (1 if later else 0), month)
+    if due is None and (match := _IN_QUARTER.search(folded)):
+        quarter = quarter_number(match.group(1))
+        year = next((int(g) for g in match.groups()[1:] if g), None)
+        year = year or (reference.year if reference else None)
+        if quarter is not None and year is not None and MIN_YEAR <= year <= MAX_YEAR:
+            due = month_end(year, quarter * 3)
+            spans.append(match.span())
+    if due is None and (match := _IN_YEAR.search(folded)):
+        year = int(match.group(1))
+        if MIN_YEAR <= year < MAX_YEAR:
+            due = at(date(year + 1, 1, 1))
+            spans.append(match.span())
+
+    if due is None and rec_name is None:
+        return None
+    return Found(min(s for s, _ in spans), max(e for _, e in spans), due, rec_name)

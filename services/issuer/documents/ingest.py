@@ -1,0 +1,150 @@
+"""From a parsed document and the unit directory to a directive that can be issued:
+roles decided, recipients and addressees resolved to units, deadlines turned into
+reporting requirements, and every name that matched nothing listed as a warning."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.issuer.documents.errors import DocumentError
+from services.issuer.documents.resolve import Resolver
+from shared.contracts import (
+    Directive,
+    ParsedDocument,
+    ParsedRecipient,
+    Recipient,
+    RecipientRole,
+    Recurrence,
+    ReportingRequirement,
+    UnitSelector,
+)
+from shared.directory import Directory
+from shared.slugs import is_slug
+
+
+@dataclass
+class Reading:
+    document: ParsedDocument  # with the roles the directory decides
+    issuer_unit: str | None = None
+    recipients: list[Recipient] = field(default_factory=list)
+    addressees: list[UnitSelector] = field(default_factory=list)
+    requirements: list[ReportingRequirement] = field(default_factory=list)
+
+
+def resolve_document(
+    document: ParsedDocument, directory: Directory | None, issuer_unit: str | None = None
+) -> Reading:
+    """Decide roles and units. Without a directory only the document's own marks count."""
+    warnings = list(document.warnings)
+    if directory is None or len(directory) == 0:
+        warnings.append(
+            'no unit directory: roles of "Nơi nhận" entries without a mark (báo cáo, để biết) '
+            "are left open and no entry is matched to a unit"
+        )
+        return Reading(document.model_copy(update={"warnings": warnings}))
+    resolver = Resolver(directory)
+    ocr = document.ocr
+    if issuer_unit is not None:
+        if issuer_unit not in directory:
+            raise DocumentError(f"--issuer '{issuer_unit}' is not in the unit directory")
+    elif document.issuer:
+        found = resolver.find_issuer(document.issuer, document.place, ocr)
+        if len(found) == 1:
+            issuer_unit = found[0]
+        elif found:
+            names = ", ".join(f"{u} ({directory.name(u)})" for u in found[:6])
+            warnings.append(
+                f'the issuer "{document.issuer}" could be any of: {names}; name it with --issuer'
+            )
+        else:
+            warnings.append(f'the issuer "{document.issuer}" matches no unit in the directory')
+
+    addressees: list[UnitSelector] = []
+    for text in document.addressees:
+        match = resolver.match(text, issuer_unit, ocr)
+        addressees += match.selectors
+        warnings += [
+            f'"Kính gửi" entry "{part}" matches no unit in the directory'
+            for part in match.unmatched
+        ]
+
+    recipients: list[Recipient] = []
+    parsed: list[ParsedRecipient] = []
+    for entry in document.recipients:
+        if entry.role == "same_as_above":
+            recipients.append(
+                Recipient(text=entry.text, role=RecipientRole.SAME_AS_ABOVE, units=addressees)
+            )
+            parsed.append(entry)
+            continue
+        match = resolver.match(entry.text, issuer_unit, ocr)
+        role = entry.role or resolver.role(issuer_unit, match)
+        recipients.append(
+            Recipient(text=entry.text, role=RecipientRole(role), units=match.selectors)
+        )
+        parsed.append(ParsedRecipient(text=entry.text, role=role))
+        warnings += [
+            f'"Nơi nhận" entry "{part}" matches no unit in the directory; nobody is mailed for it'
+            for part in match.unmatched
+        ]
+
+    requirements = []
+    for number, deadline in enumerate(document.deadlines, start=1):
+        to_unit = None
+        if deadline.to:
+            via = re.search(r"\(qua\s+([^)]*)\)", deadline.to)  # the desk that receives it
+            target = via.group(1) if via else deadline.to
+            to_match = resolver.match(target, issuer_unit, ocr)
+            to_unit = to_match.unit_ids[0] if to_match.unit_ids else None
+        requirements.append(
+            ReportingRequirement(
+                id=f"r{number}",
+                action=deadline.action or deadline.text[:200],
+                to_unit=to_unit or issuer_unit,
+                due_before=deadline.due_before,
+                recurrence=Recurrence(deadline.recurrence) if deadline.recurrence else None,
+                text=deadline.text,
+            )
+        )
+    document = document.model_copy(update={"recipients": parsed, "warnings": warnings})
+    return Reading(document, issuer_unit, recipients, addressees, requirements)
+
+
+def build_directive(
+    reading: Reading, ref: str | None = None, issued_on: date | None = None
+) -> Directive:
+    """The directive to issue. The number and date come from the document; the operator
+    supplies them (--ref, --date) only where the document has none."""
+    doc = reading.document
+    problems = []
+    ref = ref or doc.ref
+    issued_on = issued_on or doc.issued_on
+    if ref is None:
+        problems.append("the document has no number-symbol: give one with --ref")
+    if issued_on is None:
+        problems.append("the document has no date: give one with --date (YYYY-MM-DD)")
+    if reading.issuer_unit is None:
+        problems.append("the issuing unit is not known: name it with --issuer UNIT_ID")
+    if problems:
+        raise DocumentError("; ".join(problems))
+    assert ref is not None and issued_on is not None and reading.issuer_unit is not None
+    directive = Directive(
+        kind=doc.kind or "CV",
+        ref=ref,
+        issued_on=issued_on,
+        place=doc.place or "",
+        issuer_unit=reading.issuer_unit,
+        issuer=doc.issuer or reading.issuer_unit,
+        title=doc.title or ref,
+        basis=doc.basis,
+        addressees=reading.addressees,
+        recipients=reading.recipients,
+        requirements=reading.requirements,
+        signer=doc.signer,
+        archive=doc.archive,
+    )
+    if not is_slug(directive.id):
+        raise DocumentError(f"'{ref}' cannot be made into an identifier")
+    return directive

@@ -1,0 +1,113 @@
+"""``parse_lines``: a directive document's text -> ParsedDocument, with warnings in plain
+words for whatever could not be read. It never raises on odd text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.issuer.documents.basis import basis_paragraphs, issuer_in_text, parse_basis
+from services.issuer.documents.closing import parse_addressees, parse_closing
+from services.issuer.documents.deadlines import find_deadlines
+from services.issuer.documents.header import parse_header
+from services.issuer.documents.layout import split_layout
+from services.issuer.documents.reading import read_bytes, read_file
+from services.issuer.documents.tasks import find_materials, find_tasks
+from services.issuer.documents.text import fold, looks_like_ocr_without_diacritics
+from shared.contracts import ParsedDocument
+
+
+def parse_lines(lines: list[str]) -> ParsedDocument:
+    layout = split_layout(lines)
+    ocr = looks_like_ocr_without_diacritics("\n".join(lines))
+    header = parse_header(layout.header)
+    opening = basis_paragraphs(layout.body)
+    basis = parse_basis(opening)
+    closing = parse_closing(layout.closing, ocr=ocr)
+    addressees: list[str] = []
+    opening_lines = [*layout.header, *layout.body[:12]]
+    for i, paragraph in enumerate(opening_lines):
+        if fold(paragraph).startswith("kinh gui"):
+            block = [paragraph]
+            for following in opening_lines[i + 1 :]:  # "Kính gửi:" over "- A;", "- B."
+                if not following.lstrip().startswith(("-", "+", "•")):
+                    break
+                block.append(following)
+            addressees = parse_addressees(" ".join(block))
+            break
+    issuer = header.issuer or issuer_in_text(opening)
+    warnings: list[str] = []
+
+    reference = header.issued_on
+    if reference is None:
+        dated = [b.issued_on for b in basis if b.issued_on]
+        if dated:
+            reference = max(dated)
+    known = [
+        n
+        for n in [
+            issuer,
+            *(b.issuer for b in basis),
+            *addressees,
+            *(r.text for r in closing.recipients),
+        ]
+        if n
+    ]
+    deadlines = find_deadlines(layout.body, reference, known)
+
+    if header.ref is None:
+        warnings.append(
+            'the document has no number-symbol ("Số ..."); it can be issued only with one '
+            "given by the operator (--ref)"
+        )
+    if header.issued_on is None:
+        warnings.append(
+            'the document has no date ("..., ngày ... tháng ... năm ..."); it can be issued '
+            "only with one given by the operator (--date)"
+        )
+        if reference is not None and any(d.due_before for d in deadlines):
+            warnings.append(
+                f"deadlines that give no year were read as in {reference.year}, the year of the "
+                "most recent document it refers to; check them"
+            )
+    if issuer is None:
+        warnings.append("could not tell which body issued the document")
+    if header.kind is None:
+        warnings.append("could not tell what kind of document this is (Kế hoạch, Hướng dẫn, ...)")
+    if not header.title:
+        warnings.append("could not find the title (trích yếu)")
+    if not closing.recipients:
+        warnings.append('found no "Nơi nhận" list: nobody would receive it')
+    if closing.signer is None or not closing.signer.name:
+        warnings.append("found no signer's name under the signature")
+    if ocr:
+        warnings.append(
+            "the text has lost most of its Vietnamese diacritics (OCR output?): names were read "
+            "ignoring accents and are shown as written; check them"
+        )
+    return ParsedDocument(
+        kind=header.kind,
+        ref=header.ref,
+        issued_on=header.issued_on,
+        place=header.place,
+        issuer=issuer,
+        title=header.title,
+        basis=basis,
+        addressees=addressees,
+        recipients=closing.recipients,
+        archive=closing.archive,
+        deadlines=deadlines,
+        signer=closing.signer,
+        materials=find_materials(layout.body),
+        tasks=find_tasks(layout.body),
+        family=header.family,
+        ocr=ocr,
+        warnings=warnings,
+    )
+
+
+def parse_file(path: Path) -> ParsedDocument:
+    return parse_lines(read_file(path))
+
+
+def parse_upload(data: bytes, filename: str) -> ParsedDocument:
+    return parse_lines(read_bytes(data, filename))
