@@ -205,19 +205,64 @@ def parse(
             data = as_json(reading)
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2 if len(files) == 1 else None))
         else:
-            typer.echo(("\n" if number else "") + summary(path, reading))
+            typer.echo(
+                ("\n" if number else "") + summary(path, as_json(reading), reading.issuer_unit)
+            )
     if failed:
         raise typer.Exit(1)
 
 
 @app.command()
-def issue(file: Annotated[Path, typer.Argument(help="directive as JSON")]):
-    """Issue a directive (JSON) through the issuer; repeating it creates nothing new."""
+def issue(
+    file: Annotated[
+        Path, typer.Argument(help="a document (.txt .md .docx .pdf) or a JSON directive")
+    ],
+    issuer: Annotated[
+        str | None, typer.Option(help="issuing unit id, if the name is ambiguous")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option(help="number-symbol, for a document without one")
+    ] = None,
+    issued_on: Annotated[
+        str | None, typer.Option("--date", help="YYYY-MM-DD, for a document without a date")
+    ] = None,
+    preview: Annotated[bool, typer.Option(help="only show what would be issued")] = False,
+):
+    """Issue a directive: read a document file (showing what was read and the warnings)
+    or send a JSON directive. Repeating it creates nothing new."""
+    from chidao.documents import summary
+
+    if file.suffix.lower() == ".json":
+        try:
+            body = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            fail(f"cannot read {file} as JSON: {exc}")
+        echo_json(api("POST", "issuer", "/api/directives", json=body))
+        return
     try:
-        body = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read {file} as JSON: {exc}")
-    echo_json(api("POST", "issuer", "/api/directives", json=body))
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    form = {k: v for k, v in {"issuer": issuer, "ref": ref, "issued_on": issued_on}.items() if v}
+    if preview:
+        form["preview"] = "true"
+    try:
+        response = call(
+            "POST",
+            f"{service_url('issuer')}/api/directives/upload",
+            files={"file": (file.name, data)},
+            data=form,
+        )
+    except ApiError as exc:
+        # A refusal after reading still shows what was read.
+        detail = getattr(exc, "body", None) or {}
+        if detail.get("document"):
+            typer.echo(summary(file, detail["document"], detail.get("issuer_unit")), err=True)
+        fail(str(exc))
+    result = response.json()
+    typer.echo(summary(file, result.pop("document"), result.pop("issuer_unit", None)))
+    if not preview:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -261,6 +306,20 @@ def synthesis(
     typer.echo(
         api("GET", "aggregator", f"/api/directives/{directive}/synthesis", params=params).text
     )
+
+
+@app.command()
+def cascade(
+    ref: Annotated[str | None, typer.Argument(help="a number-symbol or directive id")] = None,
+):
+    """Show which directive implements which, across levels; documents referred to but
+    never ingested are marked."""
+    from chidao.documents import cascade_lines
+
+    path = f"/api/cascade/{ref}" if ref else "/api/cascade"
+    data = api("GET", "issuer", path).json()
+    for tree in [data] if ref else data["trees"]:
+        typer.echo("\n".join(cascade_lines(tree)))
 
 
 @bench_app.command("fanout")

@@ -12,7 +12,9 @@ DEV_PORTS = {"issuer": 8081, "notifier": 8082, "reporter": 8083, "aggregator": 8
 
 
 class ApiError(RuntimeError):
-    pass
+    def __init__(self, message: str, body: dict | None = None) -> None:
+        super().__init__(message)
+        self.body = body or {}
 
 
 def service_url(name: str) -> str:
@@ -30,7 +32,7 @@ def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
             message = body.get("error", response.text)
             problems = body.get("problems") or []
         except ValueError:
-            message, problems = response.text, []
+            body, message, problems = {}, response.text, []
         detail = "".join(f"\n  - {p}" for p in problems)
-        raise ApiError(f"{response.status_code}: {message}{detail}")
+        raise ApiError(f"{response.status_code}: {message}{detail}", body)
     return response

@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from chidao.runtime.ports import port_open
 from services.issuer.documents.errors import DocumentError
-from services.issuer.documents.ingest import Reading, resolve_document
+from services.issuer.documents.ingest import JSON_FIELDS, Reading, contract_json, resolve_document
 from services.issuer.documents.parse import parse_file
 from shared.contracts import ParsedDocument
 from shared.directory import Directory, DirectoryError, load_file, read_directory
 from shared.settings import Settings
 from shared.vietnamese import document_title, format_date, format_deadline
-
-# The fields of `chidao parse --json`, in the order of the parsing contract.
-JSON_FIELDS = (
-    "kind",
-    "ref",
-    "issued_on",
-    "place",
-    "issuer",
-    "title",
-    "basis",
-    "addressees",
-    "recipients",
-    "archive",
-    "deadlines",
-    "signer",
-    "materials",
-    "tasks",
-    "warnings",
-)
 
 
 def load_directory(path: Path | None, nats_url: str | None = None) -> Directory | None:
@@ -66,55 +47,79 @@ def resolve(document: ParsedDocument, directory: Directory | None, issuer: str |
 
 
 def as_json(reading: Reading) -> dict:
-    data = json.loads(reading.document.model_dump_json())
-    return {name: data[name] for name in JSON_FIELDS}
+    return contract_json(reading.document)
 
 
-def summary(path: Path, reading: Reading) -> str:
-    doc = reading.document
-    lines = [str(path)]
-    heading = document_title(doc.kind, doc.ref) if doc.kind and doc.ref else (doc.kind or "?")
-    when = f"{doc.place or '?'}, {format_date(doc.issued_on)}" if doc.issued_on else "no date"
-    issuer = doc.issuer or "?"
-    if reading.issuer_unit:
-        issuer += f" [{reading.issuer_unit}]"
-    lines += [f"  {heading} ({when}) by {issuer}", f"  title:     {doc.title or '?'}"]
-    for ref in doc.basis:
-        day = format_date(ref.issued_on) if ref.issued_on else "?"
-        lines.append(f"  basis:     {ref.ref} of {day} by {ref.issuer or '?'}")
-    for entry in doc.addressees:
+def summary(source: object, data: dict, issuer_unit: str | None = None) -> str:
+    """A readable account of what was read (``data`` is the contract's JSON)."""
+    return "\n".join(summary_lines(source, data, issuer_unit))
+
+
+def summary_lines(source: object, data: dict, issuer_unit: str | None = None) -> list[str]:
+    lines = [str(source)]
+    kind, ref = data.get("kind"), data.get("ref")
+    heading = document_title(kind, ref) if kind and ref else (kind or "?")
+    issued_on = data.get("issued_on")
+    when = (
+        f"{data.get('place') or '?'}, {format_date(date.fromisoformat(issued_on))}"
+        if issued_on
+        else "no date"
+    )
+    issuer = data.get("issuer") or "?"
+    if issuer_unit:
+        issuer += f" [{issuer_unit}]"
+    lines += [f"  {heading} ({when}) by {issuer}", f"  title:     {data.get('title') or '?'}"]
+    for basis in data.get("basis", []):
+        day = format_date(date.fromisoformat(basis["issued_on"])) if basis.get("issued_on") else "?"
+        lines.append(f"  basis:     {basis.get('ref')} of {day} by {basis.get('issuer') or '?'}")
+    for entry in data.get("addressees", []):
         lines.append(f"  to:        {entry}")
-    for entry in doc.recipients:
-        lines.append(f"  recipient: {(entry.role or '?'):<13} {entry.text}")
-    if doc.archive:
-        lines.append(f"  archive:   {doc.archive}")
-    for deadline in doc.deadlines:
-        when = format_deadline(deadline.due_before) if deadline.due_before else "no date"
-        if deadline.recurrence:
-            when += f", {deadline.recurrence}"
-        lines.append(
-            f"  deadline:  {when}: {deadline.action or deadline.text}"
-            + (f" -> {deadline.to}" if deadline.to else "")
-        )
-    for task in doc.tasks:
-        lines.append(f"  task:      {task.unit}")
-    for material in doc.materials:
+    for entry in data.get("recipients", []):
+        lines.append(f"  recipient: {(entry.get('role') or '?'):<13} {entry['text']}")
+    if data.get("archive"):
+        lines.append(f"  archive:   {data['archive']}")
+    for deadline in data.get("deadlines", []):
+        due = deadline.get("due_before")
+        when = format_deadline(datetime.fromisoformat(due)) if due else "no date"
+        if deadline.get("recurrence"):
+            when += f", {deadline['recurrence']}"
+        to = f" -> {deadline['to']}" if deadline.get("to") else ""
+        lines.append(f"  deadline:  {when}: {deadline.get('action') or deadline['text']}{to}")
+    for task in data.get("tasks", []):
+        lines.append(f"  task:      {task['unit']}")
+    for material in data.get("materials", []):
         lines.append(f"  material:  {material}")
-    if doc.signer:
-        signer = " / ".join(
-            x for x in (doc.signer.capacity, doc.signer.title, doc.signer.name) if x
-        )
-        lines.append(f"  signed:    {signer}")
-    lines += [f"  warning:   {w}" for w in doc.warnings] or ["  warnings:  none"]
-    return "\n".join(lines)
+    signer = data.get("signer") or {}
+    if signer:
+        parts = (signer.get("capacity"), signer.get("title"), signer.get("name"))
+        lines.append(f"  signed:    {' / '.join(x for x in parts if x)}")
+    warnings = data.get("warnings", [])
+    lines += [f"  warning:   {w}" for w in warnings] or ["  warnings:  none"]
+    return lines
+
+
+def cascade_lines(node: dict, prefix: str = "", last: bool = True, top: bool = True) -> list[str]:
+    """A cascade tree as indented lines: "├── 1817-CV/TU  Tỉnh ủy Lai Châu, 25/03/2024"."""
+    day = format_date(date.fromisoformat(node["issued_on"])) if node.get("issued_on") else "?"
+    label = f"{node.get('ref') or '(no number)'}  {node.get('issuer') or '?'}, {day}"
+    label += "  [referred to, not ingested]" if node.get("placeholder") else ""
+    lines = [label if top else f"{prefix}{'└── ' if last else '├── '}{label}"]
+    inner = "" if top else prefix + ("    " if last else "│   ")
+    children = node.get("children", [])
+    for i, child in enumerate(children):
+        lines += cascade_lines(child, inner, i == len(children) - 1, top=False)
+    return lines
 
 
 __all__ = [
+    "JSON_FIELDS",
     "DirectoryError",
     "DocumentError",
     "as_json",
+    "cascade_lines",
     "load_directory",
     "parse_file",
     "resolve",
     "summary",
+    "summary_lines",
 ]

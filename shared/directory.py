@@ -39,6 +39,7 @@ class Directory:
 
     def __init__(self, units: Iterable[Unit] = ()) -> None:
         self._units: dict[str, Unit] = {}
+        self.version = 0  # grows with every change, so caches built from it know when to go
         # parent id (None for roots) -> ordered set of child ids
         self._children: dict[str | None, dict[str, None]] = {}
         for unit in units:
@@ -72,11 +73,13 @@ class Directory:
             self._children.get(old.parent, {}).pop(unit.id, None)
         self._units[unit.id] = unit
         self._children.setdefault(unit.parent, {})[unit.id] = None
+        self.version += 1
 
     def remove(self, unit_id: str) -> None:
         old = self._units.pop(unit_id, None)
         if old is not None:
             self._children.get(old.parent, {}).pop(unit_id, None)
+            self.version += 1
 
     def children(self, unit_id: str | None) -> list[str]:
         return list(self._children.get(unit_id, ()))

@@ -17,6 +17,7 @@ from nats.js.api import (
     DeliverPolicy,
     DiscardPolicy,
     KeyValueConfig,
+    ObjectStoreConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
@@ -124,12 +125,19 @@ AGGREGATOR_REPORTS = ConsumerSpec(
     "rolls each submission up the tree",
     max_ack_pending=5000,
 )
+REPORTER_DIRECTIVES = ConsumerSpec(
+    "reporter-directive-issued",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_ISSUED),
+    "files a unit's implementing directive as its report on the parent's plan requirement",
+)
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_DIRECTIVES,
     NOTIFIER_ASSIGNMENTS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,
+    REPORTER_DIRECTIVES,
 )
 
 DIRECTORY = BucketSpec(
@@ -151,6 +159,13 @@ AGGREGATOR_DIRECTIVES_BUCKET = BucketSpec(
     "directive titles and requirements seen by the aggregator",
     owner="aggregator",
 )
+DOCUMENTS = BucketSpec(
+    "issuer_documents",
+    "original directive files (object store), named by content hash; mailed as attachments",
+    owner="issuer",
+)
+OBJECT_STORES: tuple[BucketSpec, ...] = (DOCUMENTS,)
+
 BUCKETS: tuple[BucketSpec, ...] = (
     DIRECTORY,
     ISSUER_DIRECTIVES,
@@ -230,6 +245,24 @@ async def ensure_buckets(
             await js.create_key_value(bucket_config(spec, settings))
 
 
+async def ensure_object_stores(
+    js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = OBJECT_STORES
+) -> None:
+    for spec in specs:
+        try:
+            await js.object_store(spec.name)
+        except (NotFoundError, BadRequestError):
+            await js.create_object_store(
+                spec.name,  # nats-py overwrites the config's bucket with this argument
+                config=ObjectStoreConfig(
+                    bucket=spec.name,
+                    description=spec.description,
+                    storage=StorageType.FILE,
+                    replicas=settings.js_replicas,
+                ),
+            )
+
+
 async def ensure_consumers(
     js: JetStreamContext, settings: Settings, specs: tuple[ConsumerSpec, ...]
 ) -> None:
@@ -242,4 +275,5 @@ async def ensure_consumers(
 async def ensure_all(js: JetStreamContext, settings: Settings) -> None:
     await ensure_streams(js, settings)
     await ensure_buckets(js, settings)
+    await ensure_object_stores(js, settings)
     await ensure_consumers(js, settings, CONSUMERS)

@@ -1,8 +1,10 @@
-"""The demo campaign (``make demo``): Kế hoạch 101-KH/ĐU of Đảng ủy Sở Nội vụ (seed 003)
-travels to its nine chi bộ on the embedded runtime, with a simulated clock running four
-days per second from the day the plan was signed.
+"""The demo campaign (``make demo``) on the embedded runtime, with a simulated clock
+running four days per second from the day Kế hoạch 101-KH/ĐU was signed.
 
-Six chi bộ report on time, two after the deadline, one never; the synthesis names them.
+The five seed documents are read from their files (what was read, and the warnings),
+issued, and linked into their cascade; then Kế hoạch 101-KH/ĐU of Đảng ủy Sở Nội vụ
+(seed 003) is followed to its nine chi bộ: six report on time, two after the deadline, one
+never, and the synthesis names them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from chidao.client import call
+from chidao.documents import cascade_lines, summary_lines
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
 from shared.clock import parse_clock
@@ -26,7 +29,16 @@ from shared.vietnamese import format_instant
 
 HERE = Path(__file__).parent
 DIRECTORY = HERE / "directory.yaml"
-DIRECTIVE = HERE / "directive-101-KH-DU.json"
+SEEDS = HERE / "seeds"
+FOLLOWED = "003_e88aeaad7985e01b.txt"  # the plan whose reports the demo follows
+# What an operator adds for a document that lacks it (seed 000 has no number and no date).
+OPERATOR = {
+    "000_190f0edc151fbb06.txt": {
+        "issuer": "duk-cqdn-son-ha",
+        "ref": "01-KH/ĐUK",
+        "issued_on": "2024-03-27",
+    }
+}
 CLOCK_START = "2024-06-19T08:00:00+07:00"
 DAYS_PER_SECOND = 4
 
@@ -104,7 +116,6 @@ def _reset(var: Path) -> None:
 def run(var: Path) -> None:
     _reset(var)
     units = load_file(DIRECTORY)
-    directive = json.loads(DIRECTIVE.read_text(encoding="utf-8"))
     stack = Stack(var_dir=var, clock=f"sim:{CLOCK_START}@{DAYS_PER_SECOND * 86400}")
     stack.clock_anchor = time.time()
     clock = parse_clock(stack.clock, stack.clock_anchor)
@@ -118,31 +129,79 @@ def run(var: Path) -> None:
         counts = asyncio.run(store_directory(stack.nats.url, units))
         say(f"Directory: {counts['added']} units loaded from {DIRECTORY.name}")
         stack.start(ready_timeout=90)
-        _campaign(stack, clock, directive, var)
+        directive_id = _ingest_seeds(stack)
+        _campaign(stack, clock, directive_id, var)
     finally:
         stack.stop()
 
 
-def _campaign(stack: Stack, clock, directive: dict, var: Path) -> None:
+def _upload(url: str, path: Path, **form: str) -> dict:
+    return call(
+        "POST",
+        f"{url}/api/directives/upload",
+        files={"file": (path.name, path.read_bytes())},
+        data=form,
+    ).json()
+
+
+def _ingest_seeds(stack: Stack) -> str:
+    """Read every seed, show it, issue it; return the id of the plan the demo follows."""
+    issuer = stack.url("issuer")
+    say(f"Services ready. Reading the {len(list(SEEDS.glob('*.txt')))} seed documents:")
+    followed = ""
+    for path in sorted(SEEDS.glob("*.txt")):
+        extra = OPERATOR.get(path.name, {})
+        shown = _upload(
+            issuer, path, preview="true", **({"issuer": extra["issuer"]} if extra else {})
+        )
+        doc = shown["document"]
+        say()
+        say("\n".join(summary_lines(path.name, doc, shown["issuer_unit"])))
+        if extra:
+            say(
+                f"   -> no number or date in the text: the operator issues it as {extra['ref']} "
+                f"of {extra['issued_on']}"
+            )
+        result = _upload(issuer, path, **extra)
+        say(
+            f"   -> issued: {result['assignments']} assignments, {result['notices']} units "
+            "receive it for information"
+        )
+        if path.name == FOLLOWED:
+            followed = result["directive_id"]
+    say()
+    say("The cascade (chidao cascade):")
+    for tree in call("GET", f"{issuer}/api/cascade").json()["trees"]:
+        say("\n".join("   " + line for line in cascade_lines(tree)))
+    return followed
+
+
+def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     assert stack.mail is not None
     issuer, reporter, aggregator = (stack.url(n) for n in ("issuer", "reporter", "aggregator"))
-    say(f"Services ready; simulated time is {format_instant(clock.now())}.")
+    record = call("GET", f"{issuer}/api/directives/{directive_id}").json()
+    directive = record["directive"]
     say()
-    say(f"1. Issuing {directive['ref']} ({directive['issuer']}) ...")
-    issued = call("POST", f"{issuer}/api/directives", json=directive).json()
-    directive_id = issued["directive_id"]
     say(
-        f"   {issued['assignments']} assignments fanned out, {issued['notices']} units "
-        f"receive it for information; warnings: {issued['warnings'] or 'none'}"
+        f"1. Following {directive['ref']} of {directive['issuer']}; simulated time is "
+        f"{format_instant(clock.now())}."
     )
-    again = call("POST", f"{issuer}/api/directives", json=directive).json()
+    again = _upload(issuer, SEEDS / FOLLOWED)
     say(f"   issued again: status {again['status']}, {again['new_assignments']} new assignments")
-
+    issued = {"assignments": record["assignment_count"], "notices": len(record["notices"])}
     expected_mails = issued["assignments"] + issued["notices"]
-    wait_until(lambda: len(stack.mail.messages) >= expected_mails, 60, "the mails")
+    tag = f"[{directive['ref']}]"
+
+    def followed_mails() -> list:
+        return [m for m in stack.mail.messages if m.subject.startswith(tag)]
+
+    wait_until(lambda: len(followed_mails()) >= expected_mails, 60, "the mails")
     say()
-    say(f"2. {len(stack.mail.messages)} mails arrived at the mail server:")
-    for mail in stack.mail.messages:
+    say(
+        f"2. {len(followed_mails())} mails of {directive['ref']} arrived at the mail server, "
+        "each with the original document attached:"
+    )
+    for mail in followed_mails():
         say(f"   ✉ {', '.join(mail.envelope_to)}")
         say(f"     {mail.subject}")
 

@@ -1,13 +1,24 @@
-"""The issuer service: ``POST /api/directives`` issues a directive and fans it out."""
+"""The issuer service: ``POST /api/directives`` issues a directive given as JSON,
+``POST /api/directives/upload`` reads a document file and issues it; both fan it out."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from datetime import date
+from typing import Annotated, Any
 
+from fastapi import File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
+from services.issuer.cascade import RefIndex, forest, parents_of, tree_of
+from services.issuer.documents.errors import DocumentError
+from services.issuer.documents.ingest import build_directive, contract_json, resolve_document
+from services.issuer.documents.parse import parse_upload
+from services.issuer.documents.reading import MAX_BYTES
+from services.issuer.documents.resolve import Resolver
+from services.issuer.documents.store import keep
 from services.issuer.fanout import fan_out
 from services.issuer.metrics import IssuerMetrics
 from services.issuer.planning import IssuePlan, PlanError, plan_issue
@@ -28,8 +39,17 @@ def create_service(settings: Settings | None = None) -> Service:
         buckets=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES),
     )
     metrics = IssuerMetrics(service.registry)
-    state: dict[str, RecordStore] = {}
+    state: dict[str, Any] = {}  # records and the number-symbol index, opened at start-up
     background: set[asyncio.Task[None]] = set()
+    resolvers: dict[int, Resolver] = {}
+
+    def resolver() -> Resolver:
+        # Indexing a large directory's names is worth keeping while it does not change.
+        directory = service.directory
+        if directory.version not in resolvers:
+            resolvers.clear()
+            resolvers[directory.version] = Resolver(directory)
+        return resolvers[directory.version]
 
     async def publish(record: DirectiveRecord, plan: IssuePlan | None = None) -> dict:
         """Publish a stored record's events, then mark it issued. A resumed record is
@@ -75,54 +95,54 @@ def create_service(settings: Settings | None = None) -> Service:
                 )
 
     async def on_start() -> None:
-        state["records"] = RecordStore(await service.js.key_value(topology.ISSUER_DIRECTIVES.name))
+        js = service.js
+        kv = await js.key_value(topology.ISSUER_DIRECTIVES.name)
+        state["records"], state["refs"] = RecordStore(kv), RefIndex(kv)
+        await topology.ensure_object_stores(js, service.settings)
         task = asyncio.create_task(resume_unfinished(), name="resume-fanouts")
         background.add(task)
         task.add_done_callback(background.discard)
 
     service.on_start.append(on_start)
 
-    @service.app.post("/api/directives", status_code=201, tags=["directives"])
-    async def issue(directive: Directive) -> JSONResponse:
-        """Issue a directive. Repeating the same request creates nothing new."""
-        # One trace per issue: its context rides in the headers of every event published
-        # below, so the mails and the roll-up it causes join the same trace.
+    async def issue_directive(directive: Directive) -> tuple[int, dict]:
+        """Issue once: a repeat of the same content creates nothing new."""
+        # One trace per issue: its context rides in the headers of every event published,
+        # so the mails and the roll-up it causes join the same trace.
         with service.tracer.start_as_current_span(
             "issue directive", attributes={"chidao.directive_id": directive.id}
         ):
-            return await _issue(directive)
-
-    async def _issue(directive: Directive) -> JSONResponse:
-        try:
-            plan = plan_issue(directive, service.directory)
-        except PlanError as exc:
-            metrics.directives.labels("rejected").inc()
-            return error(422, "the directive cannot be issued", problems=exc.problems)
-        record = DirectiveRecord(
-            directive=directive,
-            fingerprint=fingerprint(directive),
-            status=FanOutStatus.FANNING_OUT,
-            issued_at=service.clock.now(),
-            assignment_count=plan.assignment_count,
-            notices=plan.notices,
-            warnings=plan.warnings,
-        )
-        records = state["records"]
-        if not await records.create(record):
-            existing = await records.get(directive.id)
-            assert existing is not None
-            if existing.fingerprint != record.fingerprint:
-                metrics.directives.labels("conflict").inc()
-                return error(
-                    409,
-                    f"{directive.ref} of {directive.issuer} was already issued with different "
-                    "content; issue a corrected document under its own number",
-                    directive_id=directive.id,
-                )
-            if existing.status is FanOutStatus.ISSUED:
-                metrics.directives.labels("already_issued").inc()
-                return JSONResponse(
-                    {
+            try:
+                plan = plan_issue(directive, service.directory)
+            except PlanError as exc:
+                metrics.directives.labels("rejected").inc()
+                return 422, {"error": "the directive cannot be issued", "problems": exc.problems}
+            records = state["records"]
+            record = DirectiveRecord(
+                directive=directive,
+                fingerprint=fingerprint(directive),
+                status=FanOutStatus.FANNING_OUT,
+                issued_at=service.clock.now(),
+                assignment_count=plan.assignment_count,
+                notices=plan.notices,
+                warnings=plan.warnings,
+                parents=await parents_of(directive, state["refs"], records),
+            )
+            if await records.create(record):
+                await state["refs"].add(directive)
+            else:
+                existing = await records.get(directive.id)
+                assert existing is not None
+                if existing.fingerprint != record.fingerprint:
+                    metrics.directives.labels("conflict").inc()
+                    return 409, {
+                        "error": f"{directive.ref} of {directive.issuer} was already issued with "
+                        "different content; issue a corrected document under its own number",
+                        "directive_id": directive.id,
+                    }
+                if existing.status is FanOutStatus.ISSUED:
+                    metrics.directives.labels("already_issued").inc()
+                    return 200, {
                         "directive_id": directive.id,
                         "ref": directive.ref,
                         "status": "already_issued",
@@ -130,13 +150,62 @@ def create_service(settings: Settings | None = None) -> Service:
                         "new_assignments": 0,
                         "notices": len(existing.notices),
                         "warnings": existing.warnings,
-                    },
-                    status_code=200,
-                )
-            record, plan = existing, None  # an interrupted fan-out: finish it
-        body = await publish(record, plan)
-        metrics.directives.labels("issued").inc()
-        return JSONResponse(body, status_code=201)
+                    }
+                record, plan = existing, None  # an interrupted fan-out: finish it
+                await state["refs"].add(directive)
+            body = await publish(record, plan)
+            metrics.directives.labels("issued").inc()
+            return 201, body
+
+    @service.app.post("/api/directives", status_code=201, tags=["directives"])
+    async def issue(directive: Directive) -> JSONResponse:
+        """Issue a directive given as JSON. Repeating the same request creates nothing new."""
+        status, body = await issue_directive(directive)
+        return JSONResponse(body, status_code=status)
+
+    @service.app.post("/api/directives/upload", status_code=201, tags=["directives"])
+    async def upload(
+        file: Annotated[UploadFile, File(description=".txt, .md, .docx or .pdf")],
+        issuer: Annotated[str | None, Form(description="issuing unit id, if ambiguous")] = None,
+        ref: Annotated[
+            str | None, Form(description="number-symbol, for a document without")
+        ] = None,
+        issued_on: Annotated[date | None, Form(description="date, for a document without")] = None,
+        preview: Annotated[bool, Form(description="read and show, do not issue")] = False,
+    ) -> JSONResponse:
+        """Read a document, show what was read and the warnings, and issue it (or only
+        show it, with preview). The original file is kept and attached to the mails."""
+        data = await file.read(MAX_BYTES + 1)
+        filename = file.filename or "document.txt"
+        try:
+            document = parse_upload(data, filename)
+            reading = resolve_document(document, service.directory, issuer, resolver())
+        except DocumentError as exc:
+            return error(422, str(exc))
+        shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}
+        if preview:
+            return JSONResponse(shown, status_code=200)
+        try:
+            directive = build_directive(reading, ref, issued_on)
+        except DocumentError as exc:
+            return error(422, f"{filename}: {exc}", **shown)
+        attached = await keep(service.js, data, filename)
+        status, body = await issue_directive(directive.model_copy(update={"document": attached}))
+        return JSONResponse({**shown, **body}, status_code=status)
+
+    @service.app.get("/api/cascade", tags=["cascade"])
+    async def cascade_forest() -> JSONResponse:
+        """Every directive and the documents they implement, as trees."""
+        trees = forest(await state["records"].all())
+        return JSONResponse({"trees": [tree.as_json() for tree in trees]})
+
+    @service.app.get("/api/cascade/{key:path}", tags=["cascade"])
+    async def cascade_tree(key: str) -> JSONResponse:
+        """The tree holding a directive, by id or number-symbol ("101-KH/ĐU")."""
+        tree = tree_of(forest(await state["records"].all()), key)
+        if tree is None:
+            return error(404, f"no directive '{key}' has been issued")
+        return JSONResponse(tree.as_json())
 
     @service.app.get("/api/directives/{directive_id}", tags=["directives"])
     async def show(directive_id: str) -> JSONResponse:

@@ -32,6 +32,7 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
         directive=directive,
         assignment_count=record.assignment_count,
         notices=record.notices,
+        parents=record.parents,
     )
 
 
@@ -48,6 +49,7 @@ def _assignment_event(record: DirectiveRecord, requirement, unit_id: str) -> Ass
         unit_id=unit_id,
         requirement=requirement,
         assigned_at=record.issued_at,
+        document=directive.document,
     )
     return AssignmentCreated(
         event_id=f"assignment-created.{assignment.id}",

@@ -23,7 +23,9 @@ class FanOutStatus(StrEnum):
 
 
 def fingerprint(directive: Directive) -> str:
-    return hashlib.sha256(directive.model_dump_json().encode()).hexdigest()
+    """Identity of the content. The attached file is left out: the same directive uploaded
+    as .docx and again as .pdf is the same directive."""
+    return hashlib.sha256(directive.model_dump_json(exclude={"document"}).encode()).hexdigest()
 
 
 class DirectiveRecord(BaseModel):
@@ -34,6 +36,7 @@ class DirectiveRecord(BaseModel):
     assignment_count: int
     notices: list[Notice]
     warnings: list[str]
+    parents: list[str] = []
 
 
 class RecordStore:
@@ -57,14 +60,19 @@ class RecordStore:
         await self._kv.put(record.directive.id, done.model_dump_json().encode())
         return done
 
-    async def unfinished(self) -> list[DirectiveRecord]:
+    async def all(self) -> list[DirectiveRecord]:
         try:
             keys = await self._kv.keys()
         except NoKeysError:
             return []
         records = []
         for key in keys:
+            if "." in key:
+                continue  # an index entry, not a directive
             record = await self.get(key)
-            if record and record.status is FanOutStatus.FANNING_OUT:
+            if record is not None:
                 records.append(record)
         return records
+
+    async def unfinished(self) -> list[DirectiveRecord]:
+        return [r for r in await self.all() if r.status is FanOutStatus.FANNING_OUT]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from faststream.nats.annotations import NatsMessage
 
-from services.notifier.compose import Mail, assignment_mail, notice_mail
+from services.notifier.compose import Attachment, Mail, assignment_mail, notice_mail
 from services.notifier.ledger import Ledger, LedgerEntry
 from services.notifier.mailer import Mailer, PermanentMailError, TransientMailError
 from services.notifier.metrics import NotifierMetrics
+from services.notifier.originals import Originals
 from shared import topology
-from shared.contracts import AssignmentCreated, DirectiveIssued
+from shared.contracts import AssignmentCreated, AttachedFile, DirectiveIssued
 from shared.errors import PermanentError
 from shared.service import Service
 from shared.settings import Settings
@@ -31,10 +33,17 @@ def create_service(settings: Settings | None = None) -> Service:
     )
     metrics = NotifierMetrics(service.registry)
     mailer = Mailer(service.settings, on_latency=metrics.smtp_seconds.observe)
-    state: dict[str, Ledger] = {}
+    state: dict[str, Any] = {}  # ledger and originals, opened at start-up
 
     async def on_start() -> None:
         state["ledger"] = Ledger(await service.js.key_value(topology.NOTIFIER_LEDGER.name))
+        state["originals"] = Originals(service.js)
+
+    async def original(attached: AttachedFile | None) -> Attachment | None:
+        if attached is None:
+            return None
+        data = await state["originals"].fetch(attached)
+        return Attachment(attached.filename, attached.content_type, data) if data else None
 
     service.on_start.append(on_start)
     service.on_stop.append(mailer.close)
@@ -95,11 +104,15 @@ def create_service(settings: Settings | None = None) -> Service:
     @service.subscriber(topology.NOTIFIER_ASSIGNMENTS, batch_size=32)
     async def on_assignment(event: AssignmentCreated, msg: NatsMessage) -> None:
         unit = unit_or_fail(event.assignment.unit_id)
-        await deliver_all([assignment_mail(event, unit, service.directory)], msg)
+        attachment = await original(event.assignment.document)
+        await deliver_all([assignment_mail(event, unit, service.directory, attachment)], msg)
 
     @service.subscriber(topology.NOTIFIER_DIRECTIVES, batch_size=8)
     async def on_directive(event: DirectiveIssued, msg: NatsMessage) -> None:
-        mails = [notice_mail(event, unit_or_fail(n.unit_id), n.role) for n in event.notices]
+        attachment = await original(event.directive.document)
+        mails = [
+            notice_mail(event, unit_or_fail(n.unit_id), n.role, attachment) for n in event.notices
+        ]
         await deliver_all(mails, msg)
 
     return service

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from email import encoders
 from email.header import Header
 from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
@@ -39,12 +42,20 @@ PURPOSES = {
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     template: str
     event_id: str
     unit: Unit
     subject: str
     body: str
+    attachment: Attachment | None = None
 
     @property
     def ledger_key(self) -> str:
@@ -54,7 +65,22 @@ class Mail:
         # The legacy Header encoder is used on purpose: the modern policy folds long
         # Vietnamese subjects between encoded words and readers then lose the space at
         # the fold ("101-KH/ĐU:Triển khai"); Header splits inside encoded words instead.
-        message = MIMEText(self.body, "plain", "utf-8")
+        message: Message = MIMEText(self.body, "plain", "utf-8")
+        if self.attachment is not None:
+            mixed = MIMEMultipart("mixed")
+            mixed.attach(message)
+            main, _, sub = self.attachment.content_type.split(";")[0].partition("/")
+            part = MIMEBase(main or "application", sub or "octet-stream")
+            part.set_payload(self.attachment.data)
+            encoders.encode_base64(part)
+            # RFC 2231 keeps a Vietnamese file name readable in every client.
+            part.add_header(
+                "Content-Disposition",
+                "attachment",
+                filename=("utf-8", "", self.attachment.filename),
+            )
+            mixed.attach(part)
+            message = mixed
         message["Subject"] = Header(self.subject, "utf-8")
         message["From"] = _address(mail_from)
         message["To"] = ", ".join(
@@ -81,7 +107,9 @@ def _subject(ref: str, text: str, limit: int = 140) -> str:
     return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "…"
 
 
-def assignment_mail(event: AssignmentCreated, unit: Unit, directory: Directory) -> Mail:
+def assignment_mail(
+    event: AssignmentCreated, unit: Unit, directory: Directory, attachment: Attachment | None = None
+) -> Mail:
     a = event.assignment
     requirement = a.requirement
     deadline = format_deadline(requirement.due_before)
@@ -102,10 +130,13 @@ def assignment_mail(event: AssignmentCreated, unit: Unit, directory: Directory) 
         unit,
         _subject(a.directive_ref, f"{action}, {deadline}"),
         body,
+        attachment,
     )
 
 
-def notice_mail(event: DirectiveIssued, unit: Unit, role: RecipientRole) -> Mail:
+def notice_mail(
+    event: DirectiveIssued, unit: Unit, role: RecipientRole, attachment: Attachment | None = None
+) -> Mail:
     d = event.directive
     body = _TEMPLATES.get_template("directive_notice.txt.j2").render(
         d=d,
@@ -122,4 +153,5 @@ def notice_mail(event: DirectiveIssued, unit: Unit, role: RecipientRole) -> Mail
         unit,
         _subject(d.ref, f"{document_title(d.kind, d.ref)}: {d.title}"),
         body,
+        attachment,
     )

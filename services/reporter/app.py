@@ -1,4 +1,5 @@
-"""The reporter service: ``POST /api/submissions`` accepts a unit's report."""
+"""The reporter service: ``POST /api/submissions`` accepts a unit's report; a unit's own
+implementing directive is filed as its report on the parent's "issue a plan" requirement."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ import logging
 from fastapi.responses import JSONResponse
 
 from services.reporter import log as reports
+from services.reporter.accept import Refused, accept
 from services.reporter.metrics import ReporterMetrics
 from shared import topology
-from shared.contracts import ReportSubmitted, Submission, SubmissionRequest
+from shared.contracts import DirectiveIssued, ReportSubmitted, SubmissionRequest
 from shared.service import Service, error
 from shared.settings import Settings
+from shared.slugs import fold
+from shared.vietnamese import document_title, format_date
 
 logger = logging.getLogger(__name__)
 
-CONFLICT_RETRIES = 5
+# Requirements met by issuing one's own implementing document ("ban hành kế hoạch triển khai").
+_PLAN_WORDS = ("ke hoach", "huong dan", "chuong trinh", "van ban")
+
+
+def asks_for_a_plan(action: str) -> bool:
+    folded = fold(action)
+    return "ban hanh" in folded and any(word in folded for word in _PLAN_WORDS)
 
 
 def receipt(event: ReportSubmitted) -> dict:
@@ -38,6 +48,7 @@ def create_service(settings: Settings | None = None) -> Service:
         "reporter",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS),
+        consumers=(topology.REPORTER_DIRECTIVES,),
         uses_directory=False,
     )
     metrics = ReporterMetrics(service.registry)
@@ -53,78 +64,38 @@ def create_service(settings: Settings | None = None) -> Service:
                 "chidao.unit": request.unit_id,
             },
         ):
-            return await _submit(request)
-
-    async def _submit(request: SubmissionRequest) -> JSONResponse:
-        js = service.js
-        issued = await reports.directive_issued(js, request.directive_id)
-        if issued is None:
-            metrics.refused.labels("unknown_directive").inc()
-            return error(404, f"no directive '{request.directive_id}' has been issued")
-        requirements = {r.id: r for r in issued.directive.requirements}
-        if request.requirement_id not in requirements:
-            metrics.refused.labels("unknown_requirement").inc()
-            return error(
-                404,
-                f"{issued.directive.ref} has no reporting requirement '{request.requirement_id}'",
-                requirements=sorted(requirements),
-            )
-        assigned = await reports.assignment(
-            js, request.directive_id, request.unit_id, request.requirement_id
-        )
-        if assigned is None:
-            metrics.refused.labels("not_assigned").inc()
-            return error(
-                403,
-                f"unit '{request.unit_id}' was not assigned requirement "
-                f"'{request.requirement_id}' of {issued.directive.ref}, so it cannot report on it",
-            )
-        due = assigned.assignment.requirement.due_before
-
-        for _ in range(CONFLICT_RETRIES):
-            found = await reports.latest(
-                js, request.directive_id, request.unit_id, request.requirement_id
-            )
-            previous, last_seq = found if found else (None, 0)
-            if previous is not None and (
-                previous.submission.figures == request.figures
-                and previous.submission.narrative == request.narrative
-            ):
-                # A repeated request (a retry after a lost answer) is not a new version.
-                return JSONResponse(receipt(previous), status_code=200)
-            now = service.clock.now()
-            first = previous.submission if previous else None
-            submission = Submission(
-                **request.model_dump(),
-                version=(first.version + 1) if first else 1,
-                received_at=now,
-                first_received_at=first.first_received_at if first else now,
-                due_before=due,
-                on_time=first.on_time if first else (due is None or now < due),
-            )
-            event = ReportSubmitted(
-                event_id=(
-                    f"report-submitted.{request.directive_id}.{request.unit_id}."
-                    f"{request.requirement_id}.v{submission.version}"
-                ),
-                occurred_at=now,
-                submission=submission,
-            )
             try:
-                await reports.append(js, event, last_seq)
-            except reports.SubmissionConflict:
+                accepted = await accept(service.js, request, service.clock.now, metrics)
+            except Refused as exc:
+                return error(exc.status, exc.message, **exc.details)
+            return JSONResponse(receipt(accepted.event), status_code=accepted.status)
+
+    @service.subscriber(topology.REPORTER_DIRECTIVES, batch_size=8)
+    async def on_directive(event: DirectiveIssued) -> None:
+        """A unit that issues its own plan implementing a parent directive has done what
+        the parent's "ban hành kế hoạch ..." requirement asked of it."""
+        child = event.directive
+        for parent_id in event.parents:
+            parent = await reports.directive_issued(service.js, parent_id)
+            if parent is None:
                 continue
-            metrics.accepted.labels(
-                "on_time" if submission.on_time else "late",
-                "first" if submission.version == 1 else "correction",
-            ).inc()
-            logger.info(
-                "submission accepted",
-                extra={"event_id": event.event_id, "on_time": submission.on_time},
-            )
-            return JSONResponse(receipt(event), status_code=201)
-        return error(
-            409, "the report was changed by another request at the same time; send it again"
-        )
+            for requirement in parent.directive.requirements:
+                if not asks_for_a_plan(requirement.action):
+                    continue
+                request = SubmissionRequest(
+                    directive_id=parent_id,
+                    unit_id=child.issuer_unit,
+                    requirement_id=requirement.id,
+                    narrative=(
+                        f"Đã ban hành {document_title(child.kind, child.ref)} "
+                        f"ngày {format_date(child.issued_on)}."
+                    ),
+                )
+                try:
+                    await accept(
+                        service.js, request, lambda: event.occurred_at, metrics, keep_existing=True
+                    )
+                except Refused as exc:
+                    logger.debug("no plan requirement to file", extra={"reason": exc.message})
 
     return service

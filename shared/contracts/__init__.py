@@ -3,6 +3,7 @@
 from shared.contracts.assignments import Assignment, assignment_id
 from shared.contracts.base import SCHEMA_VERSION, Contract, Slug, Text
 from shared.contracts.directives import (
+    AttachedFile,
     Directive,
     DocumentRef,
     Recipient,
@@ -35,6 +36,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Assignment",
     "AssignmentCreated",
+    "AttachedFile",
     "Contract",
     "Directive",
     "DirectiveIssued",

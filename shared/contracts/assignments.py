@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import AwareDatetime
 
 from shared.contracts.base import Contract, Slug, Text
-from shared.contracts.directives import ReportingRequirement
+from shared.contracts.directives import AttachedFile, ReportingRequirement
 
 
 def assignment_id(directive_id: str, unit_id: str, requirement_id: str) -> str:
@@ -25,6 +25,7 @@ class Assignment(Contract):
     unit_id: Slug
     requirement: ReportingRequirement
     assigned_at: AwareDatetime
+    document: AttachedFile | None = None
 
     @property
     def id(self) -> str:

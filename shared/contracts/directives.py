@@ -92,6 +92,15 @@ class Signer(Contract):
     name: Text | None = None
 
 
+class AttachedFile(Contract):
+    """The signed original a directive was read from, kept in the issuer's object store."""
+
+    filename: Text
+    object_name: str = Field(pattern=r"^[A-Za-z0-9_.=-]+$")  # content hash + extension
+    content_type: str
+    size: int = Field(ge=0)
+
+
 def directive_id(ref: str, issuer_unit: str) -> str:
     """Deterministic ASCII id: ('101-KH/ĐU', 'du-so-noi-vu-hy') -> '101-kh-du--du-so-noi-vu-hy'."""
     return f"{slugify(ref)}--{issuer_unit}"
@@ -113,6 +122,7 @@ class Directive(Contract):
     requirements: list[ReportingRequirement] = Field(default_factory=list)
     signer: Signer | None = None
     archive: Text | None = None
+    document: AttachedFile | None = None
 
     @property
     def id(self) -> str:

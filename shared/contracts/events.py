@@ -33,6 +33,9 @@ class DirectiveIssued(Event):
     directive: Directive
     assignment_count: int
     notices: list[Notice] = Field(default_factory=list)
+    parents: list[Slug] = Field(
+        default_factory=list, description="known directives this one implements (its basis)"
+    )
 
 
 class AssignmentCreated(Event):

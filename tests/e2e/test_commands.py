@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+
+SEEDS = Path(__file__).parents[2] / "chidao" / "demo" / "seeds"
 
 
 def chidao(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -27,9 +32,25 @@ def test_the_demo_ends_with_a_synthesis_naming_on_time_late_and_missing_units(tm
     assert "Đã báo cáo: 8 (88,9%), trong đó đúng hạn 6, muộn 2" in out
     assert "**Báo cáo muộn (2):** Chi bộ Chi cục Văn thư - Lưu trữ" in out
     assert "**Chưa báo cáo (1):** Chi bộ Trung tâm Lưu trữ lịch sử" in out
-    mails = sorted((tmp_path / "mail").glob("*.eml"))
-    assert len(mails) == 12  # 9 chi bộ with the assignment + 3 units receiving it
-    assert len({m.name.split("-", 1)[1] for m in mails}) == 12  # one per addressed unit
+    followed = []
+    for path in sorted((tmp_path / "mail").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["Subject"].startswith("[101-KH/ĐU]"):
+            followed.append(message)
+    # 9 chi bộ with the assignment + 3 units receiving it: one mail per addressed unit,
+    # each carrying the original document.
+    assert len(followed) == 12
+    assert len({m["X-Chidao-Unit"] for m in followed}) == 12
+    original = (SEEDS / "003_e88aeaad7985e01b.txt").read_bytes()
+    assert all(
+        [p.get_payload(decode=True) for p in m.iter_attachments()] == [original] for m in followed
+    )
+    # Every seed was read from its file and the cascade linked them.
+    assert "   -> no number or date in the text: the operator issues it as 01-KH/ĐUK" in out
+    assert (
+        "   153-KH/ĐUK  Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh, 16/05/2024  [referred to" in out
+    )
+    assert "   └── 101-KH/ĐU  Đảng ủy Sở Nội vụ, 19/06/2024" in out
     report = tmp_path / "reports" / "101-kh-du--du-so-noi-vu-hy.md"
     assert "Chi bộ Văn phòng Sở" in report.read_text(encoding="utf-8")
     assert str(tmp_path / "mail") in out and str(report) in out

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from services.issuer.documents.ingest import build_directive, resolve_document
+from services.issuer.documents.parse import parse_file
 from services.issuer.planning import PlanError, plan_issue
 from shared.contracts import Directive, Recipient, ReportingRequirement, Unit, UnitSelector
 from shared.directory import Directory, load_file
@@ -162,9 +163,10 @@ def test_plan_is_the_same_when_repeated(directory):
     assert (first.assignees, first.notices) == (second.assignees, second.notices)
 
 
-def test_demo_directive_reaches_the_nine_chi_bo():
+def test_the_plan_read_from_seed_003_reaches_the_nine_chi_bo():
     directory = Directory(load_file(DEMO / "directory.yaml"))
-    d = Directive.model_validate(json.loads((DEMO / "directive-101-KH-DU.json").read_text()))
+    document = parse_file(DEMO / "seeds" / "003_e88aeaad7985e01b.txt")
+    d = build_directive(resolve_document(document, directory))
     plan = plan_issue(d, directory)
     assert d.requirements
     for requirement_id, units in plan.assignees.items():

@@ -16,11 +16,12 @@ _KIND_WORDS = "|".join(sorted((re.escape(k) for k in KINDS), key=len, reverse=Tr
 # kind word ("hueng dan sé"), so it is optional: the number's own code tells the kind.
 _REFERENCE = re.compile(
     rf"(?:(?P<kind>{_KIND_WORDS}|van ban)\s+)?(?:so\s*:?\s*|s\w\s+)"
-    r"(?P<ref>\d+\s*[-/]\s*[a-z][\w/.-]*\w)"
+    r"(?P<ref>\d+\s*[-/]\s*(?:\d{4}\s*/\s*)?[a-z][\w/.-]*\w)"
 )
 # Where the issuing body's name ends after "của".
 _ISSUER_END = re.compile(
-    r"\s+(?:ve\s+viec|ve|trien\s+khai|nham|huong\s+dan|thuc\s+hien|quy\s+dinh|ban\s+hanh)\b|"
+    r"\s+(?:ve\s+viec|ve|trien\s+khai|nham|huong\s+dan|thuc\s+hien|quy\s+dinh|ban\s+hanh|"
+    r"phe\s+duyet|sua\s+doi|bo\s+sung|thanh\s+lap|tang\s+cuong|tiep\s+tuc)\b|"
     r"\s*[,;(]|\s*$"
 )
 _OF = re.compile(r"\s+(?:cua|c[iu]a|caa)\s+")

@@ -11,7 +11,8 @@ from rapidfuzz.distance import Levenshtein
 from services.issuer.documents.text import fold, is_upper, squash
 from shared.contracts import ParsedRecipient, Signer
 
-_CAPACITY = re.compile(r"^(?:t/?m\.?|tm\.|kt\.?|tl\.?|tuq\.?|q\.)\s", re.IGNORECASE)
+# "T/M BAN THƯỜNG VỤ", "K/T TRƯỞNG BAN", "TL. BỘ TRƯỞNG", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"
+_CAPACITY = re.compile(r"^(?:t/?m\.?|k/?t\.?|t/?l\.?|tuq\.?|q\.)\s", re.IGNORECASE)
 # Titles as signature blocks write them; OCR'd titles are mapped back to these.
 SIGNER_TITLES = [
     "BÍ THƯ",
@@ -84,8 +85,8 @@ def role_mark(text: str, ocr: bool = False) -> tuple[str, str | None]:
                 role = _ROLE_MARKS[best]
         if role is not None:
             return squash(text[: match.start()]).rstrip(",;. "), role
-    if fold(text).strip(" ,;.") in ("nhu tren", "nhu tren,"):
-        return squash(text).rstrip(",;. "), "same_as_above"
+    if re.match(r"^nhu (?:tren|dieu \d+)$", fold(text).strip(" ,;.")):
+        return squash(text).rstrip(",;. "), "same_as_above"  # "Như trên", "Như Điều 3"
     return text, None
 
 
@@ -176,7 +177,9 @@ def parse_closing(lines: list[str], ocr: bool = False) -> Closing:
         # Two columns flattened: signature lines may come between the entries, so they
         # do not end the list; the archive line or the signer's name does.
         if _CAPACITY.match(line) and is_upper(line):
-            capacity = canonical_capacity(line)
+            # "TM. ỦY BAN NHÂN DÂN" over "KT. CHỦ TỊCH": both say on whose behalf
+            line_capacity = canonical_capacity(line)
+            capacity = f"{capacity} / {line_capacity}" if capacity else line_capacity
             continue
         if is_upper(line) and fold(line).strip(" .") in _TITLES_BY_FOLD:
             title = canonical_title(line)

@@ -9,6 +9,7 @@ document, recurring yearly.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -116,6 +117,10 @@ _LATEST_DAY = re.compile(
     rf"(?:cham\s+nhat|khong\s+qua|den\s+het)\s+(?:la\s+)?(?:vao\s+)?(?:{_LONG}|(?:ngay\s*)?{_NUMERIC})"
 )
 _MONTHLY_DAY = re.compile(rf"truoc\s+ngay\s+{_D}\s+h[a]ng\s+thang")
+# "trước ngày 10/12" with no year: the document's year.
+_BEFORE_DAY_MONTH = re.compile(
+    rf"(?:truoc|han\s+chot(?:\s+la)?)\s+ngay\s*{_D}\s*/\s*{_M}(?!\s*[/.-]\s*\d)"
+)
 _IN_MONTH = re.compile(
     rf"(?:trong|vao|cuoi|het|den\s+het)\s+(?:cuoi\s+)?th[a4]ng\s*{_MONTH_YEAR}(?![\d/])"
 )
@@ -159,20 +164,22 @@ def find_deadline_time(folded: str, reference: date | None) -> Found | None:
         day_of_month = int(match.group(1))
         rec_name = "monthly"
         spans.append(match.span())
-        if reference is not None and 1 <= day_of_month <= 28:
-            candidate = reference.replace(day=day_of_month)
-            if candidate <= reference:
-                candidate = (reference.replace(day=1) + timedelta(days=32)).replace(
-                    day=day_of_month
-                )
-            due = at(candidate)
+        if reference is not None and 1 <= day_of_month <= 31:
+            due = at(_next_monthly(reference, day_of_month))
+    if due is None and not spans_from_dates(spans) and (match := _BEFORE_DAY_MONTH.search(folded)):
+        day_of_month, month = int(match.group(1)), int(match.group(2))
+        spans.append(match.span())
+        day = make_date(day_of_month, month, reference.year) if reference else None
+        due = at(day) if day else None
     if due is None and (match := _IN_MONTH.search(folded)):
         month, *year = _numbers(match)
         if 1 <= month <= 12 and all(MIN_YEAR <= y <= MAX_YEAR for y in year):
             spans.append(match.span())
             if year:
                 due = month_end(year[0], month)
-            elif reference is not None:
+            elif reference is None:
+                pass  # no year anywhere: the deadline is kept without a date
+            else:
                 # "hằng năm vào tháng 12": the first such month after the document.
                 later = rec_name == "yearly" and month < reference.month
                 due = month_end(reference.year + (1 if later else 0), month)
@@ -180,15 +187,33 @@ def find_deadline_time(folded: str, reference: date | None) -> Found | None:
         quarter = quarter_number(match.group(1))
         year = next((int(g) for g in match.groups()[1:] if g), None)
         year = year or (reference.year if reference else None)
-        if quarter is not None and year is not None and MIN_YEAR <= year <= MAX_YEAR:
-            due = month_end(year, quarter * 3)
+        if quarter is not None:
             spans.append(match.span())
+            if year is not None and MIN_YEAR <= year <= MAX_YEAR:
+                due = month_end(year, quarter * 3)
     if due is None and (match := _IN_YEAR.search(folded)):
         year = int(match.group(1))
         if MIN_YEAR <= year < MAX_YEAR:
             due = at(date(year + 1, 1, 1))
             spans.append(match.span())
 
-    if due is None and rec_name is None:
+    if not spans:
         return None
     return Found(min(s for s, _ in spans), max(e for _, e in spans), due, rec_name)
+
+
+def spans_from_dates(spans: list[tuple[int, int]]) -> bool:
+    """Whether a full date was already found (the recurrence span alone does not count)."""
+    return len(spans) > 1
+
+
+def _next_monthly(reference: date, day_of_month: int) -> date:
+    """The first such day of a month after ``reference``; the 30th of February is its end."""
+    year, month = reference.year, reference.month
+    for _ in range(2):
+        last = calendar.monthrange(year, month)[1]
+        candidate = date(year, month, min(day_of_month, last))
+        if candidate > reference:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return candidate

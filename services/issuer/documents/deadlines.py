@@ -14,23 +14,27 @@ from services.issuer.documents.dates import find_deadline_time
 from services.issuer.documents.text import fold, squash
 from shared.contracts import ParsedDeadline
 
+# "báo cáo" is also a noun: "báo cáo viên", "thông qua báo cáo chính trị", "dự thảo báo cáo".
 _VERB = re.compile(
-    r"\b(?:bao\s+cao(?!\s+vien)|gui|nop|ban\s+hanh|hoan\s+thanh|"
+    r"\b(?:(?<!thong qua )(?<!du thao )(?<!nghe )(?<!tai )(?<!cac )(?<!cua )"
+    r"bao\s+cao(?!\s+vien|\s+chinh\s+tri)|gui|nop|ban\s+hanh|hoan\s+thanh|"
     r"xay\s+dung\s+(?=ke\s+hoach|huong\s+dan|chuong\s+trinh|bao\s+cao|de\s+an))"
 )
 # Words that begin what is delivered, after a recipient written right after the verb.
-_OBJECT_START = re.compile(
-    r"\s+(?=(?:ket\s+qua|viec|tinh\s+hinh|ke\s+hoach|noi\s+dung|so\s+lieu|danh\s+sach|"
-    r"van\s+ban|y\s+kien|de\s+xuat|bao\s+cao)\b)"
+_OBJECT_WORDS = (
+    r"(?:ket\s+qua|viec|tinh\s+hinh|ke\s+hoach|noi\s+dung|so\s+lieu|danh\s+sach|"
+    r"van\s+ban|y\s+kien|de\s+xuat|bao\s+cao|huong\s+dan|chuong\s+trinh)\b"
 )
+_OBJECT_START = re.compile(rf"\s+(?={_OBJECT_WORDS})")
+_OBJECT_HERE = re.compile(_OBJECT_WORDS)
 # Where the delivered thing's description ends (besides "về <Body>", see _to_body).
 _OBJECT_END = re.compile(
     r"\s*\(qua\b|\s+theo\s+quy\s+dinh|\s+cua\s+|\s+de\s+|,?\s+gui\s+|\s*;|\s*$"
 )
 _VE = re.compile(r"\s+ve\s+")
 _TO_END = re.compile(
-    r"\s+(?:trong|de|theo|truoc|cham|hang|dinh|vao|ket|viec|tinh\s+hinh|nhu|sau|khi|gui|"
-    r"tai|bang|cho|qua)\b|\s*[,;.(]|\s*$"
+    r"\s+(?:trong|de|theo|truoc|cham|hang|dinh|vao|cuoi|ket|viec|tinh\s+hinh|nhu|sau|khi|"
+    r"gui|tai|bang|cho|qua|moi)\b|\s+\d|\s*[,;.(]|\s*$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ“\"(])")
 _LEAD = re.compile(r"^\s*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)-]\s*|[-+•]\s*|[a-zđ]\)\s*)")
@@ -100,12 +104,16 @@ def _action_and_to(
         # "báo cáo về Ban Tuyên giáo ... kết quả ..."
         to, cursor = _to_phrase(clause, folded, cursor + 3)
         cursor += len(folded[cursor:]) - len(folded[cursor:].lstrip())
-    elif _capital_at(clause, cursor):
-        # "báo cáo Ban Thường vụ ... kết quả ..."
+    elif _capital_at(clause, cursor) and not _OBJECT_HERE.match(folded, cursor):
         object_start = _OBJECT_START.search(folded, cursor)
         if object_start and object_start.start() - cursor < 120:
+            # "báo cáo Ban Thường vụ ... kết quả ..."
             to = squash(clause[cursor : object_start.start()])
             cursor = object_start.end()
+        else:
+            # "báo cáo Ban Thường vụ Đảng ủy trước ngày ...": only where it goes
+            to, cursor = _to_phrase(clause, folded, cursor)
+            cursor += len(folded[cursor:]) - len(folded[cursor:].lstrip())
     time_start = time_start if time_start >= cursor else len(clause)
     stop = _OBJECT_END.search(folded, cursor, time_start)
     object_end = min(stop.start() if stop else time_start, time_start)

@@ -35,7 +35,7 @@ KIND_CODES = {code.upper(): code for code in KINDS.values()} | {"QD": "QĐ", "QY
 
 # "Số 101 -KH/ĐU", "Số: 156/QĐ-UBND", OCR "S6 69-KH/BTGTU".
 _NUMBER_LINE = re.compile(r"^\s*(?:s[o06]|so)\s*:?\s*(\d+\s*[-/]\s*[^\s,;]+)", re.IGNORECASE)
-REF_IN_TEXT = re.compile(r"(\d+\s*[-/]\s*[A-Za-zĐđ][\w/.-]*\w)")
+REF_IN_TEXT = re.compile(r"(\d+\s*[-/]\s*(?:\d{4}\s*/\s*)?[A-Za-zĐđ][\w/.-]*\w)")
 _PLACE_DATE = re.compile(r"^(.{2,40}?),\s*(ng[a4]y\s*\d.*)$", re.IGNORECASE)
 PARTY_MOTTO = "dang cong san viet nam"
 STATE_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
@@ -84,7 +84,7 @@ def normalise_ref(text: str) -> str:
 def kind_of_ref(ref: str) -> str | None:
     """'101-KH/ĐU' -> 'KH' (Party); '156/QĐ-UBND' -> 'QĐ' (state); else None."""
     party = re.match(r"^\d+-([^/]+)/", ref)
-    state = re.match(r"^\d+/([^-/]+)-", ref)
+    state = re.match(r"^\d+/(?:\d{4}/)?([^-/]+)-", ref)  # 156/QĐ-UBND, 30/2020/NĐ-CP
     for match in (party, state):
         if match:
             code = KIND_CODES.get(fold(match.group(1)).upper())
@@ -132,6 +132,7 @@ def parse_header(lines: list[str]) -> Header:
     block: list[str] = []  # the issuing body's lines, before the number
     number_at = kind_at = None
     title_lines: list[str] = []
+    title_done = False
     for i, line in enumerate(lines):
         folded = fold(line).strip()
         if folded.startswith(PARTY_MOTTO):
@@ -168,7 +169,11 @@ def parse_header(lines: list[str]) -> Header:
             continue
         if number_at is None and kind_at is None and is_upper(line):
             block.append(line)
-        elif kind_at is not None or number_at is not None:
+        elif title_lines and is_upper(line) and kind_at is not None:
+            # "QUYẾT ĐỊNH / Về việc ... / ỦY BAN NHÂN DÂN TỈNH ...": the enacting authority
+            # under a decision's title is not part of the title
+            title_done = True
+        elif (kind_at is not None or number_at is not None) and not title_done:
             title_lines.append(line)
     header.issuer = _issuer_from_block(block)
     if header.ref:

@@ -23,6 +23,30 @@ from shared.contracts import (
 from shared.directory import Directory
 from shared.slugs import is_slug
 
+# The fields of `chidao parse --json`, in the order of the parsing contract.
+JSON_FIELDS = (
+    "kind",
+    "ref",
+    "issued_on",
+    "place",
+    "issuer",
+    "title",
+    "basis",
+    "addressees",
+    "recipients",
+    "archive",
+    "deadlines",
+    "signer",
+    "materials",
+    "tasks",
+    "warnings",
+)
+
+
+def contract_json(document: ParsedDocument) -> dict:
+    data = document.model_dump(mode="json")
+    return {name: data[name] for name in JSON_FIELDS}
+
 
 @dataclass
 class Reading:
@@ -31,12 +55,17 @@ class Reading:
     recipients: list[Recipient] = field(default_factory=list)
     addressees: list[UnitSelector] = field(default_factory=list)
     requirements: list[ReportingRequirement] = field(default_factory=list)
+    issuer_name: str | None = None  # the issuing unit's name in the directory
 
 
 def resolve_document(
-    document: ParsedDocument, directory: Directory | None, issuer_unit: str | None = None
+    document: ParsedDocument,
+    directory: Directory | None,
+    issuer_unit: str | None = None,
+    resolver: Resolver | None = None,
 ) -> Reading:
-    """Decide roles and units. Without a directory only the document's own marks count."""
+    """Decide roles and units. Without a directory only the document's own marks count.
+    A caller that reads many documents against one directory passes its ``resolver``."""
     warnings = list(document.warnings)
     if directory is None or len(directory) == 0:
         warnings.append(
@@ -44,7 +73,7 @@ def resolve_document(
             "are left open and no entry is matched to a unit"
         )
         return Reading(document.model_copy(update={"warnings": warnings}))
-    resolver = Resolver(directory)
+    resolver = resolver or Resolver(directory)
     ocr = document.ocr
     if issuer_unit is not None:
         if issuer_unit not in directory:
@@ -109,7 +138,8 @@ def resolve_document(
             )
         )
     document = document.model_copy(update={"recipients": parsed, "warnings": warnings})
-    return Reading(document, issuer_unit, recipients, addressees, requirements)
+    name = directory.name(issuer_unit) if issuer_unit else None
+    return Reading(document, issuer_unit, recipients, addressees, requirements, name)
 
 
 def build_directive(
@@ -136,7 +166,9 @@ def build_directive(
         issued_on=issued_on,
         place=doc.place or "",
         issuer_unit=reading.issuer_unit,
-        issuer=doc.issuer or reading.issuer_unit,
+        # OCR text lost the name's diacritics: the mails name the unit as the directory does.
+        issuer=(reading.issuer_name if doc.ocr and reading.issuer_name else doc.issuer)
+        or reading.issuer_unit,
         title=doc.title or ref,
         basis=doc.basis,
         addressees=reading.addressees,

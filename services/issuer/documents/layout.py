@@ -20,7 +20,7 @@ _MARKER = re.compile(
 _ENDS_SENTENCE = re.compile(r"[.:;!?]\s*[”\"')]*\s*$")
 BODY_STARTS = ("kinh gui", "thuc hien", "can cu", "thi hanh", "theo de nghi")
 _SEPARATOR = re.compile(r"^[-–_=*.\s]+$")
-_SIGNER_CAPACITY = re.compile(r"^(?:t/?m\.?|tm\.|kt\.?|tl\.?|tuq\.?|q\.)\s", re.IGNORECASE)
+_SIGNER_CAPACITY = re.compile(r"^(?:t/?m\.?|k/?t\.?|t/?l\.?|tuq\.?|q\.)\s", re.IGNORECASE)
 
 
 def clean_lines(raw: list[str]) -> list[str]:
@@ -74,12 +74,44 @@ def _item_heading(current: list[str], line: str) -> bool:
     """'5. Sở Thông tin và Truyền thông' over 'Phối hợp với ...': a numbered item whose
     first line only names a unit, followed by its text starting with a capital."""
     joined = " ".join(current)
+    last_word = fold(joined.split()[-1]) if joined.split() else ""
     return (
         bool(_NUMBERED_ITEM.match(current[0]))
         and len(joined) < 100
         and line[:1].isupper()
         and not line[:1].isdigit()
+        # "1. Các huyện ủy ... gửi về" over "Ban Tuyên giáo ...": a sentence, not a heading
+        and not joined.rstrip().endswith(",")
+        and last_word not in _CONTINUES
     )
+
+
+# Words a line does not end on when the sentence goes on below it.
+_CONTINUES = {
+    "ve",
+    "cua",
+    "cho",
+    "va",
+    "voi",
+    "tai",
+    "den",
+    "tu",
+    "theo",
+    "trong",
+    "o",
+    "la",
+    "gui",
+    "bao",
+    "cao",
+    "cac",
+    "nhung",
+    "de",
+    "qua",
+    "hoac",
+    "thuoc",
+    "tren",
+    "duoi",
+}
 
 
 @dataclass

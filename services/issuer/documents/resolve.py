@@ -62,16 +62,30 @@ _OCR_LETTERS = str.maketrans(
 )
 
 
+# Abbreviations that only the unfolded spelling tells apart: "TƯ" is Trung ương, "TU" Tỉnh ủy.
+_EXACT_ABBREVIATIONS = {"TƯ": "trung uong", "TW": "trung uong"}
+
+
 def normalise(text: str, ocr: bool = False) -> str:
     """Comparable form: folded, punctuation gone, abbreviations spelled out."""
     words = []
-    for token in _SPLIT_PUNCT.split(fold(text)):
+    for original in _SPLIT_PUNCT.split(text):
+        if original in _EXACT_ABBREVIATIONS:
+            words.append(_EXACT_ABBREVIATIONS[original])
+            continue
+        token = fold(original)
         if not token:
             continue
         if ocr and not token.isdigit() and any(ch.isalpha() for ch in token):
             token = token.translate(_OCR_LETTERS)
+            # OCR often reads the "ủ" of "ủy" as "a" or "i": "Thanh ay" for "Thành ủy".
+            if token in ("ay", "iy") and words and words[-1] in _BEFORE_UY:
+                token = "uy"
         words.append(ABBREVIATIONS.get(token, token))
     return " ".join(words)
+
+
+_BEFORE_UY = {"thanh", "huyen", "dang", "tinh", "thi", "quan", "cap"}
 
 
 BOARDS = {UnitKind.CENTRAL_BOARD, UnitKind.PROVINCIAL_BOARD, UnitKind.BLOC_BOARD}
@@ -86,7 +100,8 @@ _GROUP_KINDS: list[tuple[re.Pattern[str], set[UnitKind]]] = [
         (r"\bhuyen uy\b", {UnitKind.DISTRICT_COMMITTEE}),
         (r"\bthanh uy\b", {UnitKind.DISTRICT_COMMITTEE}),
         (r"\bthi uy\b", {UnitKind.DISTRICT_COMMITTEE}),
-        (r"\bdang uy truc thuoc\b", {UnitKind.DISTRICT_COMMITTEE, UnitKind.BLOC_COMMITTEE}),
+        # "trực thuộc" as OCR may spell it ("truc thudc")
+        (r"\bdang uy truc thu\w{0,2}c\b", {UnitKind.DISTRICT_COMMITTEE, UnitKind.BLOC_COMMITTEE}),
         (r"\bban can su dang\b", {UnitKind.PARTY_DELEGATION}),
         (r"\bdang doan\b", {UnitKind.PARTY_DELEGATION}),
         (r"\bban dang\b(?! uy| bo)", {UnitKind.PROVINCIAL_BOARD}),  # not "ban Đảng ủy ..."
@@ -165,13 +180,15 @@ class Resolver:
 
     # --- single names ------------------------------------------------------------
 
-    def candidates(self, text: str, scope: set[str], ocr: bool = False) -> set[str]:
+    def candidates(
+        self, text: str, scope: set[str], ocr: bool = False, exact_only: bool = False
+    ) -> set[str]:
         """Units the text names exactly, or else the best approximate match."""
         key = normalise(text, ocr)
         if not key:
             return set()
         exact = self._names.get(key, set()) & scope
-        if exact:
+        if exact or exact_only:
             return exact
         choices = {name: ids & scope for name, ids in self._names.items() if ids & scope}
         cutoff = 80 if ocr else 90
@@ -179,9 +196,9 @@ class Resolver:
         return choices[best[0]] if best else set()
 
     def find_unit(
-        self, text: str, issuer: str | None, scope: set[str], ocr: bool = False
+        self, text: str, issuer: str | None, scope: set[str], ocr: bool = False, exact: bool = False
     ) -> str | None:
-        found = self.candidates(text, scope, ocr)
+        found = self.candidates(text, scope, ocr, exact)
         return self._closest(found, issuer) if found else None
 
     def find_issuer(self, text: str, place: str | None = None, ocr: bool = False) -> list[str]:
@@ -268,15 +285,22 @@ class Resolver:
                 result.selectors.append(UnitSelector(unit=unit_id))
                 result.unit_ids.append(unit_id)
 
-        def resolve(part: str, owner: str | None = None) -> bool:
+        def resolve(part: str, owner: str | None = None, whole: bool = False) -> bool:
             if group := self._group(part, issuer, scope, ocr):
                 result.selectors.append(group)
                 result.groups += 1
                 for unit_id in self.directory.resolve(group):
                     if unit_id not in result.unit_ids and unit_id != issuer:
                         result.unit_ids.append(unit_id)
+                if whole:
+                    # "Các ban đảng, ban cán sự đảng, đảng đoàn, Ban Thường vụ Tỉnh đoàn": the
+                    # named units listed with the group words count too.
+                    for listed in _split_list(part):
+                        if not _names_a_group(listed, ocr) and not resolve(listed, owner):
+                            result.unmatched.append(listed)
                 return True
-            unit = self.find_unit(part, issuer, scope, ocr)
+            # A list is one unit only if the directory has it under that very name.
+            unit = self.find_unit(part, issuer, scope, ocr, exact=whole and "," in part)
             if unit is None and owner:
                 unit = self.find_unit(f"{part} {owner}", issuer, scope, ocr)
             if unit is not None:
@@ -287,9 +311,9 @@ class Resolver:
                 add_unit(unit_id)
             return bool(named)
 
-        if resolve(text):
+        if resolve(text, whole=True):
             return result
-        parts = [p.strip() for p in re.split(r",\s*", text) if p.strip()]
+        parts = _split_list(text)
         owner = _owner(parts[-1]) if len(parts) > 1 else None
         for i, part in enumerate(parts):
             if i and normalise(part, ocr) in _KIND_ONLY and not result.unmatched:
@@ -360,6 +384,19 @@ def _owner(last_part: str) -> str | None:
         if word[:1].isupper() and i > 0:
             return " ".join(words[i:])
     return None
+
+
+def _split_list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r",\s*", text) if p.strip()]
+
+
+def _names_a_group(part: str, ocr: bool) -> bool:
+    key = normalise(part, ocr)
+    return (
+        key.startswith(_GROUP_MARKERS)
+        or key in _KIND_ONLY
+        or any(pattern.search(key) for pattern, _ in _GROUP_KINDS)
+    )
 
 
 def _is_person(part: str) -> bool:
