@@ -20,8 +20,10 @@ from shared.settings import Settings
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 directory_app = typer.Typer(no_args_is_help=True, help="The unit directory.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON line.")
+dlq_app = typer.Typer(no_args_is_help=True, help="Messages the services gave up on.")
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
+app.add_typer(dlq_app, name="dlq")
 
 SERVICE_MODULES = {
     "issuer": "services.issuer.app",
@@ -322,6 +324,41 @@ def cascade(
         typer.echo("\n".join(cascade_lines(tree)))
 
 
+NatsUrl = Annotated[str | None, typer.Option(help="default: CHIDAO_NATS_URL")]
+
+
+@dlq_app.command("list")
+def dlq_list(nats_url: NatsUrl = None):
+    """Dead letters, oldest first: id, when, consumer, subject and the reason."""
+    from chidao.runtime.admin import dead_letters
+
+    try:
+        letters = asyncio.run(dead_letters(nats_url or Settings().nats_url))
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+    if not letters:
+        typer.echo("no dead letters")
+    for letter in letters:
+        typer.echo(
+            f"{letter.id}  {letter.at:%Y-%m-%d %H:%M:%S}  {letter.subject or letter.stream}  "
+            f"after {letter.deliveries} deliveries: {letter.reason}"
+        )
+
+
+@dlq_app.command("replay")
+def dlq_replay(letter_id: str, nats_url: NatsUrl = None):
+    """Deliver a dead letter's message again, once its cause is fixed."""
+    from chidao.runtime.admin import replay_dead_letter
+
+    try:
+        letter, seq = asyncio.run(replay_dead_letter(nats_url or Settings().nats_url, letter_id))
+    except LookupError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+    typer.echo(f"replayed {letter.id}: {letter.subject or letter.stream} is message #{seq} again")
+
+
 @bench_app.command("fanout")
 def bench_fanout(
     units: Annotated[
@@ -334,6 +371,20 @@ def bench_fanout(
     from chidao.bench.fanout import run
 
     typer.echo(json.dumps(run(units, var)))
+
+
+@bench_app.command("notify")
+def bench_notify(
+    mails: Annotated[int, typer.Option(min=1)] = 10_000,
+    connections: Annotated[int, typer.Option(min=1, max=64)] = 4,
+    smtp_host: Annotated[str | None, typer.Option(help="a sink someone else runs")] = None,
+    smtp_port: Annotated[int | None, typer.Option()] = None,
+    baseline: Annotated[bool, typer.Option(help="plain aiosmtplib loop instead")] = False,
+):
+    """Send N mails through the notifier's mailer to an SMTP sink; time it."""
+    from chidao.bench.notify import run
+
+    typer.echo(json.dumps(run(mails, connections, smtp_host, smtp_port, baseline)))
 
 
 @bench_app.command("publish")

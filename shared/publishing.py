@@ -76,7 +76,8 @@ class Pipeline:
         self._ack_timeout = ack_timeout
         self._attempts = attempts
         self._window = window
-        self._pending: dict[str, tuple[str, bytes]] = {}  # sent, not yet acknowledged
+        # sent, not yet acknowledged: subject, payload, extra headers
+        self._pending: dict[str, tuple[str, bytes, dict[str, str]]] = {}
         self._failed: dict[str, BaseException] = {}
         self._in_flight: set[asyncio.Future[PubAck]] = set()
         self._room = asyncio.Event()
@@ -85,14 +86,21 @@ class Pipeline:
         self.result = PipelineResult()
 
     async def add(self, subject: str, payload: bytes, msg_id: str) -> None:
-        self._pending[msg_id] = (subject, payload)
-        await self._send(msg_id, subject, payload)
+        await self.add_with_headers(subject, payload, msg_id, {})
 
-    async def _send(self, msg_id: str, subject: str, payload: bytes) -> None:
+    async def add_with_headers(
+        self, subject: str, payload: bytes, msg_id: str, headers: dict[str, str]
+    ) -> None:
+        self._pending[msg_id] = (subject, payload, headers)
+        await self._send(msg_id, subject, payload, headers)
+
+    async def _send(
+        self, msg_id: str, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> None:
         if len(self._in_flight) >= self._window:
             await self._wait_for_room(self._window // 2)
         future = await self._js.publish_async(
-            subject, payload, headers={**self._headers, MSG_ID: msg_id}
+            subject, payload, headers={**self._headers, **headers, MSG_ID: msg_id}
         )
         self._in_flight.add(future)
         future.add_done_callback(lambda f, key=msg_id: self._settle(key, f))
@@ -138,8 +146,8 @@ class Pipeline:
                 extra={"count": len(self._pending), "attempt": attempt},
             )
             self._failed.clear()
-            for msg_id, (subject, payload) in list(self._pending.items()):
-                await self._send(msg_id, subject, payload)
+            for msg_id, (subject, payload, headers) in list(self._pending.items()):
+                await self._send(msg_id, subject, payload, headers)
         reasons = {repr(e) for e in self._failed.values()} or {"no acknowledgement"}
         raise PublishFailed(
             f"{len(self._pending)} messages to {self._stream} were not acknowledged: "

@@ -24,16 +24,19 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.js import JetStreamContext
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
 import shared.compat  # noqa: F401  (fixes a nats-py/FastStream mismatch; see the module)
 from shared.clock import Clock, parse_clock
+from shared.deadletters import DeadLetter, dead_letter_id
+from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
 from shared.errors import PermanentError
 from shared.settings import Settings
 from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
+    DEAD_LETTERS,
     REDELIVERY_BACKOFF,
     BucketSpec,
     ConsumerSpec,
@@ -47,30 +50,58 @@ from shared.topology import (
 log = logging.getLogger(__name__)
 
 
-class RedeliveryBackoff(BaseMiddleware):
-    """Failed handler -> nak with a growing delay (JetStream redelivers a plain nak at once);
-    PermanentError or undecodable data -> terminate, which dead-letters the message."""
+def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
+    """How a service's handlers fail: a transient error is redelivered after a growing wait
+    (JetStream redelivers a plain nak at once); a permanent one (PermanentError, an
+    undecodable event) or the last allowed delivery is recorded as a dead letter with its
+    reason and terminated."""
 
-    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
-        try:
-            return await call_next(msg)
-        except HandlerException:
-            raise
-        except (PermanentError, ValidationError) as exc:
-            # Bad data or a refusal that retrying cannot change: terminate it, which
-            # sends it to the dead-letter stream with the advisory.
-            log.error("message rejected for good", extra={"reason": str(exc)})
-            raise RejectMessage() from exc
-        except Exception as exc:
-            raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
-            delivered = max((m.metadata.num_delivered for m in raws), default=1)
-            delay = REDELIVERY_BACKOFF[min(delivered - 1, len(REDELIVERY_BACKOFF) - 1)]
-            log.warning(
-                "handler failed, message will be redelivered",
-                extra={"error": repr(exc), "delivery": delivered, "retry_in_s": delay},
-                exc_info=exc,
+    async def give_up(msg: Any, reason: str) -> None:
+        raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
+        for raw in raws:
+            meta = raw.metadata
+            letter = DeadLetter(
+                id=dead_letter_id(meta.consumer, meta.sequence.stream),
+                service=service.name,
+                consumer=meta.consumer,
+                stream=meta.stream,
+                stream_seq=meta.sequence.stream,
+                subject=raw.subject,
+                reason=reason[:1000],
+                deliveries=meta.num_delivered,
+                at=service.clock.now(),
             )
-            raise NackMessage(delay=delay) from exc
+            await record_dead_letter(service.js, letter)
+            service.dead_letters.labels(meta.consumer).inc()
+            log.error(
+                "message dead-lettered",
+                extra={"dead_letter": letter.id, "subject": raw.subject, "reason": reason},
+            )
+
+    class RedeliveryBackoff(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            try:
+                return await call_next(msg)
+            except HandlerException:
+                raise
+            except (PermanentError, ValidationError) as exc:
+                await give_up(msg, str(exc))
+                raise RejectMessage() from exc
+            except Exception as exc:
+                raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
+                delivered = max((m.metadata.num_delivered for m in raws), default=1)
+                if delivered >= service.settings.js_max_deliver:
+                    await give_up(msg, f"failed on each of {delivered} deliveries; last: {exc!r}")
+                    raise RejectMessage() from exc
+                delay = REDELIVERY_BACKOFF[min(delivered - 1, len(REDELIVERY_BACKOFF) - 1)]
+                log.warning(
+                    "handler failed, message will be redelivered",
+                    extra={"error": repr(exc), "delivery": delivered, "retry_in_s": delay},
+                    exc_info=exc,
+                )
+                raise NackMessage(delay=delay) from exc
+
+    return RedeliveryBackoff
 
 
 def _plain_problems(exc: RequestValidationError) -> list[str]:
@@ -97,6 +128,12 @@ class Service:
         configure_logging(self.settings, name)
         self.clock: Clock = parse_clock(self.settings.clock, self.settings.clock_anchor)
         self.registry = CollectorRegistry()
+        self.dead_letters = Counter(
+            "chidao_dead_letters_total",
+            "Messages given up on and recorded in the dead-letter stream, by consumer",
+            ["consumer"],
+            registry=self.registry,
+        )
         self.tracer_provider = configure_tracing(self.settings, name)
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
         self.broker = NatsBroker(
@@ -106,7 +143,7 @@ class Service:
             middlewares=[
                 NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
                 NatsPrometheusMiddleware(registry=self.registry, app_name=f"chidao-{name}"),
-                RedeliveryBackoff,
+                redelivery_middleware(self),
             ],
             logger=logging.getLogger(f"chidao.{name}.broker"),
             # One "Received"/"Processed" line per message drowns the domain lines at
@@ -159,7 +196,9 @@ class Service:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.broker.connect()
-        await ensure_streams(self.js, self.settings, self._streams)
+        # A service that consumes may dead-letter, so it needs that stream too.
+        streams = self._streams + ((DEAD_LETTERS,) if self._consumers else ())
+        await ensure_streams(self.js, self.settings, streams)
         await ensure_buckets(self.js, self.settings, self._buckets)
         await ensure_consumers(self.js, self.settings, self._consumers)
         if self._uses_directory:
@@ -182,10 +221,12 @@ class Service:
             yield
         finally:
             self.started.clear()
+            # The broker first: it lets the handlers in flight finish (FastStream's
+            # graceful timeout) while what they use, such as the mailer, is still open.
+            await self.broker.stop()
             for hook in self.on_stop:
                 await hook()
             await self.mirror.stop()
-            await self.broker.stop()
             self.tracer_provider.shutdown()
             log.info("service stopped")
 

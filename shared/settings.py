@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -30,7 +30,24 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_timeout: float = 20.0
     smtp_connections: int = Field(4, ge=1, le=64)
+    smtp_rate: float = Field(50.0, ge=0, description="mails per second at most; 0 = no limit")
     mail_from: str = "Hệ thống chỉ đạo điều hành <chidao@chidao.example.org>"
+
+    # Reminders (notifier): days before a deadline, and the parent's digest after it
+    reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3, 1])
+    digest_after_days: float = Field(2.0, ge=0)
+
+    # Signed submission links: the first secret signs, every one verifies (rotation)
+    link_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr("chidao-development-only-secret")],
+        description="comma-separated; put the new secret first and keep the old one a while",
+    )
+    link_grace_days: float = Field(
+        30.0, ge=0, description="a link works this long after the deadline"
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8083", description="where units open the reporter's pages"
+    )
 
     # HTTP
     http_host: str = "127.0.0.1"
@@ -49,6 +66,14 @@ class Settings(BaseSettings):
 
     # Local state (embedded runtime, mail sink, reports)
     var_dir: Path = Path("var")
+
+    @field_validator("reminder_days", "link_secrets", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # CHIDAO_REMINDER_DAYS=7,3,1 and CHIDAO_LINK_SECRETS=new,old read as lists
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @cached_property
     def smtp_password_value(self) -> str | None:

@@ -14,6 +14,8 @@ DIRECTIVE_ISSUED = f"{ROOT}.directive.issued"
 ASSIGNMENT_CREATED = f"{ROOT}.assignment.created"
 REPORT_SUBMITTED = f"{ROOT}.report.submitted"
 SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
+TIMER = f"{ROOT}.timer"  # a schedule, one subject per timer (replaced on re-scheduling)
+FIRED = f"{ROOT}.fired"  # where a schedule delivers its message when due
 
 
 def _tokens(*ids: str) -> str:
@@ -37,6 +39,15 @@ def report_submitted(directive_id: str, unit_id: str, requirement_id: str) -> st
 
 def synthesis_updated(directive_id: str, unit_id: str, requirement_id: str) -> str:
     return f"{SYNTHESIS_UPDATED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def timer(kind: str, *ids: str) -> str:
+    """chidao.timer.<kind>.<ids...>; kind is e.g. remind-7d, overdue, digest."""
+    return f"{TIMER}.{_tokens(kind, *ids)}"
+
+
+def fired(kind: str, *ids: str) -> str:
+    return f"{FIRED}.{_tokens(kind, *ids)}"
 
 
 def all_of(prefix: str) -> str:

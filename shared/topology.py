@@ -85,13 +85,28 @@ SYNTHESIS = StreamSpec(
 DEAD_LETTERS = StreamSpec(
     "CHIDAO_DEAD_LETTERS",
     (
+        "chidao.dlq.>",
         "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>",
         "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>",
     ),
-    "advisories for messages that exhausted their deliveries or were terminated; each "
-    "names the stream sequence of the message so it can be inspected and replayed",
+    "messages a service gave up on: its record with the reason (chidao.dlq.<consumer>.<seq>) "
+    "and JetStream's advisories; each names the original's stream sequence for replay",
 )
-STREAMS: tuple[StreamSpec, ...] = (DIRECTIVES, ASSIGNMENTS, REPORTS, SYNTHESIS, DEAD_LETTERS)
+TIMERS = StreamSpec(
+    "CHIDAO_TIMERS",
+    (subjects.all_of(subjects.TIMER), subjects.all_of(subjects.FIRED)),
+    "durable timers: one schedule subject per reminder, overdue notice and digest "
+    "(chidao.timer.*, Nats-Schedule), delivered to chidao.fired.* when due",
+    allow_msg_schedules=True,
+)
+STREAMS: tuple[StreamSpec, ...] = (
+    DIRECTIVES,
+    ASSIGNMENTS,
+    REPORTS,
+    SYNTHESIS,
+    DEAD_LETTERS,
+    TIMERS,
+)
 
 NOTIFIER_DIRECTIVES = ConsumerSpec(
     "notifier-directive-issued",
@@ -104,6 +119,18 @@ NOTIFIER_ASSIGNMENTS = ConsumerSpec(
     ASSIGNMENTS.name,
     subjects.all_of(subjects.ASSIGNMENT_CREATED),
     "mails each assigned unit its requirement and deadline",
+)
+NOTIFIER_REPORTS = ConsumerSpec(
+    "notifier-report-submitted",
+    REPORTS.name,
+    subjects.all_of(subjects.REPORT_SUBMITTED),
+    "cancels the reminders of an assignment once its report is in",
+)
+NOTIFIER_TIMERS = ConsumerSpec(
+    "notifier-timer-fired",
+    TIMERS.name,
+    subjects.all_of(subjects.FIRED),
+    "sends the reminder, overdue notice or digest a timer was set for",
 )
 AGGREGATOR_DIRECTIVES = ConsumerSpec(
     "aggregator-directive-issued",
@@ -134,6 +161,8 @@ REPORTER_DIRECTIVES = ConsumerSpec(
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_DIRECTIVES,
     NOTIFIER_ASSIGNMENTS,
+    NOTIFIER_REPORTS,
+    NOTIFIER_TIMERS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,

@@ -10,6 +10,26 @@ from shared.directory import store_units
 from shared.settings import Settings
 
 
+async def dead_letters(nats_url: str) -> list:
+    from shared.deadletters import list_all
+
+    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    try:
+        return await list_all(nc.jetstream())
+    finally:
+        await nc.close()
+
+
+async def replay_dead_letter(nats_url: str, letter_id: str):
+    from shared.deadletters import replay
+
+    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    try:
+        return await replay(nc.jetstream(), letter_id)
+    finally:
+        await nc.close()
+
+
 async def store_directory(nats_url: str, units: list[Unit]) -> dict[str, int]:
     """Create the directory bucket if needed and upsert the units into it."""
     nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)

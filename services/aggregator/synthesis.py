@@ -10,6 +10,7 @@ from services.aggregator.nodes import Node
 from services.aggregator.rollup import Rollup
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
 from shared.directory import Directory
+from shared.forms import FIGURE_LABELS
 from shared.vietnamese import (
     document_title,
     format_date,
@@ -18,17 +19,6 @@ from shared.vietnamese import (
     format_number,
     format_rate,
 )
-
-# Names of the figures the demo campaign and the default form use (report forms with
-# their own labels come with the forms).
-FIGURE_LABELS = {
-    "sessions": "Số buổi sinh hoạt, quán triệt",
-    "participants": "Số lượt người tham gia",
-    "members_attending": "Số đảng viên tham gia",
-    "members_total": "Tổng số đảng viên",
-    "materials": "Số tài liệu phát hành",
-    "articles": "Số tin, bài tuyên truyền",
-}
 
 MAX_LISTED_NODES = 5000  # a synthesis walks at most this many nodes to list units by name
 

@@ -5,10 +5,11 @@ is the current version, and appending is a compare-and-set on that subject's seq
 from __future__ import annotations
 
 from nats.js import JetStreamContext
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError
 
 from shared import subjects, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, ReportSubmitted
+from shared.streams import last_event
 from shared.telemetry import trace_headers
 
 WRONG_LAST_SEQUENCE = (10071, 10164)
@@ -18,32 +19,26 @@ class SubmissionConflict(Exception):
     """Another version was appended first; read again and retry."""
 
 
-async def _last(js: JetStreamContext, stream: str, subject: str):
-    try:
-        return await js.get_last_msg(stream, subject, direct=True)
-    except NotFoundError:
-        return None
-
-
 async def directive_issued(js: JetStreamContext, directive_id: str) -> DirectiveIssued | None:
-    msg = await _last(js, topology.DIRECTIVES.name, subjects.directive_issued(directive_id))
-    return DirectiveIssued.model_validate_json(msg.data) if msg else None
+    found = await last_event(
+        js, topology.DIRECTIVES.name, subjects.directive_issued(directive_id), DirectiveIssued
+    )
+    return found[0] if found else None
 
 
 async def assignment(
     js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
 ) -> AssignmentCreated | None:
     subject = subjects.assignment_created(directive_id, unit_id, requirement_id)
-    msg = await _last(js, topology.ASSIGNMENTS.name, subject)
-    return AssignmentCreated.model_validate_json(msg.data) if msg else None
+    found = await last_event(js, topology.ASSIGNMENTS.name, subject, AssignmentCreated)
+    return found[0] if found else None
 
 
 async def latest(
     js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
 ) -> tuple[ReportSubmitted, int] | None:
     subject = subjects.report_submitted(directive_id, unit_id, requirement_id)
-    msg = await _last(js, topology.REPORTS.name, subject)
-    return (ReportSubmitted.model_validate_json(msg.data), msg.seq) if msg else None
+    return await last_event(js, topology.REPORTS.name, subject, ReportSubmitted)
 
 
 async def append(js: JetStreamContext, event: ReportSubmitted, after_seq: int) -> None:

@@ -1,0 +1,85 @@
+"""Signed submission links: ``{public_url}/r/{token}`` opens one unit's report for one
+requirement of one directive, without a password, until the deadline plus a grace period.
+
+The token is the claims signed with HMAC (itsdangerous); changing any character makes it
+invalid, so a link cannot be turned into another unit's or directive's. Several secrets
+may be configured: the first signs, all verify, so a key can be rotated without breaking
+the links already mailed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from shared.clock import VN_TZ, Clock
+from shared.settings import Settings
+
+SALT = "chidao.submission-link.v1"
+UNDATED_LIFETIME = timedelta(days=365)  # a requirement without a deadline
+
+
+class LinkError(Exception):
+    def __init__(self, reason: str) -> None:  # "invalid" or "expired"
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    directive_id: str
+    unit_id: str
+    requirement_id: str
+    expires_at: datetime
+
+
+class Links:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        secrets = [s.get_secret_value() for s in settings.link_secrets]
+        # itsdangerous signs with the last key and verifies with all of them
+        self._serializer = URLSafeSerializer(list(reversed(secrets)), salt=SALT)
+        self._grace = timedelta(days=settings.link_grace_days)
+        self._public_url = settings.public_url.rstrip("/")
+        self._clock = clock
+
+    def expiry(self, due_before: datetime | None, issued_at: datetime) -> datetime:
+        return (due_before + self._grace) if due_before else (issued_at + UNDATED_LIFETIME)
+
+    def token(
+        self,
+        directive_id: str,
+        unit_id: str,
+        requirement_id: str,
+        due_before: datetime | None,
+        issued_at: datetime,
+    ) -> str:
+        expires = self.expiry(due_before, issued_at)
+        claims = {
+            "d": directive_id,
+            "u": unit_id,
+            "r": requirement_id,
+            "e": int(expires.timestamp()),
+        }
+        return self._serializer.dumps(claims)
+
+    def url(self, *args: object, **kwargs: object) -> str:
+        return f"{self._public_url}/r/{self.token(*args, **kwargs)}"  # type: ignore[arg-type]
+
+    def verify(self, token: str) -> LinkClaims:
+        try:
+            claims = self._serializer.loads(token)
+        except BadSignature as exc:
+            raise LinkError("invalid") from exc
+        try:
+            result = LinkClaims(
+                claims["d"],
+                claims["u"],
+                claims["r"],
+                datetime.fromtimestamp(int(claims["e"]), VN_TZ),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LinkError("invalid") from exc
+        if self._clock.now() >= result.expires_at:
+            raise LinkError("expired")
+        return result
