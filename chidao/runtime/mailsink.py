@@ -2,7 +2,8 @@
 
 Each accepted message is written to ``<mail_dir>/<nnnnn>-<first recipient>.eml`` with an
 ``X-Envelope-To`` header, and kept in memory for tests. ``refuse`` makes it answer every
-transaction with a chosen SMTP code, to play a mail server that is down or rejecting.
+transaction with a chosen SMTP code, to play a mail server that is rejecting; ``stop`` and
+``start`` again play one that is down for a while.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,6 +28,7 @@ class ReceivedMail:
     envelope_to: list[str]
     message: EmailMessage
     path: Path | None
+    received_at: float = 0.0  # unix time the sink accepted it
 
     @property
     def subject(self) -> str:
@@ -55,13 +58,17 @@ class MailSink:
         self.port = port or free_port()
         self.messages: list[ReceivedMail] = []
         self.refuse_code: int | None = None
+        self.count_only = False  # keep nothing, only count (benchmarks)
+        self.count = 0
         self.refuse_text = "Service not available"
         self._lock = threading.Lock()
-        self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
-        )
+        self._controller: Controller | None = None
 
     def store(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> None:
+        if self.mail_dir is None and self.count_only:
+            with self._lock:
+                self.count += 1
+            return
         message = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
@@ -73,7 +80,7 @@ class MailSink:
                 path = self.mail_dir / f"{index:05d}-{first}.eml"
                 envelope = f"X-Envelope-To: {', '.join(rcpt_tos)}\r\n".encode()
                 path.write_bytes(envelope + data)
-            self.messages.append(ReceivedMail(mail_from, rcpt_tos, message, path))
+            self.messages.append(ReceivedMail(mail_from, rcpt_tos, message, path, time.time()))
 
     def refuse(self, code: int | None, text: str = "Service not available") -> None:
         """Answer every message with ``code`` (e.g. 421 or 550); None accepts again."""
@@ -84,14 +91,51 @@ class MailSink:
             return [m for m in self.messages if address in m.envelope_to]
 
     def start(self) -> MailSink:
+        """Listen (again, after ``stop``: a mail server that was down comes back)."""
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
+        )
         self._controller.start()
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Close the port: connections are refused until ``start``; what came is kept."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> MailSink:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def main() -> None:
+    """``python -m chidao.runtime.mailsink --port P [--mail-dir DIR]``: a sink of its own
+    process (for benchmarks, so that it does not share the sender's interpreter)."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description="an SMTP server that keeps what it accepts")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--mail-dir", type=Path, default=None)
+    args = parser.parse_args()
+    sink = MailSink(args.mail_dir, args.port)
+    sink.count_only = args.mail_dir is None
+    sink.start()
+    print("ready", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.stop()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -92,6 +92,9 @@ class Stack:
             CHIDAO_CLOCK=self.clock,
             CHIDAO_VAR_DIR=str(self.var_dir),
         )
+        if "reporter" in self.http_ports:
+            # the signed links in the mails open the reporter's pages
+            env["CHIDAO_PUBLIC_URL"] = f"http://127.0.0.1:{self.http_ports['reporter']}"
         if self.clock_anchor is not None:
             env["CHIDAO_CLOCK_ANCHOR"] = repr(self.clock_anchor)
         env.update(self.extra_env)
@@ -111,6 +114,8 @@ class Stack:
         if self.clock != "real" and self.clock_anchor is None:
             self.clock_anchor = time.time()  # every service shares one simulated clock
         self.start_infrastructure()
+        for name in self.services:  # known before any starts: the mails link to the reporter
+            self.http_ports.setdefault(name, free_port())
         for name in self.services:
             self.start_service(name, wait=False)
         for name in self.services:

@@ -1,5 +1,6 @@
-"""The notifier service: mails each unit its assignments, and the directive to the units
-that only receive it, through the organisation's SMTP server."""
+"""The notifier service: mails each unit its assignments and the directive to the units
+that only receive it, reminds before deadlines, chases after them ("đôn đốc"), and tells
+the parent who is late, through the organisation's SMTP server, never twice."""
 
 from __future__ import annotations
 
@@ -9,16 +10,36 @@ from typing import Any
 
 from faststream.nats.annotations import NatsMessage
 
-from services.notifier.compose import Attachment, Mail, assignment_mail, notice_mail
+from services.notifier.compose import (
+    Attachment,
+    Link,
+    Mail,
+    assignment_mail,
+    digest_mail,
+    notice_mail,
+    overdue_mail,
+    reminder_mail,
+)
+from services.notifier.digest import late_units
 from services.notifier.ledger import Ledger, LedgerEntry
 from services.notifier.mailer import Mailer, PermanentMailError, TransientMailError
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.originals import Originals
-from shared import topology
-from shared.contracts import AssignmentCreated, AttachedFile, DirectiveIssued
+from services.notifier.timers import Timer, Timers
+from shared import subjects, topology
+from shared.contracts import (
+    Assignment,
+    AssignmentCreated,
+    AttachedFile,
+    DirectiveIssued,
+    ReportSubmitted,
+    Unit,
+)
 from shared.errors import PermanentError
+from shared.links import Links
 from shared.service import Service
 from shared.settings import Settings
+from shared.streams import last_event
 
 log = logging.getLogger(__name__)
 
@@ -27,26 +48,39 @@ def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "notifier",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.DEAD_LETTERS),
+        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.TIMERS),
         buckets=(topology.DIRECTORY, topology.NOTIFIER_LEDGER),
-        consumers=(topology.NOTIFIER_DIRECTIVES, topology.NOTIFIER_ASSIGNMENTS),
+        consumers=(
+            topology.NOTIFIER_DIRECTIVES,
+            topology.NOTIFIER_ASSIGNMENTS,
+            topology.NOTIFIER_REPORTS,
+            topology.NOTIFIER_TIMERS,
+        ),
     )
     metrics = NotifierMetrics(service.registry)
     mailer = Mailer(service.settings, on_latency=metrics.smtp_seconds.observe)
-    state: dict[str, Any] = {}  # ledger and originals, opened at start-up
+    links = Links(service.settings, service.clock)
+    parts: dict[str, Any] = {}  # opened at start-up: ledger, originals, timers
 
     async def on_start() -> None:
-        state["ledger"] = Ledger(await service.js.key_value(topology.NOTIFIER_LEDGER.name))
-        state["originals"] = Originals(service.js)
+        js = service.js
+        parts["ledger"] = Ledger(await js.key_value(topology.NOTIFIER_LEDGER.name))
+        parts["originals"] = Originals(js)
+        parts["timers"] = Timers(js, service.settings, service.clock, lambda: service.directory)
+
+    service.on_start.append(on_start)
+    service.on_stop.append(mailer.close)
 
     async def original(attached: AttachedFile | None) -> Attachment | None:
         if attached is None:
             return None
-        data = await state["originals"].fetch(attached)
+        data = await parts["originals"].fetch(attached)
         return Attachment(attached.filename, attached.content_type, data) if data else None
 
-    service.on_start.append(on_start)
-    service.on_stop.append(mailer.close)
+    def link_for(a: Assignment) -> Link:
+        r = a.requirement
+        url = links.url(a.directive_id, a.unit_id, r.id, r.due_before, a.assigned_at)
+        return Link(url, links.expiry(r.due_before, a.assigned_at))
 
     async def record(mail: Mail, status: str, detail: str = "") -> None:
         entry = LedgerEntry(
@@ -56,11 +90,11 @@ def create_service(settings: Settings | None = None) -> Service:
             recipients=list(mail.unit.emails),
             detail=detail,
         )
-        await state["ledger"].record(mail.ledger_key, entry)
+        await parts["ledger"].record(mail.ledger_key, entry)
 
     async def deliver(mail: Mail, msg: NatsMessage) -> str | None:
         """Send one mail unless the ledger has it. Returns a permanent failure, if any."""
-        if await state["ledger"].get(mail.ledger_key) is not None:
+        if await parts["ledger"].sent(mail.ledger_key):
             metrics.skipped.labels(mail.template, "already_sent").inc()
             return None
         if not mail.unit.emails:
@@ -68,20 +102,26 @@ def create_service(settings: Settings | None = None) -> Service:
             log.warning("unit has no e-mail address", extra={"unit": mail.unit.id})
             return None
         message = mail.to_message(service.settings.mail_from)
+
+        async def retrying() -> None:
+            metrics.retried.labels(mail.template).inc()
+            await msg.in_progress()  # tell JetStream the message is still being worked on
+
         try:
-            await mailer.send(message, on_retry=msg.in_progress)
+            await mailer.send(message, on_retry=retrying)
         except TransientMailError:
             metrics.failed.labels(mail.template, "transient").inc()
             raise
         except PermanentMailError as exc:
             metrics.failed.labels(mail.template, "permanent").inc()
+            metrics.dead_lettered.labels(mail.template).inc()
             await record(mail, "rejected", str(exc))
             return f"{mail.unit.id}: {exc}"
         await record(mail, "sent")
         metrics.sent.labels(mail.template).inc()
         log.info(
             "mail sent",
-            extra={"template": mail.template, "unit": mail.unit.id, "event_id": mail.event_id},
+            extra={"template": mail.template, "unit": mail.unit.id, "event_id": mail.key},
         )
         return None
 
@@ -92,9 +132,10 @@ def create_service(settings: Settings | None = None) -> Service:
                 raise result  # transient: the whole event comes back; sent mails are skipped
         refused = [r for r in results if r]
         if refused:
+            # The reason goes with the message to the dead-letter stream.
             raise PermanentError("mail refused for good: " + "; ".join(refused))
 
-    def unit_or_fail(unit_id: str):
+    def unit_or_fail(unit_id: str) -> Unit:
         unit = service.directory.get(unit_id)
         if unit is None:
             # The directory may still be catching up with a load; try again later.
@@ -103,9 +144,15 @@ def create_service(settings: Settings | None = None) -> Service:
 
     @service.subscriber(topology.NOTIFIER_ASSIGNMENTS, batch_size=32)
     async def on_assignment(event: AssignmentCreated, msg: NatsMessage) -> None:
-        unit = unit_or_fail(event.assignment.unit_id)
-        attachment = await original(event.assignment.document)
-        await deliver_all([assignment_mail(event, unit, service.directory, attachment)], msg)
+        a = event.assignment
+        unit = unit_or_fail(a.unit_id)
+        attachment = await original(a.document)
+        mail = assignment_mail(event, unit, service.directory, link_for(a), attachment)
+        await deliver_all([mail], msg)
+        timers = parts["timers"].plan(a)
+        await parts["timers"].schedule(timers)
+        for timer in timers:
+            metrics.timers_scheduled.labels(timer.kind).inc()
 
     @service.subscriber(topology.NOTIFIER_DIRECTIVES, batch_size=8)
     async def on_directive(event: DirectiveIssued, msg: NatsMessage) -> None:
@@ -114,5 +161,44 @@ def create_service(settings: Settings | None = None) -> Service:
             notice_mail(event, unit_or_fail(n.unit_id), n.role, attachment) for n in event.notices
         ]
         await deliver_all(mails, msg)
+
+    @service.subscriber(topology.NOTIFIER_REPORTS, batch_size=64)
+    async def on_report(event: ReportSubmitted) -> None:
+        s = event.submission
+        cancelled = await parts["timers"].cancel(s.directive_id, s.unit_id, s.requirement_id)
+        metrics.timers_cancelled.inc(cancelled)
+
+    async def reported(a: Assignment) -> bool:
+        subject = subjects.report_submitted(a.directive_id, a.unit_id, a.requirement.id)
+        return (
+            await last_event(service.js, topology.REPORTS.name, subject, ReportSubmitted)
+            is not None
+        )
+
+    @service.subscriber(topology.NOTIFIER_TIMERS, batch_size=32)
+    async def on_timer(timer: Timer, msg: NatsMessage) -> None:
+        a = timer.assignment
+        if timer.kind == "digest":
+            missing, late = await late_units(
+                service.js, service.directory, timer.unit_id, a, service.clock.now()
+            )
+            if not missing and not late:
+                metrics.timers_fired.labels(timer.kind, "nobody_late").inc()
+                return
+            parent = unit_or_fail(timer.unit_id)
+            await deliver_all([digest_mail(timer.id, a, parent, missing, late)], msg)
+        else:
+            if await reported(a):  # the report came in after the timer was set
+                metrics.timers_fired.labels(timer.kind, "reported").inc()
+                return
+            unit = unit_or_fail(a.unit_id)
+            if timer.kind == "remind":
+                mail = reminder_mail(
+                    timer.id, a, unit, service.directory, timer.days_before or 0, link_for(a)
+                )
+            else:
+                mail = overdue_mail(timer.id, a, unit, service.directory, link_for(a))
+            await deliver_all([mail], msg)
+        metrics.timers_fired.labels(timer.kind, "mailed").inc()
 
     return service

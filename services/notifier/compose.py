@@ -1,9 +1,12 @@
-"""Vietnamese mails for the events the notifier handles, rendered from Jinja2 templates."""
+"""Vietnamese mails, rendered from Jinja2 templates as a plain-text and an HTML part:
+the directive notice, the assignment, the reminders, the overdue notice ("đôn đốc") and
+the parent's digest of late units. Subjects start with the number-symbol."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from email import encoders
 from email.header import Header
 from email.message import Message
@@ -12,32 +15,31 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from shared.contracts import AssignmentCreated, DirectiveIssued, RecipientRole, Unit
+from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, RecipientRole, Unit
 from shared.directory import Directory
-from shared.vietnamese import document_title, format_date, format_deadline
+from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    autoescape=False,  # plain-text parts; HTML parts get their own escaping environment
-)
+_LOADER = FileSystemLoader(Path(__file__).parent / "templates")
+_TEXT = Environment(loader=_LOADER, undefined=StrictUndefined, keep_trailing_newline=True)
+_HTML = Environment(loader=_LOADER, undefined=StrictUndefined, autoescape=True)
 
 RECURRENCE_NAMES = {
     "monthly": "hằng tháng",
     "quarterly": "hằng quý",
     "semiannual": "6 tháng một lần",
     "yearly": "hằng năm",
+    "periodic": "định kỳ",
 }
 
 PURPOSES = {
+    RecipientRole.ACTION: "Đề nghị đơn vị nghiên cứu, tổ chức triển khai thực hiện.",
+    RecipientRole.SAME_AS_ABOVE: "Đề nghị đơn vị nghiên cứu, tổ chức triển khai thực hiện.",
     RecipientRole.REPORT: "Văn bản được gửi để báo cáo.",
-    RecipientRole.INFO: "Văn bản được gửi để biết.",
-    RecipientRole.ACTION: "Đề nghị đơn vị nghiên cứu, triển khai thực hiện.",
-    RecipientRole.SAME_AS_ABOVE: "Đề nghị đơn vị nghiên cứu, triển khai thực hiện.",
+    RecipientRole.INFO: "Văn bản được gửi để biết và phối hợp thực hiện (nếu có).",
 }
 
 
@@ -50,22 +52,25 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Mail:
-    template: str
-    event_id: str
+    template: str  # which kind of mail, for the metrics
+    key: str  # what makes it unique with the unit: the event or the timer
     unit: Unit
     subject: str
-    body: str
+    text: str
+    html: str
     attachment: Attachment | None = None
 
     @property
     def ledger_key(self) -> str:
-        return f"{self.event_id}.{self.unit.id}"
+        return f"{self.key}.{self.unit.id}"
 
     def to_message(self, mail_from: str) -> Message:
         # The legacy Header encoder is used on purpose: the modern policy folds long
         # Vietnamese subjects between encoded words and readers then lose the space at
         # the fold ("101-KH/ĐU:Triển khai"); Header splits inside encoded words instead.
-        message: Message = MIMEText(self.body, "plain", "utf-8")
+        message: Message = MIMEMultipart("alternative")
+        message.attach(MIMEText(self.text, "plain", "utf-8"))
+        message.attach(MIMEText(self.html, "html", "utf-8"))
         if self.attachment is not None:
             mixed = MIMEMultipart("mixed")
             mixed.attach(message)
@@ -92,9 +97,16 @@ class Mail:
         domain = parseaddr(mail_from)[1].rpartition("@")[2] or "chidao.invalid"
         digest = hashlib.sha256(self.ledger_key.encode()).hexdigest()[:32]
         message["Message-ID"] = f"<{digest}@{domain}>"
-        message["X-Chidao-Event"] = self.event_id
+        message["X-Chidao-Event"] = self.key
         message["X-Chidao-Unit"] = self.unit.id
+        message["X-Chidao-Template"] = self.template
         return message
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires: datetime
 
 
 def _address(text: str) -> str:
@@ -107,30 +119,116 @@ def _subject(ref: str, text: str, limit: int = 140) -> str:
     return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "…"
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _render(
+    template: str, key: str, unit: Unit, subject: str, attachment: Attachment | None, **context: Any
+) -> Mail:
+    context = {"unit": unit, "subject": subject, **context}
+    return Mail(
+        template,
+        key,
+        unit,
+        subject,
+        _TEXT.get_template(f"{template}.txt.j2").render(context),
+        _HTML.get_template(f"{template}.html.j2").render(context),
+        attachment,
+    )
+
+
+def _assignment_context(
+    a: Assignment, directory: Directory, link: Link | None, attachment: Attachment | None
+) -> dict[str, Any]:
+    requirement = a.requirement
+    return {
+        "a": a,
+        "requirement": requirement,
+        "document": document_title(a.directive_kind, a.directive_ref),
+        "issued_on": format_date(a.directive_issued_on),
+        "to_name": directory.name(requirement.to_unit or a.issuer_unit),
+        "deadline": format_deadline(requirement.due_before),
+        "recurrence": RECURRENCE_NAMES.get(requirement.recurrence or "", ""),
+        "link": link.url if link else None,
+        "link_expires": format_instant(link.expires) if link else None,
+        "attached": attachment.filename if attachment else None,
+    }
+
+
 def assignment_mail(
-    event: AssignmentCreated, unit: Unit, directory: Directory, attachment: Attachment | None = None
+    event: AssignmentCreated,
+    unit: Unit,
+    directory: Directory,
+    link: Link | None = None,
+    attachment: Attachment | None = None,
 ) -> Mail:
     a = event.assignment
+    context = _assignment_context(a, directory, link, attachment)
+    subject = _subject(
+        a.directive_ref, f"{_capitalised(a.requirement.action)}, {context['deadline']}"
+    )
+    return _render("assignment", event.event_id, unit, subject, attachment, **context)
+
+
+def reminder_mail(
+    timer_id: str,
+    a: Assignment,
+    unit: Unit,
+    directory: Directory,
+    days_left: int,
+    link: Link | None = None,
+) -> Mail:
+    context = _assignment_context(a, directory, link, None)
+    subject = _subject(
+        a.directive_ref,
+        f"Nhắc hạn: còn {days_left} ngày — {_capitalised(a.requirement.action)}, "
+        f"{context['deadline']}",
+    )
+    return _render("reminder", timer_id, unit, subject, None, days_left=days_left, **context)
+
+
+def overdue_mail(
+    timer_id: str, a: Assignment, unit: Unit, directory: Directory, link: Link | None = None
+) -> Mail:
+    context = _assignment_context(a, directory, link, None)
+    subject = _subject(
+        a.directive_ref,
+        f"Đôn đốc: quá hạn {a.requirement.action} — hạn {context['deadline']}",
+    )
+    return _render("overdue", timer_id, unit, subject, None, **context)
+
+
+@dataclass(frozen=True)
+class LateUnit:
+    name: str
+    days_late: int
+    received: str | None = None  # when a late report arrived; None if still missing
+
+
+def digest_mail(
+    timer_id: str, a: Assignment, parent: Unit, missing: list[LateUnit], late: list[LateUnit]
+) -> Mail:
     requirement = a.requirement
-    deadline = format_deadline(requirement.due_before)
-    body = _TEMPLATES.get_template("assignment.txt.j2").render(
-        a=a,
-        unit=unit,
-        requirement=requirement,
+    count = len(missing) + len(late)
+    subject = _subject(
+        a.directive_ref,
+        f"Đơn vị chậm báo cáo: {count} đơn vị — {requirement.action}",
+    )
+    return _render(
+        "digest",
+        timer_id,
+        parent,
+        subject,
+        None,
         document=document_title(a.directive_kind, a.directive_ref),
         issued_on=format_date(a.directive_issued_on),
-        to_name=directory.name(requirement.to_unit or a.issuer_unit),
-        deadline=deadline,
-        recurrence=RECURRENCE_NAMES.get(requirement.recurrence or "", ""),
-    )
-    action = requirement.action[:1].upper() + requirement.action[1:]
-    return Mail(
-        "assignment",
-        event.event_id,
-        unit,
-        _subject(a.directive_ref, f"{action}, {deadline}"),
-        body,
-        attachment,
+        issuer=a.issuer,
+        title=a.directive_title,
+        requirement=requirement,
+        deadline=format_deadline(requirement.due_before),
+        missing=missing,
+        late=late,
     )
 
 
@@ -138,20 +236,18 @@ def notice_mail(
     event: DirectiveIssued, unit: Unit, role: RecipientRole, attachment: Attachment | None = None
 ) -> Mail:
     d = event.directive
-    body = _TEMPLATES.get_template("directive_notice.txt.j2").render(
+    subject = _subject(d.ref, f"{document_title(d.kind, d.ref)}: {d.title}")
+    return _render(
+        "directive_notice",
+        event.event_id,
+        unit,
+        subject,
+        attachment,
         d=d,
-        unit=unit,
         directive_id=event.directive_id,
         document=document_title(d.kind, d.ref),
         issued_on=format_date(d.issued_on),
         purpose=PURPOSES[role],
         deadlines={r.id: format_deadline(r.due_before) for r in d.requirements},
-    )
-    return Mail(
-        "directive_notice",
-        event.event_id,
-        unit,
-        _subject(d.ref, f"{document_title(d.kind, d.ref)}: {d.title}"),
-        body,
-        attachment,
+        attached=attachment.filename if attachment else None,
     )

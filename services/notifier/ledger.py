@@ -25,6 +25,12 @@ class Ledger:
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv
 
+    async def sent(self, key: str) -> bool:
+        """Whether the server accepted this mail already (a refused one may be tried again
+        when its dead letter is replayed)."""
+        entry = await self.get(key)
+        return entry is not None and entry.status == "sent"
+
     async def get(self, key: str) -> LedgerEntry | None:
         value = await get_value(self._kv, key)
         return LedgerEntry.model_validate_json(value) if value else None

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from email.message import Message
 
 import aiosmtplib
+from aiolimiter import AsyncLimiter
 from aiosmtplib.errors import (
     SMTPException,
     SMTPRecipientsRefused,
@@ -54,6 +55,8 @@ class Mailer:
         for _ in range(settings.smtp_connections):
             self._pool.put_nowait(self._client())
         self._on_latency = on_latency
+        # The organisation's server may throttle or block a sender that floods it.
+        self._limiter = AsyncLimiter(settings.smtp_rate, 1) if settings.smtp_rate else None
 
     def _client(self) -> aiosmtplib.SMTP:
         s = self._settings
@@ -68,6 +71,8 @@ class Mailer:
         )
 
     async def _send_once(self, message: Message) -> None:
+        if self._limiter is not None:
+            await self._limiter.acquire()
         client = await self._pool.get()
         try:
             if not client.is_connected:

@@ -23,6 +23,35 @@ class NotifierMetrics:
             ["template", "reason"],
             registry=registry,
         )
+        self.retried = Counter(
+            "chidao_mails_retried_total",
+            "Transient SMTP failures retried, by template",
+            ["template"],
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "chidao_mails_dead_lettered_total",
+            "Mails the server refused for good, sent to the dead-letter stream, by template",
+            ["template"],
+            registry=registry,
+        )
+        self.timers_scheduled = Counter(
+            "chidao_reminders_scheduled_total",
+            "Timers scheduled, by kind (remind, overdue, digest)",
+            ["kind"],
+            registry=registry,
+        )
+        self.timers_fired = Counter(
+            "chidao_reminders_fired_total",
+            "Timers that came due, by kind and outcome (mailed, reported, nobody_late)",
+            ["kind", "outcome"],
+            registry=registry,
+        )
+        self.timers_cancelled = Counter(
+            "chidao_reminders_cancelled_total",
+            "Pending reminders and overdue notices cancelled by a report",
+            registry=registry,
+        )
         self.smtp_seconds = Histogram(
             "chidao_smtp_send_seconds",
             "Seconds the SMTP server took to accept one mail",

@@ -8,10 +8,12 @@ import logging
 from fastapi.responses import JSONResponse
 
 from services.reporter import log as reports
+from services.reporter import pages
 from services.reporter.accept import Refused, accept
 from services.reporter.metrics import ReporterMetrics
 from shared import topology
 from shared.contracts import DirectiveIssued, ReportSubmitted, SubmissionRequest
+from shared.links import Links
 from shared.service import Service, error
 from shared.settings import Settings
 from shared.slugs import fold
@@ -48,10 +50,11 @@ def create_service(settings: Settings | None = None) -> Service:
         "reporter",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS),
+        buckets=(topology.DIRECTORY,),
         consumers=(topology.REPORTER_DIRECTIVES,),
-        uses_directory=False,
     )
     metrics = ReporterMetrics(service.registry)
+    pages.install(service, Links(service.settings, service.clock), metrics)
 
     @service.app.post("/api/submissions", status_code=201, tags=["submissions"])
     async def submit(request: SubmissionRequest) -> JSONResponse:

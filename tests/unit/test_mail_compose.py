@@ -5,8 +5,19 @@ from __future__ import annotations
 import email
 import email.policy
 import unicodedata
+from datetime import datetime
 
-from services.notifier.compose import assignment_mail, notice_mail
+import pytest
+
+from services.notifier.compose import (
+    LateUnit,
+    Link,
+    assignment_mail,
+    digest_mail,
+    notice_mail,
+    overdue_mail,
+    reminder_mail,
+)
 from shared.contracts import (
     Assignment,
     AssignmentCreated,
@@ -63,6 +74,122 @@ def _assignment_event() -> AssignmentCreated:
     )
 
 
+LINK = Link(
+    "http://reporter.example.org/r/SIGNED-TOKEN",
+    datetime.fromisoformat("2025-01-09T00:00:00+07:00"),
+)
+DIRECTORY = Directory([ISSUER, CHI_BO])
+
+
+def _every_template():
+    """One mail of each kind, as the notifier sends them to the chi bộ or its parent."""
+    event = _assignment_event()
+    a = event.assignment
+    late = [LateUnit("Chi bộ Kế toán", 2, received="12/12/2024")]
+    missing = [LateUnit("Chi bộ Văn phòng Sở", 2)]
+    return {
+        "assignment": assignment_mail(event, CHI_BO, DIRECTORY, LINK),
+        "reminder": reminder_mail("timer.remind-3d.x", a, CHI_BO, DIRECTORY, 3, LINK),
+        "overdue": overdue_mail("timer.overdue.x", a, CHI_BO, DIRECTORY, LINK),
+        "digest": digest_mail("timer.digest.x", a, ISSUER, missing, late),
+        "directive_notice": notice_mail(_issued_event(), CHI_BO, RecipientRole.ACTION),
+    }
+
+
+def _issued_event() -> DirectiveIssued:
+    return DirectiveIssued(
+        event_id="directive-issued.101-kh-du--du-snv",
+        occurred_at="2024-06-19T08:00:00+07:00",
+        directive_id="101-kh-du--du-snv",
+        assignment_count=1,
+        directive=Directive(
+            kind="KH",
+            ref="101-KH/ĐU",
+            issued_on="2024-06-19",
+            issuer_unit="du-snv",
+            issuer="Đảng ủy Sở Nội vụ",
+            title=TITLE,
+            requirements=[REQUIREMENT],
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "template", ["assignment", "reminder", "overdue", "digest", "directive_notice"]
+)
+def test_every_template_is_vietnamese_in_both_parts_and_names_the_deadline(template):
+    mail = _every_template()[template]
+    assert mail.template == template
+    assert mail.subject.startswith("[101-KH/ĐU] ")
+    received = _delivered(mail.to_message("chidao@chidao.example.org"))
+    assert received["X-Chidao-Template"] == template
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    html = received.get_body(preferencelist=("html",)).get_content()
+    for part in (text, html, mail.subject):
+        assert unicodedata.is_normalized("NFC", part)
+    for part in (text, html):
+        # the deadline the Vietnamese way with its weekday, and who the mail is for
+        assert "trước ngày 10/12/2024 (Thứ Ba)" in part
+        assert f"Kính gửi: {mail.unit.name}" in part.replace("<strong>", "").replace(
+            "</strong>", ""
+        )
+    assert "<html" in html and "{{" not in html and "{{" not in text
+
+
+@pytest.mark.parametrize("template", ["assignment", "reminder", "overdue"])
+def test_mails_to_a_unit_that_must_report_carry_its_link_and_when_it_expires(template):
+    mail = _every_template()[template]
+    for part in (mail.text, mail.html):
+        assert LINK.url in part
+        assert "00 giờ 00, ngày 09/01/2025" in part
+
+
+def test_the_three_chasing_mails_say_what_they_are_in_their_subjects():
+    mails = _every_template()
+    assert "Nhắc hạn: còn 3 ngày" in mails["reminder"].subject
+    assert "Còn 3 ngày đến hạn báo cáo" in mails["reminder"].text
+    assert mails["overdue"].subject.startswith("[101-KH/ĐU] Đôn đốc: quá hạn")
+    assert "chưa nhận được báo cáo của đơn vị" in mails["overdue"].text
+    assert "Đơn vị chậm báo cáo: 2 đơn vị" in mails["digest"].subject
+
+
+def test_the_digest_lists_the_missing_and_the_late_units_apart():
+    text = _every_template()["digest"].text
+    missing, _, late = text.partition("Đơn vị báo cáo muộn (1):")
+    assert "Đơn vị chưa báo cáo (1):" in missing
+    assert "- Chi bộ Văn phòng Sở (quá hạn 2 ngày)" in missing
+    assert "- Chi bộ Kế toán (nhận ngày 12/12/2024, muộn 2 ngày)" in late
+    assert "Chi bộ Kế toán" not in missing
+
+
+@pytest.mark.parametrize(
+    ("role", "purpose"),
+    [
+        (RecipientRole.ACTION, "tổ chức triển khai thực hiện"),
+        (RecipientRole.REPORT, "Văn bản được gửi để báo cáo."),
+        (RecipientRole.INFO, "Văn bản được gửi để biết"),
+    ],
+)
+def test_the_directive_notice_is_worded_by_what_the_recipient_does_with_it(role, purpose):
+    mail = notice_mail(_issued_event(), CHI_BO, role)
+    assert purpose in mail.text and purpose in mail.html
+    others = {
+        "tổ chức triển khai thực hiện",
+        "Văn bản được gửi để báo cáo.",
+        "Văn bản được gửi để biết",
+    }
+    for other in others - {purpose}:
+        assert other not in mail.text
+
+
+def test_the_html_part_escapes_what_came_from_the_document():
+    event = _assignment_event()
+    hostile = event.assignment.model_copy(update={"directive_title": "<script>x</script> & co"})
+    mail = overdue_mail("timer.overdue.x", hostile, CHI_BO, DIRECTORY, LINK)
+    assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+    assert "<script>x</script> & co" in mail.text
+
+
 def _delivered(message) -> email.message.EmailMessage:
     """What a mail client sees after the message crossed SMTP as bytes."""
     return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
@@ -79,30 +206,12 @@ def test_assignment_mail_names_the_requirement_and_the_deadline_with_its_weekday
         "Gửi về: Đảng ủy Sở Nội vụ",
         "Thời hạn: trước ngày 10/12/2024 (Thứ Ba)",
     ):
-        assert expected in mail.body
-    assert unicodedata.is_normalized("NFC", mail.body)
+        assert expected in mail.text
+    assert unicodedata.is_normalized("NFC", mail.text)
 
 
 def test_long_vietnamese_subjects_survive_the_trip_through_smtp_bytes():
-    mail = notice_mail(
-        DirectiveIssued(
-            event_id="directive-issued.101-kh-du--du-snv",
-            occurred_at="2024-06-19T08:00:00+07:00",
-            directive_id="101-kh-du--du-snv",
-            assignment_count=1,
-            directive=Directive(
-                kind="KH",
-                ref="101-KH/ĐU",
-                issued_on="2024-06-19",
-                issuer_unit="du-snv",
-                issuer="Đảng ủy Sở Nội vụ",
-                title=TITLE,
-                requirements=[REQUIREMENT],
-            ),
-        ),
-        ISSUER,
-        RecipientRole.REPORT,
-    )
+    mail = notice_mail(_issued_event(), ISSUER, RecipientRole.REPORT)
     received = _delivered(mail.to_message("Hệ thống chidao <chidao@chidao.example.org>"))
     assert received["Subject"] == mail.subject
     assert "101-KH/ĐU: Triển khai" in received["Subject"]  # the space after the colon stays

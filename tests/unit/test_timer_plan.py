@@ -1,0 +1,80 @@
+"""Which timers an assignment gets: reminders before its deadline, the overdue notice at
+it, the parent's digest after it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.notifier.timers import Timers, _at_header
+from shared.clock import Clock
+from shared.contracts import Unit
+from shared.directory import Directory
+from shared.settings import Settings
+from tests.factories import DUE, assignment
+
+UNITS = [
+    Unit(id="root", name="Đảng ủy", kind="grassroots_committee"),
+    Unit(id="cb-a", name="Chi bộ A", kind="chi_bo", parent="root"),
+]
+
+
+def _timers(now: datetime, **settings) -> Timers:
+    clock = Clock(start=now, factor=1.0)
+    return Timers(None, Settings(**settings), clock, lambda: Directory(UNITS))  # type: ignore[arg-type]
+
+
+def test_reminders_at_the_configured_days_then_overdue_then_the_parents_digest():
+    plan = _timers(datetime.fromisoformat("2024-06-19T08:00:00+07:00")).plan(assignment("cb-a"))
+    assert [(t.kind, t.days_before, t.unit_id, t.at) for t in plan] == [
+        ("remind", 7, "cb-a", DUE - timedelta(days=7)),
+        ("remind", 3, "cb-a", DUE - timedelta(days=3)),
+        ("remind", 1, "cb-a", DUE - timedelta(days=1)),
+        ("overdue", None, "cb-a", DUE),
+        ("digest", None, "root", DUE + timedelta(days=2)),
+    ]
+    ids = [t.id for t in plan]
+    assert len(set(ids)) == len(ids) and all(i.isascii() for i in ids)
+    assert ids[-1] == "timer.digest.d1.r1.root"  # one per parent, whichever unit asked
+
+
+def test_reminder_days_and_digest_delay_come_from_settings():
+    plan = _timers(
+        datetime.fromisoformat("2024-06-19T08:00:00+07:00"),
+        reminder_days=[2, 10],
+        digest_after_days=5,
+    ).plan(assignment("cb-a"))
+    assert [t.days_before for t in plan if t.kind == "remind"] == [10, 2]
+    assert plan[-1].at == DUE + timedelta(days=5)
+
+
+def test_reminders_already_past_are_not_planned():
+    plan = _timers(DUE - timedelta(days=2)).plan(assignment("cb-a"))
+    assert [(t.kind, t.days_before) for t in plan] == [
+        ("remind", 1),
+        ("overdue", None),
+        ("digest", None),
+    ]
+
+
+def test_no_timers_without_a_deadline_or_when_it_had_passed_at_assignment():
+    now = datetime.fromisoformat("2024-06-19T08:00:00+07:00")
+    assert _timers(now).plan(assignment("cb-a", due=None)) == []
+    past = assignment("cb-a", due=datetime.fromisoformat("2024-06-01T00:00:00+07:00"))
+    assert _timers(now).plan(past) == []
+
+
+def test_a_unit_without_a_parent_gets_no_digest():
+    plan = _timers(datetime.fromisoformat("2024-06-19T08:00:00+07:00")).plan(assignment("root"))
+    assert "digest" not in [t.kind for t in plan]
+
+
+def test_schedule_times_keep_milliseconds_and_are_never_in_the_past():
+    import time
+
+    future = time.time() + 3600.25
+    header = _at_header(future)
+    assert header.startswith("@at ") and header.endswith("Z")
+    stamp = datetime.fromisoformat(header[4:].replace("Z", "+00:00"))
+    assert abs(stamp.timestamp() - future) < 0.001
+    past = datetime.fromisoformat(_at_header(time.time() - 60)[4:].replace("Z", "+00:00"))
+    assert past.timestamp() >= time.time() - 1
