@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.contracts import Assignment, ReportingRequirement, Submission
+from shared.contracts import Assignment, ReportingRequirement, Submission, Unit
 
 DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
 
@@ -40,3 +40,26 @@ def submission(
         due_before=DUE,
         on_time=not late,
     )
+
+
+def committee_with_chi_bo(parent: str, count: int, domain: str = "test.example.org") -> list[Unit]:
+    """A grassroots committee and ``count`` chi bộ under it, each with a mailbox."""
+    units = [
+        Unit(
+            id=parent,
+            name=f"Đảng ủy {parent}",
+            kind="grassroots_committee",
+            emails=[f"{parent}@{domain}"],
+        )
+    ]
+    for i in range(1, count + 1):
+        units.append(
+            Unit(
+                id=f"{parent}-cb{i}",
+                name=f"Chi bộ số {i} ({parent})",
+                kind="chi_bo",
+                parent=parent,
+                emails=[f"{parent}-cb{i}@{domain}"],
+            )
+        )
+    return units

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -49,3 +50,29 @@ async def stream_count(js: JetStreamContext, stream: str, subject: str | None = 
     if subject is None:
         return info.state.messages
     return sum((info.state.subjects or {}).values())
+
+
+async def metric(http, stack, service: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples that carry ``labels``, scraped from a service."""
+    text = (await http.get(f"{stack.url(service)}/metrics")).text
+    total = 0.0
+    for line in text.splitlines():
+        named = line.startswith(name + "{") or line.startswith(name + " ")
+        if named and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@contextmanager
+def running(stack, units) -> Iterator[Any]:
+    """``stack`` (a chidao.runtime.stack.Stack) started with ``units`` in its directory;
+    stopped, whatever happens."""
+    from chidao.runtime.admin import store_directory
+
+    try:
+        stack.start_infrastructure()
+        asyncio.run(store_directory(stack.nats.url, units))
+        stack.start(ready_timeout=90)
+        yield stack
+    finally:
+        stack.stop()

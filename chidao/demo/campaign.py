@@ -4,7 +4,9 @@ running four days per second from the day Kế hoạch 101-KH/ĐU was signed.
 The five seed documents are read from their files (what was read, and the warnings),
 issued, and linked into their cascade; then Kế hoạch 101-KH/ĐU of Đảng ủy Sở Nội vụ
 (seed 003) is followed to its nine chi bộ: six report on time, two after the deadline, one
-never, and the synthesis names them.
+never. The three that have not reported get reminders before the deadline and the overdue
+notice at it, Đảng ủy Sở Nội vụ gets the digest of its late units two days after, and the
+synthesis names them.
 """
 
 from __future__ import annotations
@@ -100,12 +102,47 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        if meanwhile is not None:
+            meanwhile()
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up waiting for {what} after {timeout:g}s")
         time.sleep(0.1)
+    if meanwhile is not None:
+        meanwhile()
+
+
+CHASING = ("reminder", "overdue", "digest")  # the mails timers send
+
+
+class Chasing:
+    """Shows the followed plan's reminders, overdue notices and digest as they arrive."""
+
+    def __init__(self, stack: Stack, clock, tag: str) -> None:
+        self.stack, self.clock, self.tag = stack, clock, tag
+        self.seen = 0
+        self.mails: list = []
+
+    def show_new(self) -> None:
+        assert self.stack.mail is not None
+        arrived = list(self.stack.mail.messages)
+        for mail in arrived[self.seen :]:
+            template = mail.message["X-Chidao-Template"]
+            if mail.subject.startswith(self.tag) and template in CHASING:
+                self.mails.append(mail)
+                when = format_instant(self.clock.at_real(mail.received_at))
+                say(f"   {when}  ✉ {mail.message['X-Chidao-Unit']}: {mail.subject}")
+        self.seen = len(arrived)
+
+    def digest(self):
+        return next((m for m in self.mails if m.message["X-Chidao-Template"] == "digest"), None)
 
 
 def _reset(var: Path) -> None:
@@ -193,7 +230,11 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     tag = f"[{directive['ref']}]"
 
     def followed_mails() -> list:
-        return [m for m in stack.mail.messages if m.subject.startswith(tag)]
+        return [
+            m
+            for m in stack.mail.messages
+            if m.subject.startswith(tag) and m.message["X-Chidao-Template"] not in CHASING
+        ]
 
     wait_until(lambda: len(followed_mails()) >= expected_mails, 60, "the mails")
     say()
@@ -211,13 +252,27 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     for unit_id, when, figures, narrative in REPORTS:
         if when == "on_time":
             _submit(reporter, directive_id, unit_id, figures, narrative, clock)
+    say(
+        "   ... the others have not reported; the notifier reminds them before the deadline, "
+        "chases them after it, and tells Đảng ủy Sở Nội vụ who is late:"
+    )
+    chasing = Chasing(stack, clock, tag)
     for unit_id, when, figures, narrative in REPORTS:
         if when.startswith("late+"):
             late_by = timedelta(days=int(when.split("+")[1]), hours=9)
             target = due + late_by
-            say(f"   ... waiting for the simulated clock to reach {format_instant(target)}")
-            wait_until(lambda t=target: clock.now() >= t, 120, "the simulated deadline")
+            wait_until(
+                lambda t=target: clock.now() >= t,
+                120,
+                "the simulated deadline",
+                meanwhile=chasing.show_new,
+            )
             _submit(reporter, directive_id, unit_id, figures, narrative, clock)
+    wait_until(lambda: chasing.digest() is not None, 30, "the digest", chasing.show_new)
+    say()
+    say(f"   The digest to Đảng ủy Sở Nội vụ ({chasing.digest().subject}):")
+    body = chasing.digest().text().split("\n\n")
+    say("\n".join("   | " + line for line in _digest_lists(body)))
 
     reported = len(REPORTS)
 
@@ -245,11 +300,20 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     say(synthesis_md)
     mail_dir = var / "mail"
     say(
-        f"Mails:     {mail_dir}/ ({len(list(mail_dir.glob('*.eml')))} messages, one per "
-        "addressed unit)"
+        f"Mails:     {mail_dir}/ ({len(list(mail_dir.glob('*.eml')))} messages: the "
+        "directives, the assignments, the reminders and overdue notices, the digests)"
     )
     say(f"Synthesis: {md_path} and {json_path}")
     say(f"Logs:      {var / 'logs'}/")
+
+
+def _digest_lists(paragraphs: list[str]) -> list[str]:
+    """The digest's lists of missing and late units, as the parent reads them."""
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        if paragraph.strip().startswith("Đơn vị"):
+            lines.extend(paragraph.strip().splitlines())
+    return lines
 
 
 def _submit(

@@ -3,7 +3,6 @@ separate processes, with the demo directory loaded."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -11,9 +10,9 @@ import nats
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
+from tests.support import running
 
 DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
 
@@ -21,13 +20,8 @@ DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     stack = Stack(var_dir=tmp_path_factory.mktemp("stack"))
-    try:
-        stack.start_infrastructure()
-        asyncio.run(store_directory(stack.nats.url, load_file(DEMO_DIRECTORY)))
-        stack.start(ready_timeout=90)
+    with running(stack, load_file(DEMO_DIRECTORY)):
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

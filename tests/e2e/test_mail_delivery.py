@@ -1,0 +1,202 @@
+"""Mail that survives trouble, through the four services as processes, a real nats-server
+and a real SMTP server: a mail server down for a while, one that refuses mail for good
+(dead letters, then replay), and a notifier stopped or killed in the middle of a large
+send. Every mail arrives; none twice (within the one limit SMTP leaves, see the kill)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from chidao.runtime.stack import Stack
+from shared import topology
+from shared.settings import Settings
+from tests.factories import committee_with_chi_bo
+from tests.support import consumer_caught_up, eventually, metric, running
+
+pytestmark = pytest.mark.e2e
+
+DOWN, REFUSED, KILLED, STOPPED = "du-down", "du-refused", "du-killed", "du-stopped"
+SIZES = {DOWN: 5, REFUSED: 2, KILLED: 300, STOPPED: 300}
+UNITS = [u for parent, n in SIZES.items() for u in committee_with_chi_bo(parent, n)]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    stack = Stack(
+        var_dir=tmp_path_factory.mktemp("delivery"),
+        extra_env={
+            # a killed notifier's unacknowledged events come back after 5 s
+            "CHIDAO_JS_ACK_WAIT": "5",
+            # 300 mails take about three seconds, so a kill lands in the middle
+            "CHIDAO_SMTP_RATE": "100",
+        },
+    )
+    with running(stack, UNITS):
+        yield stack
+
+
+def directive_id(parent: str) -> str:
+    return f"1-kh-du--{parent}"
+
+
+async def issue(http, stack, parent: str) -> None:
+    response = await http.post(
+        f"{stack.url('issuer')}/api/directives",
+        json={
+            "kind": "KH",
+            "ref": "1-KH/ĐU",
+            "issued_on": "2024-06-19",
+            "issuer_unit": parent,
+            "issuer": f"Đảng ủy {parent}",
+            "title": "Thử gửi thư",
+            "addressees": [{"under": parent, "kinds": ["chi_bo"]}],
+            "requirements": [
+                {
+                    "id": "r1",
+                    "action": "báo cáo kết quả thực hiện",
+                    "due_before": "2099-12-10T00:00:00+07:00",
+                }
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["assignments"] == SIZES[parent]
+
+
+def delivered(stack, parent: str) -> Counter:
+    """How many times each (event, unit) mail of this parent's directive arrived."""
+    return Counter(
+        (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"])
+        for m in list(stack.mail.messages)
+        if directive_id(parent) in m.message["X-Chidao-Event"]
+    )
+
+
+async def all_delivered(stack, js, parent: str) -> Counter:
+    """Wait for a mail to every unit, then for the notifier to have nothing left to do
+    (so that a repeat, if there were one, would have arrived)."""
+    await eventually(
+        lambda: len(delivered(stack, parent)) == SIZES[parent],
+        within=60,
+        what=f"a mail to each of the {SIZES[parent]} units",
+    )
+    await eventually(
+        lambda: consumer_caught_up(
+            js, topology.ASSIGNMENTS.name, topology.NOTIFIER_ASSIGNMENTS.durable
+        ),
+        within=60,
+        what="the notifier to finish",
+    )
+    return delivered(stack, parent)
+
+
+def chidao(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chidao", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+async def test_a_mail_server_down_for_a_while_gets_every_mail_once_it_is_back(
+    stack, http, stack_js
+):
+    stack.mail.stop()  # connections refused
+    try:
+        await issue(http, stack, DOWN)
+        await eventually(
+            lambda: metric(http, stack, "notifier", "chidao_mails_failed_total", kind="transient"),
+            within=60,
+            what="the notifier to find the server down",
+        )
+        assert delivered(stack, DOWN) == Counter()
+    finally:
+        stack.mail.start()
+    counts = await all_delivered(stack, stack_js, DOWN)
+    assert set(counts.values()) == {1}
+    assert await metric(http, stack, "notifier", "chidao_mails_retried_total") > 0
+
+
+async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_replayed(
+    stack, http, stack_js
+):
+    stack.mail.refuse(550, "5.1.1 Mailbox unavailable")
+    try:
+        await issue(http, stack, REFUSED)
+
+        def letters() -> list[str]:
+            listed = chidao("dlq", "list", "--nats-url", stack.nats.url)
+            assert listed.returncode == 0, listed.stderr
+            return [x for x in listed.stdout.splitlines() if directive_id(REFUSED) in x]
+
+        found = await eventually(
+            lambda: len(letters()) == SIZES[REFUSED] and letters(),
+            within=60,
+            what="two dead letters",
+        )
+        assert all("550 5.1.1 Mailbox unavailable" in line for line in found)
+        consumer = topology.NOTIFIER_ASSIGNMENTS.durable
+        dead = await metric(http, stack, "notifier", "chidao_dead_letters_total", consumer=consumer)
+        assert dead == SIZES[REFUSED]
+        assert (
+            await metric(
+                http, stack, "notifier", "chidao_mails_dead_lettered_total", template="assignment"
+            )
+            == SIZES[REFUSED]
+        )
+        assert delivered(stack, REFUSED) == Counter()
+    finally:
+        stack.mail.refuse(None)
+
+    # the cause is fixed; the operator replays each one
+    for line in found:
+        replayed = chidao("dlq", "replay", line.split()[0], "--nats-url", stack.nats.url)
+        assert replayed.returncode == 0 and "replayed" in replayed.stdout, replayed.stderr
+    counts = await all_delivered(stack, stack_js, REFUSED)
+    assert set(counts.values()) == {1}
+
+    unknown = chidao("dlq", "replay", "nobody.42", "--nats-url", stack.nats.url)
+    assert unknown.returncode != 0
+    assert "no dead letter 'nobody.42'" in unknown.stderr + unknown.stdout
+    assert "Traceback" not in unknown.stderr
+
+
+async def _interrupt_mid_send(stack, http, parent: str, stop) -> int:
+    await issue(http, stack, parent)
+    await eventually(
+        lambda: len(delivered(stack, parent)) >= 100, within=60, what="the send to be under way"
+    )
+    stop()
+    at_stop = sum(delivered(stack, parent).values())
+    assert at_stop < SIZES[parent], "the send finished before the notifier was stopped"
+    stack.start_service("notifier")
+    return at_stop
+
+
+async def test_a_notifier_stopped_mid_send_sends_the_rest_after_restart_and_none_twice(
+    stack, http, stack_js
+):
+    await _interrupt_mid_send(stack, http, STOPPED, stack.procs["notifier"].stop)
+    counts = await all_delivered(stack, stack_js, STOPPED)
+    assert set(counts.values()) == {1}
+
+
+async def test_a_notifier_killed_mid_send_sends_the_rest_after_restart(stack, http, stack_js):
+    await _interrupt_mid_send(stack, http, KILLED, stack.procs["notifier"].kill)
+    counts = await all_delivered(stack, stack_js, KILLED)
+    # Every mail arrived. SMTP cannot say whether the server took a mail when the sender
+    # died between the server's "250" and the ledger's record, so a mail in flight at the
+    # instant of a SIGKILL may come again: at most one per SMTP connection, and with the
+    # same Message-ID, which the receiving side uses to drop it.
+    repeated = {key: n for key, n in counts.items() if n > 1}
+    assert all(n == 2 for n in repeated.values())
+    assert len(repeated) <= Settings().smtp_connections
+    for event, unit in repeated:
+        ids = {
+            m.message["Message-ID"]
+            for m in stack.mail.messages
+            if (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"]) == (event, unit)
+        }
+        assert len(ids) == 1
