@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_timeout: float = 20.0
+    smtp_ca_file: Path | None = Field(
+        None, description="CA bundle that signed the mail server's certificate (internal CA)"
+    )
     smtp_connections: int = Field(4, ge=1, le=64)
     smtp_rate: float = Field(50.0, ge=0, description="mails per second at most; 0 = no limit")
     mail_from: str = "Hệ thống chỉ đạo điều hành <chidao@chidao.example.org>"

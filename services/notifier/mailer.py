@@ -68,6 +68,8 @@ class Mailer:
             timeout=s.smtp_timeout,
             use_tls=s.smtp_security == "ssl",
             start_tls=s.smtp_security == "starttls",
+            # certificates are always verified; an internal CA is added, not trust dropped
+            cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None,
         )
 
     async def _send_once(self, message: Message) -> None:
