@@ -21,9 +21,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 directory_app = typer.Typer(no_args_is_help=True, help="The unit directory.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON line.")
 dlq_app = typer.Typer(no_args_is_help=True, help="Messages the services gave up on.")
+forms_app = typer.Typer(no_args_is_help=True, help="Report forms.")
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(forms_app, name="forms")
 
 SERVICE_MODULES = {
     "issuer": "services.issuer.app",
@@ -229,6 +231,10 @@ def issue(
         str | None, typer.Option("--date", help="YYYY-MM-DD, for a document without a date")
     ] = None,
     preview: Annotated[bool, typer.Option(help="only show what would be issued")] = False,
+    form: Annotated[
+        str | None,
+        typer.Option(help="report form of its results requirements (chidao forms list)"),
+    ] = None,
 ):
     """Issue a directive: read a document file (showing what was read and the warnings)
     or send a JSON directive. Repeating it creates nothing new."""
@@ -245,15 +251,16 @@ def issue(
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
-    form = {k: v for k, v in {"issuer": issuer, "ref": ref, "issued_on": issued_on}.items() if v}
+    fields = {"issuer": issuer, "ref": ref, "issued_on": issued_on, "form": form}
+    data_fields = {k: v for k, v in fields.items() if v}
     if preview:
-        form["preview"] = "true"
+        data_fields["preview"] = "true"
     try:
         response = call(
             "POST",
             f"{service_url('issuer')}/api/directives/upload",
             files={"file": (file.name, data)},
-            data=form,
+            data=data_fields,
         )
     except ApiError as exc:
         # A refusal after reading still shows what was read.
@@ -272,42 +279,122 @@ def submit(
     directive: Annotated[str, typer.Option(help="directive id")],
     unit: Annotated[str, typer.Option(help="unit id")],
     requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
-    figure: Annotated[list[str], typer.Option(help="name=value, repeatable")] = [],  # noqa: B006
+    value: Annotated[
+        list[str],
+        typer.Option(help="field=value, repeatable; a multiple choice as a,b; a file as @PATH"),
+    ] = [],  # noqa: B006
     narrative: str = "",
 ):
-    """Submit a unit's report."""
-    figures = {}
-    for item in figure:
-        name, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError(item)
-            figures[name] = float(value)
-        except ValueError:
-            fail(f"--figure {item!r}: write it as name=number")
+    """Submit a unit's report: the values of its report form by field name."""
+    import base64
+
+    values: dict[str, object] = {}
+    for item in value:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            fail(f"--value {item!r}: write it as field=value")
+        if text.startswith("@"):
+            path = Path(text[1:])
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                fail(f"--value {item!r}: cannot read {path}: {exc.strerror}")
+            values[name] = {"filename": path.name, "data": base64.b64encode(data).decode()}
+        elif "," in text and not text.replace(",", "").replace(".", "").strip().isdigit():
+            values[name] = [part.strip() for part in text.split(",") if part.strip()]
+        else:
+            values[name] = text
     body = {
         "directive_id": directive,
         "unit_id": unit,
         "requirement_id": requirement,
-        "figures": figures,
+        "values": values,
         "narrative": narrative,
     }
     echo_json(api("POST", "reporter", "/api/submissions", json=body))
 
 
 @app.command()
+def review(
+    directive: Annotated[str, typer.Option(help="directive id")],
+    unit: Annotated[str, typer.Option(help="the unit whose report it is")],
+    requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
+    accept: Annotated[bool, typer.Option("--accept", help="accept the latest version")] = False,
+    return_: Annotated[
+        str | None, typer.Option("--return", help="return it for correction, with this reason")
+    ] = None,
+):
+    """The parent's decision on a unit's report: --accept, or --return "reason"."""
+    if accept == (return_ is not None):
+        fail("say either --accept or --return REASON")
+    body = {"decision": "accept" if accept else "return", "reason": return_ or ""}
+    path = f"/api/submissions/{directive}/{unit}/{requirement}/review"
+    echo_json(api("POST", "reporter", path, json=body))
+
+
+@app.command()
 def synthesis(
     directive: str,
     unit: Annotated[str | None, typer.Option(help="unit id; the issuer by default")] = None,
-    format: Annotated[str, typer.Option(help="md or json")] = "md",
+    format: Annotated[str, typer.Option(help="md, json, html or docx")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write to this file (docx needs one)")
+    ] = None,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="approve it: it goes up as the issuer's report")
+    ] = False,
 ):
-    """Print the synthesis of a directive for a unit's subtree."""
+    """The synthesis (báo cáo tổng hợp) of a directive for a unit's subtree; with
+    --approve, send it up as the issuer's own report on the parent's directive."""
+    if approve:
+        path = f"/api/directives/{directive}/synthesis/approve"
+        echo_json(api("POST", "aggregator", path))
+        return
+    if format not in ("md", "json", "html", "docx"):
+        fail(f"--format {format!r}: choose md, json, html or docx")
+    if format == "docx" and output is None:
+        fail("a .docx goes to a file: add --output FILE.docx")
     params = {"format": format}
     if unit:
         params["unit"] = unit
-    typer.echo(
-        api("GET", "aggregator", f"/api/directives/{directive}/synthesis", params=params).text
-    )
+    response = api("GET", "aggregator", f"/api/directives/{directive}/synthesis", params=params)
+    if output is None:
+        typer.echo(response.text)
+        return
+    output.write_bytes(response.content)
+    typer.echo(f"wrote {output} ({len(response.content)} bytes)")
+
+
+@forms_app.command("list")
+def forms_list():
+    """The built-in report forms and their fields."""
+    from shared.forms import builtin
+
+    for form in builtin().values():
+        typer.echo(f"{form.id}: {form.title}")
+        for f in form.fields:
+            extra = f" ({f.unit})" if f.unit else ""
+            typer.echo(f"   {f.name:<20} {f.type:<16} {f.label}{extra}")
+
+
+@forms_app.command("load")
+def forms_load(
+    file: Annotated[Path, typer.Argument(help="YAML: one form, or forms: [...]")],
+    nats_url: Annotated[str | None, typer.Option(help="default: CHIDAO_NATS_URL")] = None,
+):
+    """Load the organisation's own report forms; a directive names one by its id."""
+    from chidao.runtime.admin import store_report_forms
+    from shared.forms import FormError, read_forms
+
+    try:
+        forms = read_forms(file)
+    except FormError as exc:
+        fail(str(exc))
+    try:
+        asyncio.run(store_report_forms(nats_url or Settings().nats_url, forms))
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+    typer.echo(f"loaded {len(forms)} form(s): {', '.join(f.id for f in forms)}")
 
 
 @app.command()
@@ -371,6 +458,20 @@ def bench_fanout(
     from chidao.bench.fanout import run
 
     typer.echo(json.dumps(run(units, var)))
+
+
+@bench_app.command("aggregate")
+def bench_aggregate(
+    units: Annotated[int, typer.Option(min=1, help="units that each submit one report")] = 10_000,
+    var: Annotated[Path, typer.Option(help="scratch folder")] = Path("var/bench"),
+    through_reporter: Annotated[
+        bool, typer.Option(help="submit through the reporter's HTTP API, 32 at a time")
+    ] = False,
+):
+    """N units report; time the roll-up until the root's synthesis is correct."""
+    from chidao.bench.aggregate import run
+
+    typer.echo(json.dumps(run(units, var, through_reporter)))
 
 
 @bench_app.command("notify")

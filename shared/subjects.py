@@ -13,9 +13,13 @@ ROOT = "chidao"
 DIRECTIVE_ISSUED = f"{ROOT}.directive.issued"
 ASSIGNMENT_CREATED = f"{ROOT}.assignment.created"
 REPORT_SUBMITTED = f"{ROOT}.report.submitted"
+REPORT_REVIEWED = f"{ROOT}.report.reviewed"
 SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
-TIMER = f"{ROOT}.timer"  # a schedule, one subject per timer (replaced on re-scheduling)
-FIRED = f"{ROOT}.fired"  # where a schedule delivers its message when due
+SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
+# Durable timers: chidao.timer.<owner service>.<kind>.<ids>, one subject per timer
+# (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
+TIMER = f"{ROOT}.timer"
+FIRED = f"{ROOT}.fired"
 
 
 def _tokens(*ids: str) -> str:
@@ -41,13 +45,21 @@ def synthesis_updated(directive_id: str, unit_id: str, requirement_id: str) -> s
     return f"{SYNTHESIS_UPDATED}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 
-def timer(kind: str, *ids: str) -> str:
-    """chidao.timer.<kind>.<ids...>; kind is e.g. remind-7d, overdue, digest."""
-    return f"{TIMER}.{_tokens(kind, *ids)}"
+def report_reviewed(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{REPORT_REVIEWED}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 
-def fired(kind: str, *ids: str) -> str:
-    return f"{FIRED}.{_tokens(kind, *ids)}"
+def synthesis_approved(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{SYNTHESIS_APPROVED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def timer(owner: str, kind: str, *ids: str) -> str:
+    """chidao.timer.<owner>.<kind>.<ids...>; kind is e.g. remind-7d, overdue, digest."""
+    return f"{TIMER}.{_tokens(owner, kind, *ids)}"
+
+
+def fired(owner: str, kind: str, *ids: str) -> str:
+    return f"{FIRED}.{_tokens(owner, kind, *ids)}"
 
 
 def all_of(prefix: str) -> str:

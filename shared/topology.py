@@ -74,13 +74,15 @@ ASSIGNMENTS = StreamSpec(
 )
 REPORTS = StreamSpec(
     "CHIDAO_REPORTS",
-    (subjects.all_of(subjects.REPORT_SUBMITTED),),
-    "report.submitted: every version of every submission; the latest per subject counts",
+    (subjects.all_of(subjects.REPORT_SUBMITTED), subjects.all_of(subjects.REPORT_REVIEWED)),
+    "report.submitted: every version of every submission (the latest per subject counts); "
+    "report.reviewed: the parent's decisions on them (the latest counts)",
 )
 SYNTHESIS = StreamSpec(
     "CHIDAO_SYNTHESIS",
-    (subjects.all_of(subjects.SYNTHESIS_UPDATED),),
-    "synthesis.updated: roll-up totals of a unit subtree after they change",
+    (subjects.all_of(subjects.SYNTHESIS_UPDATED), subjects.all_of(subjects.SYNTHESIS_APPROVED)),
+    "synthesis.updated: roll-up totals of a unit subtree after they change; "
+    "synthesis.approved: a unit's synthesis approved to go up as its own report",
 )
 DEAD_LETTERS = StreamSpec(
     "CHIDAO_DEAD_LETTERS",
@@ -129,8 +131,14 @@ NOTIFIER_REPORTS = ConsumerSpec(
 NOTIFIER_TIMERS = ConsumerSpec(
     "notifier-timer-fired",
     TIMERS.name,
-    subjects.all_of(subjects.FIRED),
+    f"{subjects.FIRED}.notifier.>",
     "sends the reminder, overdue notice or digest a timer was set for",
+)
+NOTIFIER_REVIEWS = ConsumerSpec(
+    "notifier-report-reviewed",
+    REPORTS.name,
+    subjects.all_of(subjects.REPORT_REVIEWED),
+    "mails a unit whose report the parent returned for correction, with the reason",
 )
 AGGREGATOR_DIRECTIVES = ConsumerSpec(
     "aggregator-directive-issued",
@@ -152,21 +160,43 @@ AGGREGATOR_REPORTS = ConsumerSpec(
     "rolls each submission up the tree",
     max_ack_pending=5000,
 )
+AGGREGATOR_REVIEWS = ConsumerSpec(
+    "aggregator-report-reviewed",
+    REPORTS.name,
+    subjects.all_of(subjects.REPORT_REVIEWED),
+    "counts accepted reports and marks returned ones",
+)
+AGGREGATOR_TIMERS = ConsumerSpec(
+    "aggregator-timer-fired",
+    TIMERS.name,
+    f"{subjects.FIRED}.aggregator.>",
+    "approves a synthesis automatically shortly before the report it answers is due",
+)
 REPORTER_DIRECTIVES = ConsumerSpec(
     "reporter-directive-issued",
     DIRECTIVES.name,
     subjects.all_of(subjects.DIRECTIVE_ISSUED),
     "files a unit's implementing directive as its report on the parent's plan requirement",
 )
+REPORTER_APPROVALS = ConsumerSpec(
+    "reporter-synthesis-approved",
+    SYNTHESIS.name,
+    subjects.all_of(subjects.SYNTHESIS_APPROVED),
+    "files an approved synthesis as the unit's report on its parent's directive",
+)
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_DIRECTIVES,
     NOTIFIER_ASSIGNMENTS,
     NOTIFIER_REPORTS,
     NOTIFIER_TIMERS,
+    NOTIFIER_REVIEWS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,
+    AGGREGATOR_REVIEWS,
+    AGGREGATOR_TIMERS,
     REPORTER_DIRECTIVES,
+    REPORTER_APPROVALS,
 )
 
 DIRECTORY = BucketSpec(
@@ -188,12 +218,22 @@ AGGREGATOR_DIRECTIVES_BUCKET = BucketSpec(
     "directive titles and requirements seen by the aggregator",
     owner="aggregator",
 )
+FORMS = BucketSpec(
+    "chidao_forms",
+    "report forms loaded by the organisation (form.<id>), besides the built-in ones",
+    owner="all",
+)
 DOCUMENTS = BucketSpec(
     "issuer_documents",
     "original directive files (object store), named by content hash; mailed as attachments",
     owner="issuer",
 )
-OBJECT_STORES: tuple[BucketSpec, ...] = (DOCUMENTS,)
+ATTACHMENTS = BucketSpec(
+    "reporter_attachments",
+    "files units attach to their reports (object store), named by content hash",
+    owner="reporter",
+)
+OBJECT_STORES: tuple[BucketSpec, ...] = (DOCUMENTS, ATTACHMENTS)
 
 BUCKETS: tuple[BucketSpec, ...] = (
     DIRECTORY,
@@ -201,6 +241,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
     NOTIFIER_LEDGER,
     AGGREGATOR_ROLLUP,
     AGGREGATOR_DIRECTIVES_BUCKET,
+    FORMS,
 )
 
 

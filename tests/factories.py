@@ -25,15 +25,21 @@ def assignment(unit: str, directive_id: str = "d1", due: datetime | None = DUE) 
 
 
 def submission(
-    unit: str, version: int, late: bool, sessions: float, directive_id: str = "d1"
+    unit: str,
+    version: int,
+    late: bool,
+    sessions: int,
+    directive_id: str = "d1",
+    **values,
 ) -> Submission:
-    """Version ``version`` of a report first sent a month early or two days late."""
+    """Version ``version`` of a report first sent a month early or two days late, with
+    ``sessions`` and any other values of the default form."""
     first = DUE + timedelta(days=2) if late else DUE - timedelta(days=30)
     return Submission(
         directive_id=directive_id,
         unit_id=unit,
         requirement_id="r1",
-        figures={"sessions": sessions},
+        values={"sessions": sessions, **values},
         version=version,
         received_at=first + timedelta(days=version - 1),
         first_received_at=first,

@@ -1,12 +1,15 @@
 """The demo campaign (``make demo``) on the embedded runtime, with a simulated clock
 running four days per second from the day Kế hoạch 101-KH/ĐU was signed.
 
-The five seed documents are read from their files (what was read, and the warnings),
-issued, and linked into their cascade; then Kế hoạch 101-KH/ĐU of Đảng ủy Sở Nội vụ
-(seed 003) is followed to its nine chi bộ: six report on time, two after the deadline, one
-never. The three that have not reported get reminders before the deadline and the overdue
-notice at it, Đảng ủy Sở Nội vụ gets the digest of its late units two days after, and the
-synthesis names them.
+Two levels of one cascade. Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh Hưng Yên issues
+Kế hoạch 153-KH/ĐUK to its grassroots committees; the five seed documents are read from
+their files and issued, and seed 003, Kế hoạch 101-KH/ĐU of Đảng ủy Sở Nội vụ, implements
+153-KH/ĐUK. 101-KH/ĐU is followed to its nine chi bộ: six report on time (one is returned
+for correction and sent again), two after the deadline, one never; the three that have
+not reported get reminders and the overdue notice, and Đảng ủy Sở Nội vụ the digest of
+its late units. Its synthesis is written, approved and sent up as its own report on
+153-KH/ĐUK, beside two other committees' reports, and the synthesis of Đảng ủy Khối
+closes the demo. Both syntheses are written as .docx, .html and .md under var/reports/.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ from pathlib import Path
 import httpx
 
 from chidao.client import call
+from chidao.demo.script import (
+    CHI_BO_REPORTS,
+    COMMITTEE_REPORTS,
+    PARENT,
+    PARENT_ID,
+    RETURNED,
+)
 from chidao.documents import cascade_lines, summary_lines
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
@@ -43,59 +53,6 @@ OPERATOR = {
 }
 CLOCK_START = "2024-06-19T08:00:00+07:00"
 DAYS_PER_SECOND = 4
-
-# (unit, when it reports, figures, what it writes). "late+N" reports N days after the deadline.
-REPORTS = [
-    (
-        "cb-snv-van-phong",
-        "on_time",
-        dict(sessions=3, participants=42, members_attending=18, members_total=19, articles=4),
-        "Đề nghị Đảng ủy cấp thêm tài liệu sinh hoạt bản in.",
-    ),
-    (
-        "cb-snv-to-chuc-bien-che",
-        "on_time",
-        dict(sessions=2, participants=25, members_attending=12, members_total=12, articles=1),
-        "",
-    ),
-    (
-        "cb-snv-xdcq-ctn",
-        "on_time",
-        dict(sessions=2, participants=30, members_attending=14, members_total=15, articles=2),
-        "",
-    ),
-    (
-        "cb-snv-thanh-tra",
-        "on_time",
-        dict(sessions=1, participants=11, members_attending=8, members_total=9),
-        "Một đảng viên đi công tác dài ngày, sẽ sinh hoạt bù.",
-    ),
-    (
-        "cb-snv-thi-dua-khen-thuong",
-        "on_time",
-        dict(sessions=2, participants=16, members_attending=10, members_total=10, articles=1),
-        "",
-    ),
-    (
-        "cb-snv-ton-giao",
-        "on_time",
-        dict(sessions=1, participants=12, members_attending=7, members_total=7),
-        "",
-    ),
-    (
-        "cb-snv-van-thu-luu-tru",
-        "late+0",
-        dict(sessions=1, participants=20, members_attending=9, members_total=11),
-        "Khó khăn: đơn vị thiếu phòng họp đủ chỗ cho toàn thể đảng viên.",
-    ),
-    (
-        "cb-snv-cchc",
-        "late+3",
-        dict(sessions=1, participants=9, members_attending=6, members_total=6),
-        "",
-    ),
-    # cb-snv-tt-luu-tru never reports.
-]
 
 
 def say(text: str = "") -> None:
@@ -166,8 +123,10 @@ def run(var: Path) -> None:
         counts = asyncio.run(store_directory(stack.nats.url, units))
         say(f"Directory: {counts['added']} units loaded from {DIRECTORY.name}")
         stack.start(ready_timeout=90)
+        _issue_parent(stack)
         directive_id = _ingest_seeds(stack)
         _campaign(stack, clock, directive_id, var)
+        _upper_level(stack, clock, directive_id, var)
     finally:
         stack.stop()
 
@@ -181,10 +140,20 @@ def _upload(url: str, path: Path, **form: str) -> dict:
     ).json()
 
 
+def _issue_parent(stack: Stack) -> None:
+    result = call("POST", f"{stack.url('issuer')}/api/directives", json=PARENT).json()
+    say(
+        f"Services ready. The level above: {PARENT['issuer']} issues {PARENT['ref']} to its "
+        f"grassroots committees ({result['assignments']} assignments: a plan to issue, and "
+        "results to report)."
+    )
+
+
 def _ingest_seeds(stack: Stack) -> str:
     """Read every seed, show it, issue it; return the id of the plan the demo follows."""
     issuer = stack.url("issuer")
-    say(f"Services ready. Reading the {len(list(SEEDS.glob('*.txt')))} seed documents:")
+    say()
+    say(f"Reading the {len(list(SEEDS.glob('*.txt')))} seed documents:")
     followed = ""
     for path in sorted(SEEDS.glob("*.txt")):
         extra = OPERATOR.get(path.name, {})
@@ -215,7 +184,7 @@ def _ingest_seeds(stack: Stack) -> str:
 
 def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     assert stack.mail is not None
-    issuer, reporter, aggregator = (stack.url(n) for n in ("issuer", "reporter", "aggregator"))
+    issuer, reporter = stack.url("issuer"), stack.url("reporter")
     record = call("GET", f"{issuer}/api/directives/{directive_id}").json()
     directive = record["directive"]
     say()
@@ -225,6 +194,12 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     )
     again = _upload(issuer, SEEDS / FOLLOWED)
     say(f"   issued again: status {again['status']}, {again['new_assignments']} new assignments")
+    plan = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "plan")
+    say(
+        f"   {PARENT['ref']} asked Đảng ủy Sở Nội vụ to issue a plan: {directive['ref']} was "
+        f"filed as that report ({plan['values']['document_ref']}, "
+        f"{'on time' if plan['on_time'] else 'LATE'})."
+    )
     issued = {"assignments": record["assignment_count"], "notices": len(record["notices"])}
     expected_mails = issued["assignments"] + issued["notices"]
     tag = f"[{directive['ref']}]"
@@ -249,15 +224,16 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     due = datetime.fromisoformat(directive["requirements"][0]["due_before"])
     say()
     say(f"3. Units report (deadline {format_instant(due)}):")
-    for unit_id, when, figures, narrative in REPORTS:
+    for unit_id, when, values in CHI_BO_REPORTS:
         if when == "on_time":
-            _submit(reporter, directive_id, unit_id, figures, narrative, clock)
+            _submit(reporter, directive_id, unit_id, values)
+    _return_and_correct(stack, clock, directive_id, tag)
     say(
         "   ... the others have not reported; the notifier reminds them before the deadline, "
         "chases them after it, and tells Đảng ủy Sở Nội vụ who is late:"
     )
     chasing = Chasing(stack, clock, tag)
-    for unit_id, when, figures, narrative in REPORTS:
+    for unit_id, when, values in CHI_BO_REPORTS:
         if when.startswith("late+"):
             late_by = timedelta(days=int(when.split("+")[1]), hours=9)
             target = due + late_by
@@ -267,44 +243,139 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
                 "the simulated deadline",
                 meanwhile=chasing.show_new,
             )
-            _submit(reporter, directive_id, unit_id, figures, narrative, clock)
+            _submit(reporter, directive_id, unit_id, values)
     wait_until(lambda: chasing.digest() is not None, 30, "the digest", chasing.show_new)
     say()
     say(f"   The digest to Đảng ủy Sở Nội vụ ({chasing.digest().subject}):")
     body = chasing.digest().text().split("\n\n")
     say("\n".join("   | " + line for line in _digest_lists(body)))
 
-    reported = len(REPORTS)
+    _wait_rolled_up(stack, directive_id, None, "r1", len(CHI_BO_REPORTS))
+    paths = _write_synthesis(stack, directive_id, None, var)
+    say()
+    say(f"4. The synthesis of Đảng ủy Sở Nội vụ on {directive['ref']} ({paths['md'].name}):")
+    say()
+    say(paths["md"].read_text(encoding="utf-8"))
+    say(f"   written as {', '.join(str(p) for p in paths.values())}")
 
-    def rolled_up() -> bool:
-        body = httpx.get(f"{aggregator}/api/directives/{directive_id}/synthesis", timeout=5)
-        return (
-            body.status_code == 200
-            and body.json()["requirements"][0]["totals"]["submitted"] == reported
+
+def _return_and_correct(stack: Stack, clock, directive_id: str, tag: str) -> None:
+    """The committee's staff return one report for correction; the chi bộ is mailed the
+    reason and sends it again (a new version, still on time)."""
+    assert stack.mail is not None
+    reporter = stack.url("reporter")
+    unit_id, reason, added = RETURNED
+    call(
+        "POST",
+        f"{reporter}/api/submissions/{directive_id}/{unit_id}/r1/review",
+        json={"decision": "return", "reason": reason},
+    )
+    say(f"   Đảng ủy Sở Nội vụ returns the report of {unit_id}: “{reason}”")
+
+    def returned_mail():
+        return next(
+            (
+                m
+                for m in stack.mail.messages
+                if m.subject.startswith(tag) and m.message["X-Chidao-Template"] == "returned"
+            ),
+            None,
         )
 
-    wait_until(rolled_up, 30, "the roll-up of every report")
-    synthesis_md = call(
-        "GET", f"{aggregator}/api/directives/{directive_id}/synthesis", params={"format": "md"}
-    ).text
-    synthesis_json = call("GET", f"{aggregator}/api/directives/{directive_id}/synthesis").json()
-    reports = var / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    md_path = reports / f"{directive_id}.md"
-    json_path = reports / f"{directive_id}.json"
-    md_path.write_text(synthesis_md, encoding="utf-8")
-    json_path.write_text(json.dumps(synthesis_json, ensure_ascii=False, indent=2), "utf-8")
+    wait_until(lambda: returned_mail() is not None, 30, "the returned-report mail")
+    say(f"   ✉ {', '.join(returned_mail().envelope_to)}: {returned_mail().subject}")
+    values = {**next(v for u, _, v in CHI_BO_REPORTS if u == unit_id), **added}
+    _submit(reporter, directive_id, unit_id, values)
+
+
+def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
+    """Đảng ủy Sở Nội vụ approves its synthesis: it goes up as its report on 153-KH/ĐUK,
+    beside the other committees' reports, and Đảng ủy Khối's synthesis closes the demo."""
+    reporter, aggregator = stack.url("reporter"), stack.url("aggregator")
+    approved = call("POST", f"{aggregator}/api/directives/{directive_id}/synthesis/approve").json()
     say()
-    say("4. The synthesis for Đảng ủy Sở Nội vụ:")
-    say()
-    say(synthesis_md)
-    mail_dir = var / "mail"
     say(
-        f"Mails:     {mail_dir}/ ({len(list(mail_dir.glob('*.eml')))} messages: the "
+        f"5. Đảng ủy Sở Nội vụ approves its synthesis: it goes up as its report on "
+        f"{PARENT['ref']} (requirement '{approved['target_requirement_id']}'), carrying its "
+        f"figures: {approved['values']['sessions']} sessions, "
+        f"{approved['values']['members_attending']}/{approved['values']['members_total']} "
+        "party members."
+    )
+    forwarded = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "report")
+    say(
+        f"   filed by the reporter as version {forwarded['version']}, received "
+        f"{format_instant(datetime.fromisoformat(forwarded['received_at']))}, "
+        f"{'on time' if forwarded['on_time'] else 'LATE'}"
+    )
+    for unit_id, values in COMMITTEE_REPORTS:
+        _submit(reporter, PARENT_ID, unit_id, values, requirement="report")
+    call(
+        "POST",
+        f"{reporter}/api/submissions/{PARENT_ID}/du-so-noi-vu-hy/report/review",
+        json={"decision": "accept"},
+    )
+    say("   Đảng ủy Khối accepts the report of Đảng ủy Sở Nội vụ; db-bhxh-hy has not reported.")
+    _wait_rolled_up(stack, PARENT_ID, None, "report", 1 + len(COMMITTEE_REPORTS), accepted=1)
+    paths = _write_synthesis(stack, PARENT_ID, None, var)
+    say()
+    say(f"6. The synthesis of {PARENT['issuer']} on {PARENT['ref']} ({paths['md'].name}):")
+    say()
+    say(paths["md"].read_text(encoding="utf-8"))
+    reports = var / "reports"
+    status_paths = []
+    for did in (directive_id, PARENT_ID):
+        page = call("GET", f"{aggregator}/directives/{did}/status").text
+        path = reports / f"status-{did}.html"
+        path.write_text(page, encoding="utf-8")
+        status_paths.append(path)
+    mail_dir = var / "mail"
+    say(f"Reports:     {reports}/ (.docx, .html, .md and .json of both syntheses)")
+    say(
+        f"Status page: /directives/{PARENT_ID}/status on the aggregator (live while the "
+        f"services run: chidao dev); snapshots {', '.join(p.name for p in status_paths)}"
+    )
+    say(
+        f"Mails:       {mail_dir}/ ({len(list(mail_dir.glob('*.eml')))} messages: the "
         "directives, the assignments, the reminders and overdue notices, the digests)"
     )
-    say(f"Synthesis: {md_path} and {json_path}")
-    say(f"Logs:      {var / 'logs'}/")
+    say(f"Logs:        {var / 'logs'}/")
+
+
+def _wait_rolled_up(
+    stack: Stack,
+    directive_id: str,
+    unit: str | None,
+    requirement: str,
+    submitted: int,
+    accepted: int = 0,
+) -> None:
+    url = f"{stack.url('aggregator')}/api/directives/{directive_id}/synthesis"
+
+    def rolled_up() -> bool:
+        body = httpx.get(url, params={"unit": unit} if unit else None, timeout=5)
+        if body.status_code != 200:
+            return False
+        totals = next(r for r in body.json()["requirements"] if r["id"] == requirement)
+        t = totals["totals"]
+        return t["submitted"] == submitted and t["accepted"] >= accepted
+
+    wait_until(rolled_up, 30, f"the roll-up of {directive_id}")
+
+
+def _write_synthesis(stack: Stack, directive_id: str, unit: str | None, var: Path) -> dict:
+    """The báo cáo tổng hợp as .docx, .html, .md and its data as .json, under reports/."""
+    reports = var / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    url = f"{stack.url('aggregator')}/api/directives/{directive_id}/synthesis"
+    paths = {}
+    for fmt in ("docx", "html", "md", "json"):
+        params = {"format": fmt, **({"unit": unit} if unit else {})}
+        paths[fmt] = reports / f"{directive_id}.{fmt}"
+        content = call("GET", url, params=params).content
+        if fmt == "json":
+            content = json.dumps(json.loads(content), ensure_ascii=False, indent=2).encode()
+        paths[fmt].write_bytes(content)
+    return paths
 
 
 def _digest_lists(paragraphs: list[str]) -> list[str]:
@@ -316,8 +387,23 @@ def _digest_lists(paragraphs: list[str]) -> list[str]:
     return lines
 
 
+def _wait_report(reporter: str, directive_id: str, unit_id: str, requirement: str) -> dict:
+    """The latest version of a report chidao files by itself, once it is there."""
+    url = f"{reporter}/api/submissions/{directive_id}/{unit_id}/{requirement}"
+    found: dict = {}
+
+    def filed() -> bool:
+        response = httpx.get(url, timeout=5)
+        if response.status_code == 200:
+            found.update(response.json()["versions"][-1])
+        return bool(found)
+
+    wait_until(filed, 30, f"the report of {unit_id} on {directive_id}")
+    return found
+
+
 def _submit(
-    reporter: str, directive_id: str, unit_id: str, figures: dict, narrative: str, clock
+    reporter: str, directive_id: str, unit_id: str, values: dict, requirement: str = "r1"
 ) -> None:
     receipt = call(
         "POST",
@@ -325,11 +411,11 @@ def _submit(
         json={
             "directive_id": directive_id,
             "unit_id": unit_id,
-            "requirement_id": "r1",
-            "figures": figures,
-            "narrative": narrative,
+            "requirement_id": requirement,
+            "values": values,
         },
     ).json()
     received = datetime.fromisoformat(receipt["received_at"])
     status = "on time" if receipt["on_time"] else "LATE"
-    say(f"   {unit_id:<30} received {format_instant(received)}  {status}")
+    version = f" (version {receipt['version']})" if receipt["version"] > 1 else ""
+    say(f"   {unit_id:<30} received {format_instant(received)}  {status}{version}")

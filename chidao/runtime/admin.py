@@ -30,6 +30,18 @@ async def replay_dead_letter(nats_url: str, letter_id: str):
         await nc.close()
 
 
+async def store_report_forms(nats_url: str, forms: list) -> None:
+    from shared.forms import store_forms
+
+    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    try:
+        js = nc.jetstream()
+        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.FORMS,))
+        await store_forms(js, forms)
+    finally:
+        await nc.close()
+
+
 async def store_directory(nats_url: str, units: list[Unit]) -> dict[str, int]:
     """Create the directory bucket if needed and upsert the units into it."""
     nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)

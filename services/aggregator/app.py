@@ -1,33 +1,69 @@
-"""The aggregator service: the incremental roll-up, and
-``GET /api/directives/{id}/synthesis?unit=U&format=json|md``."""
+"""The aggregator service: the incremental roll-up; the synthesis of a directive for a
+unit as JSON and as the báo cáo tổng hợp (Markdown, HTML, .docx); the live status page;
+and closing a level, the synthesis approved and sent up as the unit's own report."""
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
-from fastapi import Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import Form as FormField
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from services.aggregator import synthesis
+from services.aggregator import closing, synthesis
 from services.aggregator.directives import DirectiveBook
+from services.aggregator.documents.report import build_report
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.nodes import Node
 from services.aggregator.rollup import Rollup
-from shared import subjects, topology
-from shared.contracts import AssignmentCreated, DirectiveIssued, ReportSubmitted, SynthesisUpdated
+from shared import subjects, timers, topology
+from shared.contracts import (
+    AssignmentCreated,
+    DirectiveIssued,
+    ReportReviewed,
+    ReportSubmitted,
+    SynthesisUpdated,
+)
+from shared.forms import asks_for_a_plan
 from shared.publishing import Pipeline
 from shared.service import Service, error
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# What the status page says after its "approve and send up" button.
+APPROVAL_MESSAGES = {
+    "sent": "Đã duyệt báo cáo tổng hợp và gửi lên cấp trên.",
+    "no_target": (
+        "Chưa gửi được: không có văn bản cấp trên nào giao cho đơn vị báo cáo mà báo cáo "
+        "tổng hợp này trả lời; đề nghị gửi báo cáo theo cách thông thường."
+    ),
+    "accepted": (
+        "Chưa gửi được: cấp trên đã chấp nhận báo cáo trước của đơn vị; chỉ gửi lại được "
+        "khi cấp trên trả lại báo cáo."
+    ),
+}
+FORMATS = {
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
 
 def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "aggregator",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
+        streams=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.SYNTHESIS,
+            topology.TIMERS,
+        ),
         buckets=(
             topology.DIRECTORY,
             topology.AGGREGATOR_ROLLUP,
@@ -37,6 +73,8 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.AGGREGATOR_DIRECTIVES,
             topology.AGGREGATOR_ASSIGNMENTS,
             topology.AGGREGATOR_REPORTS,
+            topology.AGGREGATOR_REVIEWS,
+            topology.AGGREGATOR_TIMERS,
         ),
     )
     metrics = AggregatorMetrics(service.registry)
@@ -50,14 +88,15 @@ def create_service(settings: Settings | None = None) -> Service:
 
     async def on_start() -> None:
         js = service.js
+        parts["book"] = DirectiveBook(
+            await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name), js
+        )
         parts["rollup"] = Rollup(
             await js.key_value(topology.AGGREGATOR_ROLLUP.name),
             lambda: service.directory,
             on_write=lambda node: metrics.writes.inc(),
             on_conflict=metrics.conflicts.inc,
-        )
-        parts["book"] = DirectiveBook(
-            await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name)
+            forms=book().form,
         )
 
     service.on_start.append(on_start)
@@ -87,15 +126,38 @@ def create_service(settings: Settings | None = None) -> Service:
             )
         await pipeline.flush()
 
-    async def apply(assignments=(), submissions=()) -> None:
+    async def apply(assignments=(), submissions=(), reviews=()) -> None:
         started = time.perf_counter()
-        written = await rollup().apply(list(assignments), list(submissions))
+        # The forms of these directives, so that values add up by their rules.
+        await book().load(
+            {a.directive_id for a in assignments}
+            | {s.directive_id for s in submissions}
+            | {r.directive_id for r in reviews}
+        )
+        written = await rollup().apply(list(assignments), list(submissions), list(reviews))
         await announce(written)
         metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    async def schedule_auto_approval(issued: DirectiveIssued) -> None:
+        for r in issued.directive.requirements:
+            if not r.auto_approve:
+                continue
+            try:
+                target = await closing.find_target(service.js, book(), issued, r.id)
+            except closing.CannotClose as exc:
+                log.warning(
+                    "no automatic approval", extra={"directive_id": issued.directive_id,
+                                                    "reason": str(exc)}
+                )  # fmt: skip
+                continue
+            timer = closing.auto_schedule(issued, r.id, target, service.clock.real_epoch_of)
+            if timer is not None:
+                await timers.schedule(service.js, closing.OWNER, [timer])
 
     @service.subscriber(topology.AGGREGATOR_DIRECTIVES, batch_size=16)
     async def on_directive(event: DirectiveIssued) -> None:
         await book().remember(event)
+        await schedule_auto_approval(event)
         metrics.events.labels("directive.issued").inc()
 
     @service.subscriber(topology.AGGREGATOR_ASSIGNMENTS, batch=True, batch_size=500, timeout=0.2)
@@ -108,27 +170,160 @@ def create_service(settings: Settings | None = None) -> Service:
         await apply(submissions=[e.submission for e in events])
         metrics.events.labels("report.submitted").inc(len(events))
 
-    @service.app.get("/api/directives/{directive_id}/synthesis", tags=["synthesis"])
-    async def get_synthesis(
-        directive_id: str,
-        unit: str | None = Query(
-            None, description="unit whose subtree to sum; the issuer if unset"
-        ),
-        format: str = Query("json", pattern="^(json|md)$"),
-    ) -> Response:
+    @service.subscriber(topology.AGGREGATOR_REVIEWS, batch=True, batch_size=100, timeout=0.2)
+    async def on_reviews(events: list[ReportReviewed]) -> None:
+        await apply(reviews=[e.review for e in events])
+        metrics.events.labels("report.reviewed").inc(len(events))
+
+    async def synthesis_of(directive_id: str, unit: str | None) -> dict | JSONResponse:
         issued = await book().get(directive_id)
         if issued is None:
             return error(404, f"no directive '{directive_id}' is known to the aggregator yet")
         unit_id = unit or issued.directive.issuer_unit
         if unit_id not in service.directory:
             return error(404, f"unit '{unit_id}' is not in the directory")
-        body = await synthesis.build(
-            rollup(), issued, unit_id, service.directory, service.clock.now()
+        return await synthesis.build(
+            rollup(), issued, unit_id, service.directory, service.clock.now(), book().form
         )
+
+    async def approve(
+        directive_id: str,
+        requirement_id: str | None,
+        automatic: bool,
+        at: datetime | None = None,
+    ) -> tuple[int, dict]:
+        """Send the issuer's synthesis up as its report on the parent's directive, as
+        approved now (or, for a timer, at the instant it was due)."""
+        issued = await book().get(directive_id)
+        if issued is None:
+            return 404, {"error": f"no directive '{directive_id}' is known to the aggregator"}
+        results = [r for r in issued.directive.requirements if r.id == requirement_id] or [
+            r for r in issued.directive.requirements if not asks_for_a_plan(r.action)
+        ]
+        if not results:
+            return 422, {"error": f"{issued.directive.ref} has no results requirement to send up"}
+        requirement = results[0]
+        try:
+            target = await closing.find_target(service.js, book(), issued, requirement.id)
+        except closing.CannotClose as exc:
+            return 409, {"error": str(exc), "reason": "no_target"}
+        upward = await rollup().get(
+            target.directive_id, target.requirement_id, issued.directive.issuer_unit
+        )
+        if upward is not None and upward.own is not None and upward.own.accepted:
+            return 409, {
+                "error": "the parent has accepted the report this synthesis would replace; "
+                "it can go up again only after they return it",
+                "reason": "accepted",
+            }
+        body = await synthesis_of(directive_id, None)
+        assert isinstance(body, dict)
+        section = next(s for s in body["requirements"] if s["id"] == requirement.id)
+        node = await rollup().get(directive_id, requirement.id, issued.directive.issuer_unit)
+        event = closing.approval(
+            issued,
+            section,
+            target,
+            node.v if node else 0,
+            min(at, service.clock.now()) if at else service.clock.now(),
+            service.directory.name(issued.directive.issuer_unit),
+            automatic,
+        )
+        await closing.publish_approval(service.broker, event)
+        metrics.approvals.labels("automatic" if automatic else "staff").inc()
+        log.info(
+            "synthesis approved",
+            extra={"event_id": event.event_id, "target": target.directive_id},
+        )
+        return 201, {
+            "event_id": event.event_id,
+            "directive_id": directive_id,
+            "requirement_id": requirement.id,
+            "unit_id": event.unit_id,
+            "target_directive_id": target.directive_id,
+            "target_requirement_id": target.requirement_id,
+            "values": event.model_dump(mode="json")["values"],
+        }
+
+    @service.subscriber(topology.AGGREGATOR_TIMERS, batch_size=8)
+    async def on_timer(timer: closing.AutoApproval) -> None:
+        status, body = await approve(
+            timer.directive_id, timer.requirement_id, automatic=True, at=timer.at
+        )
+        if status >= 400:
+            log.warning("automatic approval did not go up", extra={"reason": body["error"]})
+
+    @service.app.get("/api/directives/{directive_id}/synthesis", tags=["synthesis"])
+    async def get_synthesis(
+        directive_id: str,
+        unit: str | None = Query(
+            None, description="unit whose subtree to sum; the issuer if unset"
+        ),
+        format: str = Query("json", pattern="^(json|md|html|docx)$"),
+    ) -> Response:
+        """The synthesis; md, html and docx give the báo cáo tổng hợp as a document."""
+        body = await synthesis_of(directive_id, unit)
+        if isinstance(body, Response):
+            return body
+        if format == "json":
+            return JSONResponse(body)
+        report = build_report(body)
+        name = f"bao-cao-{directive_id}-{body['unit']['id']}.{format}"
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "md":
-            return PlainTextResponse(
-                synthesis.to_markdown(body), media_type="text/markdown; charset=utf-8"
-            )
-        return JSONResponse(body)
+            from services.aggregator.documents import markdown
+
+            return PlainTextResponse(markdown.render(report), media_type=FORMATS["md"])
+        if format == "html":
+            from services.aggregator.documents import html
+
+            return HTMLResponse(html.render(report))
+        from services.aggregator.documents import docx
+
+        return Response(docx.render(report), media_type=FORMATS["docx"], headers=disposition)
+
+    @service.app.post("/api/directives/{directive_id}/synthesis/approve", tags=["synthesis"])
+    async def approve_synthesis(
+        directive_id: str,
+        requirement: str | None = Query(None, description="the first results one if unset"),
+    ) -> JSONResponse:
+        """The issuer's staff approve its synthesis: it goes up as the issuer's report on
+        the parent directive it implements."""
+        status, body = await approve(directive_id, requirement, automatic=False)
+        return JSONResponse(body, status_code=status)
+
+    @service.app.get(
+        "/directives/{directive_id}/status", response_class=HTMLResponse, tags=["pages"]
+    )
+    async def status_page(request: Request, directive_id: str, unit: str | None = None):
+        """The live status page of a directive for a unit (the issuer if unset)."""
+        from services.aggregator.status import page
+
+        body = await synthesis_of(directive_id, unit)
+        if isinstance(body, Response):
+            return body
+        return HTMLResponse(page.render(body, service.settings.public_url))
+
+    @service.app.post(
+        "/directives/{directive_id}/status", response_class=HTMLResponse, tags=["pages"]
+    )
+    async def status_approve(
+        directive_id: str, requirement: str | None = FormField(None)
+    ) -> HTMLResponse:
+        """The status page's "approve and send up" button."""
+        from services.aggregator.status import page
+
+        status, result = await approve(directive_id, requirement, automatic=False)
+        body = await synthesis_of(directive_id, None)
+        if isinstance(body, Response):
+            return HTMLResponse(str(result.get("error", "")), status_code=status)
+        message = APPROVAL_MESSAGES.get(
+            "sent" if status < 400 else result.get("reason", ""),
+            "Chưa gửi được báo cáo tổng hợp.",
+        )
+        return HTMLResponse(
+            page.render(body, service.settings.public_url, message=message),
+            status_code=200 if status < 400 else status,
+        )
 
     return service

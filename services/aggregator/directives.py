@@ -1,21 +1,63 @@
-"""What the aggregator knows of each directive (title, issuer, requirements), kept from
-directive.issued in its own bucket so that a synthesis needs no other service."""
+"""What the aggregator knows of each directive (title, issuer, requirements, report
+forms), kept from directive.issued in its own bucket so that a synthesis needs no other
+service. A directive not yet in the book (its event is consumed by another handler) is
+read from the DIRECTIVES stream, where it is always published before its assignments."""
 
 from __future__ import annotations
 
+from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
+from shared import subjects, topology
 from shared.contracts import DirectiveIssued
+from shared.forms import Form, builtin, default_form_for
 from shared.kv import get_value
+from shared.streams import last_event
 
 
 class DirectiveBook:
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, js: JetStreamContext | None = None) -> None:
         self._kv = kv
+        self._js = js
+        self._cache: dict[str, DirectiveIssued] = {}  # issued directives never change
 
     async def remember(self, event: DirectiveIssued) -> None:
         await self._kv.put(event.directive_id, event.model_dump_json().encode())
+        self._cache[event.directive_id] = event
 
     async def get(self, directive_id: str) -> DirectiveIssued | None:
+        if directive_id in self._cache:
+            return self._cache[directive_id]
         value = await get_value(self._kv, directive_id)
-        return DirectiveIssued.model_validate_json(value) if value else None
+        issued = DirectiveIssued.model_validate_json(value) if value else None
+        if issued is None and self._js is not None:
+            found = await last_event(
+                self._js,
+                topology.DIRECTIVES.name,
+                subjects.directive_issued(directive_id),
+                DirectiveIssued,
+            )
+            issued = found[0] if found else None
+        if issued is not None:
+            self._cache[directive_id] = issued
+        return issued
+
+    def form(self, directive_id: str, requirement_id: str) -> Form | None:
+        """The form of a requirement of a directive already read (see ``load``)."""
+        issued = self._cache.get(directive_id)
+        if issued is None:
+            return None
+        form = issued.form_of(requirement_id)
+        if form is None:
+            # issued before report forms: the built-in form its action calls for
+            for r in issued.directive.requirements:
+                if r.id == requirement_id:
+                    return builtin()[default_form_for(r.action)]
+        return form
+
+    async def load(self, directive_ids: set[str]) -> None:
+        """Read these directives so that ``form`` answers for them; LookupError if one is
+        not issued (its events came first: the batch is retried)."""
+        for directive_id in directive_ids:
+            if await self.get(directive_id) is None:
+                raise LookupError(f"directive '{directive_id}' is not known yet")

@@ -25,3 +25,9 @@ class AggregatorMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=registry,
         )
+        self.approvals = Counter(
+            "chidao_syntheses_approved_total",
+            "Syntheses approved and sent up as the unit's report, by who (staff, automatic)",
+            ["by"],
+            registry=registry,
+        )

@@ -1,19 +1,29 @@
 """A roll-up node: one unit's position under one requirement of one directive.
 
-It holds the unit's own assignment and latest report (``own``), and, for each child unit
-with something below it, that child's totals tagged with the child's version. Every
-change is a "set if newer", never an increment, so applying the same event or the same
-child state twice changes nothing: redeliveries, replays and two replicas racing all
-converge on the same totals.
+It holds the unit's own assignment, latest report and the parent's last review of it
+(``own``), and, for each child unit with something below it, that child's totals tagged
+with the child's version. Every change is a "set if newer", never an increment, so
+applying the same event or the same child state twice changes nothing: redeliveries,
+replays and two replicas racing all converge on the same totals.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.contracts import Assignment, Submission, Totals
+from shared.contracts import Assignment, Review, Submission, Totals
+from shared.forms import Aggregation, Form
+
+
+def days_late(received: datetime | None, due: datetime | None) -> int:
+    """Whole days, started ones counted: a report one hour late is one day late."""
+    if received is None or due is None or received < due:
+        return 0
+    return max(1, math.ceil((received - due).total_seconds() / 86400))
 
 
 class Own(BaseModel):
@@ -22,18 +32,49 @@ class Own(BaseModel):
     on_time: bool | None = None
     received_at: datetime | None = None
     first_received_at: datetime | None = None
-    figures: dict[str, float] = Field(default_factory=dict)
+    values: dict[str, Any] = Field(default_factory=dict)
     narrative: str = ""
+    source: str = "unit"
+    synthesis_of: str | None = None
+    review: Review | None = None  # the parent's last decision
 
-    def totals(self) -> Totals:
+    @property
+    def accepted(self) -> bool:
+        r = self.review
+        return r is not None and r.decision == "accepted" and r.version == self.version
+
+    @property
+    def returned(self) -> bool:
+        r = self.review
+        return r is not None and r.decision == "returned" and r.version == self.version
+
+    def totals(self, form: Form | None) -> Totals:
         if self.version == 0:
             return Totals(expected=1)
+        sums: dict[str, float] = {}
+        choices: dict[str, dict[str, int]] = {}
+        parts: dict[str, tuple[float, float]] = {}
+        for f in form.fields if form else ():
+            value = self.values.get(f.name)
+            if f.rule is Aggregation.SUM and isinstance(value, int | float):
+                sums[f.name] = float(value)
+            elif f.rule is Aggregation.COUNT and value:
+                chosen = value if isinstance(value, list) else [value]
+                choices[f.name] = {c: 1 for c in chosen}
+            elif f.ratio_of is not None:
+                num, den = (self.values.get(n) for n in f.ratio_of)
+                if isinstance(num, int | float) and isinstance(den, int | float):
+                    parts[f.name] = (float(num), float(den))
         return Totals(
             expected=1,
             submitted=1,
             on_time=1 if self.on_time else 0,
             late=0 if self.on_time else 1,
-            figures=self.figures,
+            accepted=1 if self.accepted else 0,
+            days_late=days_late(self.first_received_at, self.due_before),
+            sums=sums,
+            choices=choices,
+            ratio_parts=parts,
         )
 
 
@@ -74,8 +115,24 @@ class Node(BaseModel):
         own.received_at = submission.received_at
         own.first_received_at = submission.first_received_at
         own.due_before = submission.due_before
-        own.figures = dict(submission.figures)
+        own.values = submission.model_dump(mode="json")["values"]
         own.narrative = submission.narrative
+        own.source = submission.source
+        own.synthesis_of = submission.synthesis_of
+        return True
+
+    def apply_review(self, review: Review) -> bool:
+        """The parent's decision; a later one (by version, then time) replaces it."""
+        own = self.own
+        if own is None:
+            self.own = own = Own()
+        current = own.review
+        if current is not None and (current.version, current.reviewed_at) >= (
+            review.version,
+            review.reviewed_at,
+        ):
+            return False
+        own.review = review
         return True
 
     def set_child(self, child_id: str, v: int, totals: Totals) -> bool:
@@ -85,8 +142,8 @@ class Node(BaseModel):
         self.children[child_id] = ChildEntry(v=v, totals=totals)
         return True
 
-    def recompute(self) -> None:
-        total = self.own.totals() if self.own else Totals()
+    def recompute(self, form: Form | None) -> None:
+        total = self.own.totals(form) if self.own else Totals()
         for child in self.children.values():
             total = total + child.totals
         self.totals = total

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,11 +19,13 @@ from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from services.aggregator.nodes import Node, node_key
-from shared.contracts import Assignment, Submission, Totals
+from shared.contracts import Assignment, Review, Submission, Totals
 from shared.directory import Directory
+from shared.forms import Form
 from shared.kv import get_entry
 
 MAX_CAS_ATTEMPTS = 50
+CACHED_NODES = 50_000
 
 
 class RollupContention(RuntimeError):
@@ -36,6 +39,7 @@ class _Work:
     unit_id: str
     assignments: list[Assignment] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
     children: dict[str, tuple[int, Totals]] = field(default_factory=dict)
 
 
@@ -46,11 +50,23 @@ class Rollup:
         directory: Callable[[], Directory],
         on_write: Callable[[Node], None] | None = None,
         on_conflict: Callable[[], None] | None = None,
+        forms: Callable[[str, str], Form | None] | None = None,
     ) -> None:
         self._kv = kv
+        # The report form of a (directive, requirement): how its values add up.
+        self._forms = forms or (lambda directive_id, requirement_id: None)
         self._directory = directory
         self._on_write = on_write or (lambda node: None)
         self._on_conflict = on_conflict or (lambda: None)
+        # The nodes this process wrote last, with their revisions: a write can go
+        # straight to compare-and-set without reading first. A stale entry (another
+        # replica wrote since) fails the compare-and-set and is read again.
+        self._cache: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+
+    def _remember(self, key: str, data: bytes, revision: int) -> None:
+        self._cache[key] = (data, revision)
+        if len(self._cache) > CACHED_NODES:
+            self._cache.popitem(last=False)
 
     async def get(self, directive_id: str, requirement_id: str, unit_id: str) -> Node | None:
         return (await self._read(node_key(directive_id, requirement_id, unit_id)))[0]
@@ -62,7 +78,10 @@ class Rollup:
         return (Node.model_validate_json(value) if value else None), revision
 
     async def apply(
-        self, assignments: list[Assignment] = (), submissions: list[Submission] = ()
+        self,
+        assignments: list[Assignment] = (),
+        submissions: list[Submission] = (),
+        reviews: list[Review] = (),
     ) -> list[Node]:
         """Apply events and propagate to the root. Returns the nodes written."""
         directory = self._directory()
@@ -85,6 +104,8 @@ class Rollup:
             at(a.directive_id, a.requirement.id, a.unit_id).assignments.append(a)
         for s in submissions:
             at(s.directive_id, s.requirement_id, s.unit_id).submissions.append(s)
+        for r in reviews:
+            at(r.directive_id, r.requirement_id, r.unit_id).reviews.append(r)
 
         by_depth: dict[int, list[_Work]] = {}
         for item in work.values():
@@ -106,8 +127,13 @@ class Rollup:
 
     async def _update(self, item: _Work) -> tuple[Node, bool]:
         key = node_key(item.directive_id, item.requirement_id, item.unit_id)
+        cached = self._cache.pop(key, None)
         for attempt in range(MAX_CAS_ATTEMPTS):
-            node, revision = await self._read(key)
+            if cached is not None:
+                value, revision = cached
+                node = Node.model_validate_json(value)
+            else:
+                node, revision = await self._read(key)
             if node is None:
                 node = Node(
                     directive_id=item.directive_id,
@@ -119,18 +145,28 @@ class Rollup:
                 changed |= node.apply_assignment(assignment)
             for submission in item.submissions:
                 changed |= node.apply_submission(submission)
+            for review in item.reviews:
+                changed |= node.apply_review(review)
             for child_id, (v, totals) in item.children.items():
                 changed |= node.set_child(child_id, v, totals)
             if not changed:
+                if cached is not None:
+                    # What this process wrote last may not be the latest (another
+                    # replica): "nothing to do" is only trusted from the bucket itself.
+                    cached = None
+                    continue
                 return node, False
             node.v += 1
-            node.recompute()
+            node.recompute(self._forms(item.directive_id, item.requirement_id))
+            data = node.model_dump_json().encode()
             try:
-                await self._kv.update(key, node.model_dump_json().encode(), last=revision)
+                revision = await self._kv.update(key, data, last=revision)
             except KeyWrongLastSequenceError:
                 self._on_conflict()
+                cached = None
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
+            self._remember(key, data, revision)
             self._on_write(node)
             return node, True
         raise RollupContention(f"could not update {key} after {MAX_CAS_ATTEMPTS} attempts")

@@ -1,53 +1,98 @@
-"""The synthesis of a directive for one unit: who reported, on time or late, who is
-missing, the figures summed, and the units' own words. As JSON and as Markdown."""
+"""The synthesis of a directive for one unit (the báo cáo tổng hợp's content): who
+reported, on time or late and by how many days, who is missing, which reports the parent
+returned, the figures added up by their form's rules, and the units' own words grouped by
+field. ``build`` gives it as JSON; the documents (``documents/``) and the status page are
+rendered from that JSON."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
+from typing import Any
 
-from services.aggregator.nodes import Node
+from services.aggregator.nodes import Node, days_late
 from services.aggregator.rollup import Rollup
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
 from shared.directory import Directory
-from shared.forms import FIGURE_LABELS
-from shared.vietnamese import (
-    document_title,
-    format_date,
-    format_deadline,
-    format_instant,
-    format_number,
-    format_rate,
-)
+from shared.forms import Aggregation, FieldType, Form
+from shared.forms.display import display
+from shared.vietnamese import document_title, format_deadline
 
 MAX_LISTED_NODES = 5000  # a synthesis walks at most this many nodes to list units by name
 
 
-def _totals_json(totals: Totals) -> dict:
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def totals_json(totals: Totals, form: Form | None) -> dict[str, Any]:
+    ratios = {f.name: totals.ratio(f.name) for f in (form.fields if form else ()) if f.ratio_of}
     return {
         "expected": totals.expected,
         "submitted": totals.submitted,
         "on_time": totals.on_time,
         "late": totals.late,
         "missing": totals.missing,
-        "figures": totals.figures,
+        "accepted": totals.accepted,
+        "days_late": totals.days_late,
+        "submitted_rate": _rate(totals.submitted, totals.expected),
+        "on_time_rate": _rate(totals.on_time, totals.expected),
+        "average_days_late": totals.days_late / totals.late if totals.late else None,
+        "sums": totals.sums,
+        "choices": totals.choices,
+        "ratios": ratios,
     }
 
 
-def _iso(instant: datetime | None) -> str | None:
-    return instant.isoformat() if instant else None
+def figures_json(totals: Totals, form: Form | None) -> list[dict[str, Any]]:
+    """The form's added-up fields in form order, each with its value written out."""
+    figures = []
+    for f in form.fields if form else ():
+        if f.rule is Aggregation.SUM:
+            value = totals.sums.get(f.name)
+            if value is not None and f.type is FieldType.INTEGER:
+                value = int(value)
+            figures.append(
+                {"name": f.name, "label": f.label, "unit": f.unit, "kind": "sum",
+                 "value": value, "text": display(f, value) if value is not None else ""}
+            )  # fmt: skip
+        elif f.rule is Aggregation.RATIO:
+            value = totals.ratio(f.name)
+            figures.append(
+                {"name": f.name, "label": f.label, "unit": "%", "kind": "ratio",
+                 "value": value, "text": display(f, value) if value is not None else ""}
+            )  # fmt: skip
+        elif f.rule is Aggregation.COUNT:
+            counts = totals.choices.get(f.name, {})
+            choices = [
+                {"value": c.value, "label": c.label, "count": counts.get(c.value, 0)}
+                for c in f.choices
+            ]
+            figures.append(
+                {"name": f.name, "label": f.label, "unit": "", "kind": "count",
+                 "value": sum(counts.values()), "choices": choices,
+                 "text": "; ".join(f"{c['label']}: {c['count']}" for c in choices if c["count"])}
+            )  # fmt: skip
+    return figures
 
 
-def _days_late(received: datetime | None, due: datetime | None) -> int | None:
-    if received is None or due is None or received < due:
-        return None
-    return max(1, math.ceil((received - due).total_seconds() / 86400))
+def _child_figures(totals: Totals, form: Form | None) -> dict[str, str]:
+    """A child unit's row: its added-up numbers and ratios, written out."""
+    row = {}
+    for item in figures_json(totals, form):
+        if item["kind"] in ("sum", "ratio"):
+            row[item["name"]] = item["text"]
+    return row
 
 
-async def _walk(rollup: Rollup, root: Node, directory: Directory) -> tuple[dict, bool]:
-    """Units with their own assignment in the subtree, by status, and whether the walk
-    was cut short."""
-    lists: dict[str, list[dict]] = {"on_time": [], "late": [], "missing": [], "narratives": []}
+async def _walk(
+    rollup: Rollup, root: Node, directory: Directory, form: Form | None
+) -> tuple[dict[str, list], bool]:
+    """Units with their own assignment in the subtree, by status, and their words, and
+    whether the walk was cut short."""
+    lists: dict[str, list] = {"on_time": [], "late": [], "missing": [], "returned": [],
+                              "notes": []}  # fmt: skip
+    text_fields = [f for f in (form.fields if form else ()) if f.rule is Aggregation.TEXTS]
+    texts: dict[str, list[dict]] = {f.name: [] for f in text_fields}
     stack = [root]
     visited = 0
     while stack:
@@ -65,154 +110,150 @@ async def _walk(rollup: Rollup, root: Node, directory: Directory) -> tuple[dict,
                     {
                         **entry,
                         "received_at": _iso(own.first_received_at),
-                        "days_late": _days_late(own.first_received_at, own.due_before),
+                        "days_late": days_late(own.first_received_at, own.due_before),
                     }
                 )
+            if own.returned:
+                lists["returned"].append({**entry, "reason": own.review.reason})
+            for f in text_fields:
+                text = own.values.get(f.name)
+                if isinstance(text, str) and text.strip():
+                    texts[f.name].append({**entry, "text": text.strip()})
             if own.narrative:
-                lists["narratives"].append({**entry, "text": own.narrative})
+                lists["notes"].append({**entry, "text": own.narrative})
         for child_id, child in node.children.items():
             if child.totals.expected == 0:
                 continue
             if visited + len(stack) >= MAX_LISTED_NODES:
-                return lists, True
+                return _sorted(lists, texts, text_fields), True
             child_node = await rollup.get(node.directive_id, node.requirement_id, child_id)
             if child_node is not None:
                 stack.append(child_node)
-    for name in lists:
-        lists[name].sort(key=lambda e: e["name"])
-    return lists, False
+    return _sorted(lists, texts, text_fields), False
+
+
+def _sorted(lists: dict[str, list], texts: dict[str, list], text_fields) -> dict[str, list]:
+    for entries in (*lists.values(), *texts.values()):
+        entries.sort(key=lambda e: e["name"])
+    lists["texts"] = [
+        {"name": f.name, "label": f.label, "entries": texts[f.name]} for f in text_fields
+    ]
+    return lists
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def _own_json(node: Node | None, form: Form | None) -> dict[str, Any] | None:
+    """The unit's own report on this requirement, when it is itself assigned."""
+    own = node.own if node else None
+    if own is None:
+        return None
+    return {
+        "version": own.version,
+        "on_time": own.on_time,
+        "received_at": _iso(own.first_received_at),
+        "source": own.source,
+        "accepted": own.accepted,
+        "returned": own.returned,
+    }
 
 
 async def build(
-    rollup: Rollup, issued: DirectiveIssued, unit_id: str, directory: Directory, now: datetime
+    rollup: Rollup,
+    issued: DirectiveIssued,
+    unit_id: str,
+    directory: Directory,
+    now: datetime,
+    form_of=None,
 ) -> dict:
     d = issued.directive
+    unit = directory.get(unit_id)
+    parent = directory.get(unit.parent) if unit and unit.parent else None
     sections = []
     for requirement in d.requirements:
+        form = form_of(issued.directive_id, requirement.id) if form_of else None
         node = await rollup.get(issued.directive_id, requirement.id, unit_id)
-        section = _requirement_json(requirement)
+        section = _requirement_json(requirement, form)
+        totals = node.totals if node else Totals()
         if node is None:
-            section.update(
-                totals=_totals_json(Totals()),
-                children=[],
-                truncated=False,
-                on_time=[],
-                late=[],
-                missing=[],
-                narratives=[],
+            lists, truncated = (
+                _sorted(
+                    {"on_time": [], "late": [], "missing": [], "returned": [], "notes": []},
+                    {
+                        f.name: []
+                        for f in (form.fields if form else ())
+                        if f.rule is Aggregation.TEXTS
+                    },
+                    [f for f in (form.fields if form else ()) if f.rule is Aggregation.TEXTS],
+                ),
+                False,
             )
         else:
-            lists, truncated = await _walk(rollup, node, directory)
-            section.update(
-                totals=_totals_json(node.totals),
-                children=[
-                    {"unit_id": cid, "name": directory.name(cid), **_totals_json(c.totals)}
-                    for cid, c in sorted(
-                        node.children.items(), key=lambda kv: directory.name(kv[0])
-                    )
-                ],
-                truncated=truncated,
-                **lists,
+            lists, truncated = await _walk(rollup, node, directory, form)
+        children = []
+        for cid, c in sorted(
+            (node.children.items() if node else ()), key=lambda kv: directory.name(kv[0])
+        ):
+            children.append(
+                {
+                    "unit_id": cid,
+                    "name": directory.name(cid),
+                    **totals_json(c.totals, form),
+                    "figures": _child_figures(c.totals, form),
+                }
             )
+        section.update(
+            totals=totals_json(totals, form),
+            figures=figures_json(totals, form),
+            children=children,
+            own=_own_json(node, form),
+            truncated=truncated,
+            **lists,
+        )
         sections.append(section)
     return {
         "directive": {
             "id": issued.directive_id,
             "kind": d.kind,
             "ref": d.ref,
+            "document": document_title(d.kind, d.ref),
             "title": d.title,
             "issuer": d.issuer,
             "issuer_unit": d.issuer_unit,
             "issued_on": d.issued_on.isoformat(),
+            "place": d.place,
+            "parents": issued.parents,
         },
-        "unit": {"id": unit_id, "name": directory.name(unit_id)},
+        "unit": {
+            "id": unit_id,
+            "name": directory.name(unit_id),
+            "kind": unit.kind if unit else None,
+            "parent": {"id": parent.id, "name": parent.name} if parent else None,
+        },
         "as_of": now.isoformat(),
         "requirements": sections,
     }
 
 
-def _requirement_json(requirement: ReportingRequirement) -> dict:
+def _requirement_json(requirement: ReportingRequirement, form: Form | None) -> dict:
     return {
         "id": requirement.id,
         "action": requirement.action,
         "due_before": requirement.due_before.isoformat() if requirement.due_before else None,
         "deadline": format_deadline(requirement.due_before),
         "recurrence": requirement.recurrence,
+        "auto_approve": requirement.auto_approve,
+        "form": {
+            "id": form.id,
+            "title": form.title,
+            "columns": [
+                {"name": f.name, "label": f.label, "unit": f.unit}
+                for f in form.fields
+                if f.rule in (Aggregation.SUM, Aggregation.RATIO)
+            ],
+        }
+        if form
+        else None,
     }
-
-
-def _names(entries: list[dict], extra=None) -> str:
-    if not entries:
-        return "không có"
-    parts = []
-    for e in entries:
-        parts.append(f"{e['name']}{extra(e) if extra else ''}")
-    return "; ".join(parts)
-
-
-def to_markdown(s: dict) -> str:
-    d = s["directive"]
-    as_of = datetime.fromisoformat(s["as_of"])
-    lines = [
-        f"# Tổng hợp tình hình thực hiện {document_title(d['kind'], d['ref'])}",
-        "",
-        f"**{d['title']}**",
-        "",
-        f"- Văn bản của: {d['issuer']}, ngày {format_date(datetime.fromisoformat(d['issued_on']))}",
-        f"- Đơn vị tổng hợp: {s['unit']['name']}",
-        f"- Số liệu tính đến: {format_instant(as_of)}",
-        "",
-    ]
-    for index, r in enumerate(s["requirements"], start=1):
-        t = r["totals"]
-        lines += [
-            f"## {index}. {r['action'][:1].upper() + r['action'][1:]}, {r['deadline']}",
-            "",
-            f"- Số đơn vị phải báo cáo: {format_number(t['expected'])}",
-            f"- Đã báo cáo: {format_number(t['submitted'])} "
-            f"({format_rate(t['submitted'], t['expected'])}), trong đó đúng hạn "
-            f"{format_number(t['on_time'])}, muộn {format_number(t['late'])}",
-            f"- Chưa báo cáo: {format_number(t['missing'])}",
-            "",
-        ]
-        if r["children"]:
-            lines += [
-                "| Đơn vị | Phải báo cáo | Đã báo cáo | Đúng hạn | Muộn | Chưa báo cáo |",
-                "|---|---:|---:|---:|---:|---:|",
-            ]
-            for c in r["children"]:
-                lines.append(
-                    f"| {c['name']} | {format_number(c['expected'])} | "
-                    f"{format_number(c['submitted'])} | {format_number(c['on_time'])} | "
-                    f"{format_number(c['late'])} | {format_number(c['missing'])} |"
-                )
-            lines.append("")
-        lines += [
-            f"**Báo cáo đúng hạn ({len(r['on_time'])}):** {_names(r['on_time'])}",
-            "",
-            f"**Báo cáo muộn ({len(r['late'])}):** "
-            + _names(
-                r["late"],
-                lambda e: f" (muộn {e['days_late']} ngày)" if e.get("days_late") else "",
-            ),
-            "",
-            f"**Chưa báo cáo ({len(r['missing'])}):** {_names(r['missing'])}",
-            "",
-        ]
-        if r.get("truncated"):
-            lines += ["_Danh sách chỉ gồm một phần các đơn vị; xem số liệu tổng ở trên._", ""]
-        if t["figures"]:
-            lines += ["**Số liệu tổng hợp:**", ""]
-            order = list(FIGURE_LABELS)
-            for name, value in sorted(
-                t["figures"].items(),
-                key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]),
-            ):
-                lines.append(f"- {FIGURE_LABELS.get(name, name)}: {format_number(value)}")
-            lines.append("")
-        if r["narratives"]:
-            lines += ["**Ý kiến của các đơn vị:**", ""]
-            for n in r["narratives"]:
-                lines.append(f"- {n['name']}: “{n['text']}”")
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

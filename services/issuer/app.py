@@ -25,6 +25,7 @@ from services.issuer.planning import IssuePlan, PlanError, plan_issue
 from services.issuer.records import DirectiveRecord, FanOutStatus, RecordStore, fingerprint
 from shared import topology
 from shared.contracts import Directive
+from shared.forms import DEFAULT_FORM, FormError, default_form_for, resolve
 from shared.service import Service, error
 from shared.settings import Settings
 
@@ -105,8 +106,28 @@ def create_service(settings: Settings | None = None) -> Service:
 
     service.on_start.append(on_start)
 
+    def with_forms(directive: Directive, results_form: str | None = None) -> Directive:
+        """Every requirement names its report form: the one it names, else
+        ``results_form`` for a requirement to report results, else the form its action
+        calls for (a plan to issue, or results to report)."""
+        requirements = []
+        for r in directive.requirements:
+            if r.form is None:
+                form = default_form_for(r.action)
+                if results_form and form == DEFAULT_FORM:
+                    form = results_form
+                r = r.model_copy(update={"form": form})
+            requirements.append(r)
+        return directive.model_copy(update={"requirements": requirements})
+
     async def issue_directive(directive: Directive) -> tuple[int, dict]:
         """Issue once: a repeat of the same content creates nothing new."""
+        directive = with_forms(directive)
+        try:
+            forms = await resolve(service.js, {r.form for r in directive.requirements if r.form})
+        except FormError as exc:
+            metrics.directives.labels("rejected").inc()
+            return 422, {"error": "the directive cannot be issued", "problems": [str(exc)]}
         # One trace per issue: its context rides in the headers of every event published,
         # so the mails and the roll-up it causes join the same trace.
         with service.tracer.start_as_current_span(
@@ -127,6 +148,7 @@ def create_service(settings: Settings | None = None) -> Service:
                 notices=plan.notices,
                 warnings=plan.warnings,
                 parents=await parents_of(directive, state["refs"], records),
+                forms=forms,
             )
             if await records.create(record):
                 await state["refs"].add(directive)
@@ -172,6 +194,10 @@ def create_service(settings: Settings | None = None) -> Service:
         ] = None,
         issued_on: Annotated[date | None, Form(description="date, for a document without")] = None,
         preview: Annotated[bool, Form(description="read and show, do not issue")] = False,
+        report_form: Annotated[
+            str | None,
+            Form(alias="form", description="report form of its results requirements"),
+        ] = None,
     ) -> JSONResponse:
         """Read a document, show what was read and the warnings, and issue it (or only
         show it, with preview). The original file is kept and attached to the mails."""
@@ -190,7 +216,8 @@ def create_service(settings: Settings | None = None) -> Service:
         except DocumentError as exc:
             return error(422, f"{filename}: {exc}", **shown)
         attached = await keep(service.js, data, filename)
-        status, body = await issue_directive(directive.model_copy(update={"document": attached}))
+        directive = with_forms(directive.model_copy(update={"document": attached}), report_form)
+        status, body = await issue_directive(directive)
         return JSONResponse({**shown, **body}, status_code=status)
 
     @service.app.get("/api/cascade", tags=["cascade"])

@@ -33,6 +33,7 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
         assignment_count=record.assignment_count,
         notices=record.notices,
         parents=record.parents,
+        forms=record.forms,
     )
 
 

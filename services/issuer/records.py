@@ -14,6 +14,7 @@ from nats.js.kv import KeyValue
 from pydantic import AwareDatetime, BaseModel
 
 from shared.contracts import Directive, Notice
+from shared.forms import Form
 from shared.kv import get_value
 
 
@@ -37,6 +38,7 @@ class DirectiveRecord(BaseModel):
     notices: list[Notice]
     warnings: list[str]
     parents: list[str] = []
+    forms: dict[str, Form] = {}  # the report forms its requirements name, as issued
 
 
 class RecordStore:

@@ -19,6 +19,7 @@ from services.notifier.compose import (
     notice_mail,
     overdue_mail,
     reminder_mail,
+    returned_mail,
 )
 from services.notifier.digest import late_units
 from services.notifier.ledger import Ledger, LedgerEntry
@@ -32,6 +33,7 @@ from shared.contracts import (
     AssignmentCreated,
     AttachedFile,
     DirectiveIssued,
+    ReportReviewed,
     ReportSubmitted,
     Unit,
 )
@@ -55,6 +57,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.NOTIFIER_ASSIGNMENTS,
             topology.NOTIFIER_REPORTS,
             topology.NOTIFIER_TIMERS,
+            topology.NOTIFIER_REVIEWS,
         ),
     )
     metrics = NotifierMetrics(service.registry)
@@ -167,6 +170,27 @@ def create_service(settings: Settings | None = None) -> Service:
         s = event.submission
         cancelled = await parts["timers"].cancel(s.directive_id, s.unit_id, s.requirement_id)
         metrics.timers_cancelled.inc(cancelled)
+
+    @service.subscriber(topology.NOTIFIER_REVIEWS, batch_size=16)
+    async def on_review(event: ReportReviewed, msg: NatsMessage) -> None:
+        """A report the parent returned for correction: tell the unit why, with its link."""
+        r = event.review
+        if r.decision != "returned":
+            return
+        found = await last_event(
+            service.js,
+            topology.ASSIGNMENTS.name,
+            subjects.assignment_created(r.directive_id, r.unit_id, r.requirement_id),
+            AssignmentCreated,
+        )
+        if found is None:
+            raise PermanentError(f"no assignment for the returned report {event.event_id}")
+        a = found[0].assignment
+        unit = unit_or_fail(a.unit_id)
+        mail = returned_mail(
+            event.event_id, a, unit, service.directory, r.version, r.reason, link_for(a)
+        )
+        await deliver_all([mail], msg)
 
     async def reported(a: Assignment) -> bool:
         subject = subjects.report_submitted(a.directive_id, a.unit_id, a.requirement.id)

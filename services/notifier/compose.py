@@ -199,6 +199,22 @@ def overdue_mail(
     return _render("overdue", timer_id, unit, subject, None, **context)
 
 
+def returned_mail(
+    review_event_id: str,
+    a: Assignment,
+    unit: Unit,
+    directory: Directory,
+    version: int,
+    reason: str,
+    link: Link | None = None,
+) -> Mail:
+    context = _assignment_context(a, directory, link, None)
+    subject = _subject(a.directive_ref, f"Trả lại báo cáo để sửa — {a.requirement.action}")
+    return _render(
+        "returned", review_event_id, unit, subject, None, version=version, reason=reason, **context
+    )
+
+
 @dataclass(frozen=True)
 class LateUnit:
     name: str

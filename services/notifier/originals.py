@@ -7,9 +7,9 @@ import logging
 from collections import OrderedDict
 
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
 from shared.contracts import AttachedFile
+from shared.objects import fetch
 from shared.topology import DOCUMENTS
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,10 @@ class Originals:
         if attached.object_name in self._cache:
             self._cache.move_to_end(attached.object_name)
             return self._cache[attached.object_name]
-        try:
-            store = await self._js.object_store(DOCUMENTS.name)
-            result = await store.get(attached.object_name)
-        except NotFoundError:
+        data = await fetch(self._js, DOCUMENTS.name, attached.object_name)
+        if data is None:
             log.warning("original document not found", extra={"object": attached.object_name})
             return None
-        data = result.data or b""
         self._cache[attached.object_name] = data
         while sum(len(v) for v in self._cache.values()) > self._max_bytes and len(self._cache) > 1:
             self._cache.popitem(last=False)

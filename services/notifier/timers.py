@@ -1,7 +1,6 @@
-"""Reminders, overdue notices and parents' digests as durable timers: JetStream scheduled
-messages, one schedule subject per timer (chidao.timer.<kind>.<ids>), delivered to
-chidao.fired.<kind>.<ids> when due. Scheduling the same timer again replaces it; purging
-its subject cancels it. No cron and nothing in memory: a restart loses no timer.
+"""Reminders, overdue notices and parents' digests as durable timers (shared/timers.py:
+JetStream scheduled messages on chidao.timer.notifier.<kind>.<ids>, fired to
+chidao.fired.notifier.<kind>.<ids>).
 
 The notifier owns them: it schedules an assignment's timers after mailing the assignment,
 cancels them when the unit's report arrives, and re-checks the report when one fires.
@@ -9,20 +8,20 @@ cancels them when the unit's report arrives, and re-checks the report when one f
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from nats.js import JetStreamContext
 from pydantic import AwareDatetime, BaseModel
 
-from shared import subjects, topology
+from shared import timers as shared_timers
 from shared.clock import Clock
 from shared.contracts import Assignment
 from shared.directory import Directory
-from shared.publishing import Pipeline
 from shared.settings import Settings
+
+OWNER = "notifier"  # the timers' subjects are the notifier's own
 
 
 class Timer(BaseModel):
@@ -42,15 +41,6 @@ class Timer(BaseModel):
         if self.kind == "digest":
             return kind, a.directive_id, a.requirement.id, self.unit_id
         return kind, a.directive_id, a.unit_id, a.requirement.id
-
-
-def _at_header(real_epoch: float) -> str:
-    """ "@at" in RFC 3339 with milliseconds: a simulated clock running days per second
-    needs them (whole seconds would fire timers days early), and JetStream honours them
-    (measured here: 0-200 ms late, never early). A time already past fires at once."""
-    real_epoch = max(real_epoch, time.time() + 0.05)
-    stamp = datetime.fromtimestamp(real_epoch, UTC).isoformat(timespec="milliseconds")
-    return "@at " + stamp.replace("+00:00", "Z")
 
 
 class Timers:
@@ -96,29 +86,25 @@ class Timers:
         return draft.model_copy(update={"id": "timer." + ".".join(draft.tokens)})
 
     async def schedule(self, timers: list[Timer]) -> None:
-        """Pipelined; a timer scheduled again (a redelivered assignment, or every unit of
-        a parent asking for the same digest) replaces itself."""
-        if not timers:
-            return
-        pipeline = Pipeline(self._js, topology.TIMERS.name)
-        for timer in timers:
-            await pipeline.add_with_headers(
-                subjects.timer(*timer.tokens),
-                timer.model_dump_json().encode(),
-                msg_id=timer.id,
-                headers={
-                    "Nats-Schedule": _at_header(self._clock.real_epoch_of(timer.at)),
-                    "Nats-Schedule-Target": subjects.fired(*timer.tokens),
-                },
-            )
-        await pipeline.flush()
+        """A timer scheduled again (a redelivered assignment, or every unit of a parent
+        asking for the same digest) replaces itself."""
+        await shared_timers.schedule(
+            self._js,
+            OWNER,
+            [
+                shared_timers.Schedule(
+                    t.tokens,
+                    t.model_dump_json().encode(),
+                    self._clock.real_epoch_of(t.at),
+                    t.id,
+                )
+                for t in timers
+            ],
+        )
 
     async def cancel(self, directive_id: str, unit_id: str, requirement_id: str) -> int:
         """Drop the reminders and overdue notice still pending for an assignment; returns
         how many there were. (A parent's digest stays: it lists whoever is late then.)"""
-        pattern = f"{subjects.TIMER}.*.{directive_id}.{unit_id}.{requirement_id}"
-        info = await self._js.stream_info(topology.TIMERS.name, subjects_filter=pattern)
-        pending = sum((info.state.subjects or {}).values())
-        if pending:
-            await self._js.purge_stream(topology.TIMERS.name, subject=pattern)
-        return pending
+        return await shared_timers.cancel(
+            self._js, OWNER, f"*.{directive_id}.{unit_id}.{requirement_id}"
+        )

@@ -1,18 +1,31 @@
-"""Accepting a submission: the checks, the server's stamp, the new version."""
+"""Accepting a submission: the checks against the assignment and the report form, the
+server's stamp, the files attached, the new version."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from nats.js import JetStreamContext
 
 from services.reporter import log as reports
 from services.reporter.metrics import ReporterMetrics
-from shared.contracts import ReportSubmitted, Submission, SubmissionRequest
+from shared import subjects, topology
+from shared.contracts import (
+    DirectiveIssued,
+    ReportingRequirement,
+    ReportReviewed,
+    ReportSubmitted,
+    Submission,
+    SubmissionRequest,
+)
+from shared.forms import Form, builtin, check, default_form_for
+from shared.objects import keep
+from shared.vietnamese import format_instant
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +44,15 @@ class Accepted:
     event: ReportSubmitted
 
 
-async def accept(
-    js: JetStreamContext,
-    request: SubmissionRequest,
-    now: Callable[[], datetime],
-    metrics: ReporterMetrics,
-    keep_existing: bool = False,
-) -> Accepted:
-    """Store a new version of a unit's report. Timeliness is judged on the first version;
-    a request identical to the latest version is not a new one. With ``keep_existing`` an
-    existing report is left as it is (a report the system files for the unit)."""
+def form_for(issued: DirectiveIssued, requirement: ReportingRequirement) -> Form:
+    """The form the directive went out with (or, for one issued before forms, the
+    built-in form its action calls for)."""
+    return issued.form_of(requirement.id) or builtin()[default_form_for(requirement.action)]
+
+
+async def find_requirement(
+    js: JetStreamContext, request: SubmissionRequest, metrics: ReporterMetrics
+) -> tuple[DirectiveIssued, ReportingRequirement]:
     issued = await reports.directive_issued(js, request.directive_id)
     if issued is None:
         metrics.refused.labels("unknown_directive").inc()
@@ -53,8 +65,27 @@ async def accept(
             f"{issued.directive.ref} has no reporting requirement '{request.requirement_id}'",
             requirements=sorted(requirements),
         )
-    assigned = await reports.assignment(
-        js, request.directive_id, request.unit_id, request.requirement_id
+    return issued, requirements[request.requirement_id]
+
+
+async def accept(
+    js: JetStreamContext,
+    request: SubmissionRequest,
+    now: Callable[[], datetime],
+    metrics: ReporterMetrics,
+    *,
+    keep_existing: bool = False,
+    source: Literal["unit", "plan", "synthesis"] = "unit",
+    synthesis_of: str | None = None,
+) -> Accepted:
+    """Store a new version of a unit's report. Timeliness is judged on the first version;
+    a request identical to the latest version is not a new one; a report the parent has
+    accepted cannot change until the parent returns it. With ``keep_existing`` an existing
+    report is left as it is (a report the system files for the unit)."""
+    # The directive and the assignment are read at once: two round trips become one.
+    (issued, requirement), assigned = await asyncio.gather(
+        find_requirement(js, request, metrics),
+        reports.assignment(js, request.directive_id, request.unit_id, request.requirement_id),
     )
     if assigned is None:
         metrics.refused.labels("not_assigned").inc()
@@ -63,30 +94,60 @@ async def accept(
             f"unit '{request.unit_id}' was not assigned requirement "
             f"'{request.requirement_id}' of {issued.directive.ref}, so it cannot report on it",
         )
+    form = form_for(issued, requirement)
+    checked = check(form, request.values)
+    if not checked.ok:
+        metrics.refused.labels("invalid_values").inc()
+        raise Refused(
+            422,
+            "the report has values that are not right; each problem names its field",
+            problems=checked.problems,
+            form=form.id,
+        )
+    values: dict[str, Any] = dict(checked.values)
+    for name, upload in checked.uploads.items():
+        values[name] = await keep(
+            js, topology.ATTACHMENTS.name, upload.data, upload.filename, upload.content_type
+        )
     due = assigned.assignment.requirement.due_before
 
     for _ in range(CONFLICT_RETRIES):
-        found = await reports.latest(
-            js, request.directive_id, request.unit_id, request.requirement_id
+        found, reviewed = await asyncio.gather(
+            reports.latest(js, request.directive_id, request.unit_id, request.requirement_id),
+            reports.latest_review(
+                js, request.directive_id, request.unit_id, request.requirement_id
+            ),
         )
         previous, last_seq = found if found else (None, 0)
-        if previous is not None and (
-            keep_existing
-            or (
-                previous.submission.figures == request.figures
-                and previous.submission.narrative == request.narrative
-            )
-        ):
+        if previous is not None and keep_existing:
             return Accepted(200, previous)
+        if previous is not None:
+            _refuse_if_accepted(previous.submission, reviewed, metrics)
+            for f in form.fields:
+                # A correction that sends no new file keeps the one already attached.
+                old = previous.submission.values.get(f.name)
+                if f.type == "attachment" and f.name not in request.values and old:
+                    values[f.name] = old
+            if (
+                previous.submission.values == values
+                and previous.submission.narrative == request.narrative
+            ):
+                return Accepted(200, previous)
         stamp = now()
         first = previous.submission if previous else None
         submission = Submission(
-            **request.model_dump(),
+            directive_id=request.directive_id,
+            unit_id=request.unit_id,
+            requirement_id=request.requirement_id,
+            values=values,
+            narrative=request.narrative,
             version=(first.version + 1) if first else 1,
             received_at=stamp,
             first_received_at=first.first_received_at if first else stamp,
             due_before=due,
             on_time=first.on_time if first else (due is None or stamp < due),
+            source=source,
+            synthesis_of=synthesis_of,
         )
         event = ReportSubmitted(
             event_id=(
@@ -96,8 +157,11 @@ async def accept(
             occurred_at=stamp,
             submission=submission,
         )
+        subject = subjects.report_submitted(
+            request.directive_id, request.unit_id, request.requirement_id
+        )
         try:
-            await reports.append(js, event, last_seq)
+            await reports.append(js, subject, event, last_seq)
         except reports.SubmissionConflict:
             continue
         metrics.accepted.labels(
@@ -109,3 +173,19 @@ async def accept(
         )
         return Accepted(201, event)
     raise Refused(409, "the report was changed by another request at the same time; send it again")
+
+
+def _refuse_if_accepted(
+    current: Submission, found: tuple[ReportReviewed, int] | None, metrics: ReporterMetrics
+) -> None:
+    if found is None:
+        return
+    review = found[0].review
+    if review.decision == "accepted" and review.version == current.version:
+        metrics.refused.labels("already_accepted").inc()
+        raise Refused(
+            409,
+            f"the parent accepted version {review.version} of this report on "
+            f"{format_instant(review.reviewed_at)}; it can be corrected only after they "
+            "return it",
+        )

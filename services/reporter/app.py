@@ -1,33 +1,45 @@
-"""The reporter service: ``POST /api/submissions`` accepts a unit's report; a unit's own
-implementing directive is filed as its report on the parent's "issue a plan" requirement."""
+"""The reporter service: units' reports (``POST /api/submissions`` and the page a mail's
+signed link opens), every version kept; the parent's review (accept, or return for
+correction); and the reports chidao files itself: a unit's own implementing plan, and a
+unit's approved synthesis, each as its report on the parent's directive."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Literal
 
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from services.reporter import log as reports
 from services.reporter import pages
 from services.reporter.accept import Refused, accept
 from services.reporter.metrics import ReporterMetrics
+from services.reporter.review import review
 from shared import topology
-from shared.contracts import DirectiveIssued, ReportSubmitted, SubmissionRequest
+from shared.clock import VN_TZ
+from shared.contracts import (
+    Contract,
+    DirectiveIssued,
+    ReportReviewed,
+    ReportSubmitted,
+    SubmissionRequest,
+    SynthesisApproved,
+)
+from shared.errors import PermanentError
+from shared.forms import asks_for_a_plan
 from shared.links import Links
 from shared.service import Service, error
 from shared.settings import Settings
-from shared.slugs import fold
-from shared.vietnamese import document_title, format_date
+from shared.vietnamese import document_title
 
 logger = logging.getLogger(__name__)
 
-# Requirements met by issuing one's own implementing document ("ban hành kế hoạch triển khai").
-_PLAN_WORDS = ("ke hoach", "huong dan", "chuong trinh", "van ban")
 
-
-def asks_for_a_plan(action: str) -> bool:
-    folded = fold(action)
-    return "ban hanh" in folded and any(word in folded for word in _PLAN_WORDS)
+class ReviewRequest(Contract):
+    decision: Literal["accept", "return"]
+    reason: str = Field("", max_length=5000)
 
 
 def receipt(event: ReportSubmitted) -> dict:
@@ -42,24 +54,36 @@ def receipt(event: ReportSubmitted) -> dict:
         "first_received_at": s.first_received_at.isoformat(),
         "due_before": s.due_before.isoformat() if s.due_before else None,
         "on_time": s.on_time,
+        "values": s.model_dump(mode="json")["values"],
     }
+
+
+def review_json(event: ReportReviewed) -> dict:
+    return {"event_id": event.event_id, **event.review.model_dump(mode="json")}
 
 
 def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "reporter",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS),
+        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
         buckets=(topology.DIRECTORY,),
-        consumers=(topology.REPORTER_DIRECTIVES,),
+        consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )
     metrics = ReporterMetrics(service.registry)
+
+    async def on_start() -> None:
+        await topology.ensure_object_stores(service.js, service.settings, (topology.ATTACHMENTS,))
+
+    service.on_start.append(on_start)
     pages.install(service, Links(service.settings, service.clock), metrics)
 
     @service.app.post("/api/submissions", status_code=201, tags=["submissions"])
     async def submit(request: SubmissionRequest) -> JSONResponse:
-        """Accept a unit's report for one of its assignments. The server stamps the time
-        and timeliness; a correction keeps the first version's timeliness."""
+        """Accept a unit's report for one of its assignments: the values of its report
+        form by field name (a file as {"filename", "content_type", "data": base64}). The
+        server stamps the time and timeliness; a correction keeps the first version's
+        timeliness."""
         with service.tracer.start_as_current_span(
             "submit report",
             attributes={
@@ -73,6 +97,48 @@ def create_service(settings: Settings | None = None) -> Service:
                 return error(exc.status, exc.message, **exc.details)
             return JSONResponse(receipt(accepted.event), status_code=accepted.status)
 
+    @service.app.get(
+        "/api/submissions/{directive_id}/{unit_id}/{requirement_id}", tags=["submissions"]
+    )
+    async def history(directive_id: str, unit_id: str, requirement_id: str) -> JSONResponse:
+        """Every version of a unit's report with its time, and the parent's last review."""
+        versions = await reports.versions(service.js, directive_id, unit_id, requirement_id)
+        if not versions:
+            return error(404, f"unit '{unit_id}' has not reported on this requirement yet")
+        found = await reports.latest_review(service.js, directive_id, unit_id, requirement_id)
+        return JSONResponse(
+            {
+                "versions": [receipt(v) for v in versions],
+                "review": review_json(found[0]) if found else None,
+            }
+        )
+
+    @service.app.post(
+        "/api/submissions/{directive_id}/{unit_id}/{requirement_id}/review",
+        status_code=201,
+        tags=["submissions"],
+    )
+    async def review_report(
+        directive_id: str, unit_id: str, requirement_id: str, request: ReviewRequest
+    ) -> JSONResponse:
+        """The parent accepts the latest version (it can no longer change) or returns it
+        for correction with a reason (the unit is mailed)."""
+        decision = "accepted" if request.decision == "accept" else "returned"
+        try:
+            status, event = await review(
+                service.js,
+                directive_id,
+                unit_id,
+                requirement_id,
+                decision,
+                request.reason,
+                service.clock.now,
+            )
+        except Refused as exc:
+            return error(exc.status, exc.message, **exc.details)
+        metrics.reviews.labels(decision).inc()
+        return JSONResponse(review_json(event), status_code=status)
+
     @service.subscriber(topology.REPORTER_DIRECTIVES, batch_size=8)
     async def on_directive(event: DirectiveIssued) -> None:
         """A unit that issues its own plan implementing a parent directive has done what
@@ -85,20 +151,62 @@ def create_service(settings: Settings | None = None) -> Service:
             for requirement in parent.directive.requirements:
                 if not asks_for_a_plan(requirement.action):
                     continue
+                plan = {
+                    "document_ref": child.ref,
+                    "document_date": child.issued_on.isoformat(),
+                    "summary": f"{document_title(child.kind, child.ref)}: {child.title}",
+                }
+                form = parent.form_of(requirement.id)
                 request = SubmissionRequest(
                     directive_id=parent_id,
                     unit_id=child.issuer_unit,
                     requirement_id=requirement.id,
-                    narrative=(
-                        f"Đã ban hành {document_title(child.kind, child.ref)} "
-                        f"ngày {format_date(child.issued_on)}."
-                    ),
+                    values={k: v for k, v in plan.items() if form and form.field(k)},
                 )
+                # The plan exists since the day it was signed, not since chidao heard of it.
+                signed = datetime.combine(child.issued_on, datetime.min.time(), VN_TZ)
                 try:
                     await accept(
-                        service.js, request, lambda: event.occurred_at, metrics, keep_existing=True
+                        service.js,
+                        request,
+                        lambda signed=signed: min(event.occurred_at, signed),
+                        metrics,
+                        keep_existing=True,
+                        source="plan",
                     )
                 except Refused as exc:
-                    logger.debug("no plan requirement to file", extra={"reason": exc.message})
+                    logger.info(
+                        "the plan could not be filed as a report",
+                        extra={"reason": exc.message, "directive_id": parent_id},
+                    )
+
+    @service.subscriber(topology.REPORTER_APPROVALS, batch_size=8)
+    async def on_approval(event: SynthesisApproved) -> None:
+        """A unit's approved synthesis becomes its report on the parent's directive."""
+        request = SubmissionRequest(
+            directive_id=event.target_directive_id,
+            unit_id=event.unit_id,
+            requirement_id=event.target_requirement_id,
+            values=event.model_dump(mode="json")["values"],
+            narrative=event.narrative,
+        )
+        try:
+            accepted = await accept(
+                service.js,
+                request,
+                # sent when the unit's staff approved it (or it was approved by itself),
+                # not when this consumer got round to filing it
+                lambda: min(event.approved_at, service.clock.now()),
+                metrics,
+                source="synthesis",
+                synthesis_of=event.directive_id,
+            )
+        except Refused as exc:
+            # Nothing retrying can change: the reason goes to the dead-letter stream.
+            raise PermanentError(f"the synthesis could not be filed: {exc.message}") from exc
+        logger.info(
+            "synthesis filed as the unit's report",
+            extra={"event_id": accepted.event.event_id, "from": event.directive_id},
+        )
 
     return service

@@ -1,14 +1,24 @@
 """The reporter's state is the REPORTS stream itself: every version of a unit's report is
 one message on ``chidao.report.submitted.<directive>.<unit>.<requirement>``, the last one
-is the current version, and appending is a compare-and-set on that subject's sequence."""
+is the current version; the parent's decisions on it are messages on
+``chidao.report.reviewed.<...>``, the last one counts. Appending is a compare-and-set on
+the subject's last sequence, so two requests at once cannot both win."""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 
 from shared import subjects, topology
-from shared.contracts import AssignmentCreated, DirectiveIssued, ReportSubmitted
+from shared.contracts import (
+    AssignmentCreated,
+    DirectiveIssued,
+    Event,
+    ReportReviewed,
+    ReportSubmitted,
+)
 from shared.streams import last_event
 from shared.telemetry import trace_headers
 
@@ -16,14 +26,28 @@ WRONG_LAST_SEQUENCE = (10071, 10164)
 
 
 class SubmissionConflict(Exception):
-    """Another version was appended first; read again and retry."""
+    """Another message was appended first; read again and retry."""
+
+
+# An issued directive never changes (re-issuing different content is refused), so the
+# few in use are kept parsed: reading one is a tenth of a submission's work otherwise.
+_ISSUED: OrderedDict[str, DirectiveIssued] = OrderedDict()
+_ISSUED_KEPT = 256
 
 
 async def directive_issued(js: JetStreamContext, directive_id: str) -> DirectiveIssued | None:
+    if directive_id in _ISSUED:
+        _ISSUED.move_to_end(directive_id)
+        return _ISSUED[directive_id]
     found = await last_event(
         js, topology.DIRECTIVES.name, subjects.directive_issued(directive_id), DirectiveIssued
     )
-    return found[0] if found else None
+    if found is None:
+        return None
+    _ISSUED[directive_id] = found[0]
+    if len(_ISSUED) > _ISSUED_KEPT:
+        _ISSUED.popitem(last=False)
+    return found[0]
 
 
 async def assignment(
@@ -41,12 +65,39 @@ async def latest(
     return await last_event(js, topology.REPORTS.name, subject, ReportSubmitted)
 
 
-async def append(js: JetStreamContext, event: ReportSubmitted, after_seq: int) -> None:
-    """Publish a new version, only if the subject's last message is still ``after_seq``."""
-    s = event.submission
+async def latest_review(
+    js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
+) -> tuple[ReportReviewed, int] | None:
+    subject = subjects.report_reviewed(directive_id, unit_id, requirement_id)
+    return await last_event(js, topology.REPORTS.name, subject, ReportReviewed)
+
+
+async def versions(
+    js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
+) -> list[ReportSubmitted]:
+    """Every version of a unit's report, oldest first (each is kept with its time)."""
+    subject = subjects.report_submitted(directive_id, unit_id, requirement_id)
+    info = await js.stream_info(topology.REPORTS.name, subjects_filter=subject)
+    count = sum((info.state.subjects or {}).values())
+    if count == 0:
+        return []
+    sub = await js.subscribe(subject, stream=topology.REPORTS.name, ordered_consumer=True)
+    events = []
+    try:
+        while len(events) < count:
+            msg = await sub.next_msg(timeout=5)
+            events.append(ReportSubmitted.model_validate_json(msg.data))
+    finally:
+        await sub.unsubscribe()
+    return events
+
+
+async def append(js: JetStreamContext, subject: str, event: Event, after_seq: int) -> None:
+    """Publish ``event`` on ``subject``, only if the subject's last message is still
+    ``after_seq`` (0: none yet)."""
     try:
         ack = await js.publish(
-            subjects.report_submitted(s.directive_id, s.unit_id, s.requirement_id),
+            subject,
             event.model_dump_json().encode(),
             stream=topology.REPORTS.name,
             headers=trace_headers(
@@ -62,5 +113,5 @@ async def append(js: JetStreamContext, event: ReportSubmitted, after_seq: int) -
             raise SubmissionConflict from exc
         raise
     if ack.duplicate:
-        # Another request stored this version number first (same Nats-Msg-Id).
+        # Another request stored this message first (same Nats-Msg-Id).
         raise SubmissionConflict

@@ -17,3 +17,9 @@ class ReporterMetrics:
             ["reason"],
             registry=registry,
         )
+        self.reviews = Counter(
+            "chidao_reports_reviewed_total",
+            "Parents' decisions on reports, by decision (accepted, returned)",
+            ["decision"],
+            registry=registry,
+        )

@@ -1,22 +1,32 @@
-"""The page a signed link opens: one unit's report on one requirement, server-rendered,
-usable without JavaScript, in Vietnamese. A tampered link or an expired one gets a page
-that says so plainly."""
+"""The pages people use, server-rendered in Vietnamese and usable without JavaScript:
+
+- ``/r/{token}``: the page a mail's signed link opens, one unit's report on one
+  requirement, its form with the deadline, messages next to the fields, a file upload,
+  and a receipt; a tampered or expired link gets a page that says so plainly;
+- ``/reports/{directive}/{unit}/{requirement}``: the parent's staff reading a unit's
+  report, every version, and accepting it or returning it for correction."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile
 
 from services.reporter import log as reports
-from services.reporter.accept import Refused, accept
+from services.reporter.accept import Refused, accept, find_requirement, form_for
 from services.reporter.metrics import ReporterMetrics
-from shared.contracts import SubmissionRequest
-from shared.forms import FIGURE_LABELS
+from services.reporter.review import review
+from shared import topology
+from shared.contracts import Assignment, AttachedFile, Submission, SubmissionRequest
+from shared.forms import FieldType, Form, Upload, computed
+from shared.forms.display import display, input_text
 from shared.links import LinkClaims, LinkError, Links
+from shared.objects import fetch
 from shared.service import Service
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
@@ -36,143 +46,297 @@ LINK_ERRORS = {
 }
 
 
+# The refusals a unit can meet on its page, besides values that are not right.
+REFUSALS = {
+    403: "Đơn vị không được giao báo cáo nội dung này.",
+    404: "Không tìm thấy văn bản hoặc nội dung báo cáo này.",
+    409: (
+        "Báo cáo không gửi được: cấp trên đã chấp nhận báo cáo của đơn vị, hoặc báo cáo "
+        "vừa được gửi từ nơi khác. Đề nghị tải lại trang."
+    ),
+}
+
+
+def shown_values(form: Form, submission: Submission) -> list[dict[str, str]]:
+    """Label and value of every answered field, computed ones included; a file comes
+    with the address it is downloaded from."""
+    values: dict[str, Any] = dict(submission.values)
+    values.update(computed(form, submission.values))
+    s = submission
+    return [
+        {
+            "label": f.label,
+            "value": display(f, values[f.name]),
+            "href": (
+                f"/files/{s.directive_id}/{s.unit_id}/{s.requirement_id}/v{s.version}/{f.name}"
+                if f.type is FieldType.ATTACHMENT
+                else None
+            ),
+        }
+        for f in form.fields
+        if f.name in values and display(f, values[f.name])
+    ]
+
+
+def _fields(form: Form, values: dict[str, Any], problems: dict[str, str]) -> list[dict]:
+    fields = []
+    for f in form.inputs:
+        value = values.get(f.name)
+        fields.append(
+            {
+                "f": f,
+                "text": value if isinstance(value, str) else input_text(f, value),
+                "chosen": set(value) if isinstance(value, list) else {value},
+                "file": display(f, value) if f.type is FieldType.ATTACHMENT and value else "",
+                "problem": problems.get(f.name),
+            }
+        )
+    return fields
+
+
+async def _form_values(request: Request, form: Form) -> dict[str, Any]:
+    """The posted form as raw values: lists for multiple choices, uploads for files; an
+    empty file input is left out (a correction keeps the file already sent)."""
+    posted = await request.form()
+    values: dict[str, Any] = {}
+    for f in form.inputs:
+        if f.type is FieldType.MULTIPLE_CHOICE:
+            values[f.name] = [str(v) for v in posted.getlist(f.name)]
+        elif f.type is FieldType.ATTACHMENT:
+            upload = posted.get(f.name)
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read(f.max_bytes + 1)
+                values[f.name] = Upload(upload.filename, upload.content_type or "", data)
+        elif f.name in posted:
+            values[f.name] = str(posted.get(f.name, ""))
+    values["__narrative"] = str(posted.get("narrative", "")).strip()
+    return values
+
+
 def install(service: Service, links: Links, metrics: ReporterMetrics) -> None:
+    def page(request: Request, template: str, status: int = 200, **context: Any):
+        return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+    def link_error(request: Request, reason: str) -> HTMLResponse:
+        status, heading, explanation = LINK_ERRORS[reason]
+        return page(request, "link_error.html.j2", status, heading=heading, explanation=explanation)
+
     async def claims_or_page(request: Request, token: str) -> LinkClaims | HTMLResponse:
         try:
             return links.verify(token)
         except LinkError as exc:
-            status, heading, explanation = LINK_ERRORS[exc.reason]
             metrics.refused.labels(f"link_{exc.reason}").inc()
-            return TEMPLATES.TemplateResponse(
-                request,
-                "link_error.html.j2",
-                {"heading": heading, "explanation": explanation},
-                status_code=status,
-            )
+            return link_error(request, exc.reason)
 
-    async def render(
+    def heading(a: Assignment) -> dict[str, Any]:
+        return {
+            "unit_name": service.directory.name(a.unit_id),
+            "document": document_title(a.directive_kind, a.directive_ref),
+            "issued_on": format_date(a.directive_issued_on),
+            "issuer": a.issuer,
+            "title": a.directive_title,
+            "action": a.requirement.action,
+            "to_name": service.directory.name(a.requirement.to_unit or a.issuer_unit),
+            "deadline": format_deadline(a.requirement.due_before),
+        }
+
+    async def render_form(
         request: Request,
         claims: LinkClaims,
-        values: dict[str, str],
-        narrative: str,
-        problems: dict[str, str],
+        values: dict[str, Any] | None = None,
+        narrative: str = "",
+        problems: dict[str, str] | None = None,
         status: int = 200,
+        notice: str = "",
     ) -> HTMLResponse:
-        assigned = await reports.assignment(
-            service.js, claims.directive_id, claims.unit_id, claims.requirement_id
-        )
-        if assigned is None:
-            status_, heading, explanation = LINK_ERRORS["invalid"]
-            return TEMPLATES.TemplateResponse(
-                request,
-                "link_error.html.j2",
-                {"heading": heading, "explanation": explanation},
-                status_code=status_,
-            )
+        d, u, r = claims.directive_id, claims.unit_id, claims.requirement_id
+        assigned = await reports.assignment(service.js, d, u, r)
+        issued = await reports.directive_issued(service.js, d)
+        if assigned is None or issued is None:
+            return link_error(request, "invalid")
         a = assigned.assignment
-        found = await reports.latest(
-            service.js, claims.directive_id, claims.unit_id, claims.requirement_id
-        )
+        form = form_for(issued, a.requirement)
+        found = await reports.latest(service.js, d, u, r)
         previous = found[0].submission if found else None
-        if previous and not values and not narrative:
-            values = {k: _number(v) for k, v in previous.figures.items()}
-            narrative = previous.narrative
-        fields = [
-            {
-                "name": name,
-                "label": label,
-                "value": values.get(name, ""),
-                "problem": problems.get(name),
-            }
-            for name, label in FIGURE_LABELS.items()
-        ]
-        return TEMPLATES.TemplateResponse(
+        reviewed = await reports.latest_review(service.js, d, u, r)
+        last_review = reviewed[0].review if reviewed else None
+        if previous is not None and values is None:
+            values, narrative = dict(previous.values), previous.narrative
+        locked = (
+            last_review is not None
+            and previous is not None
+            and last_review.decision == "accepted"
+            and last_review.version == previous.version
+        )
+        return page(
             request,
             "submission.html.j2",
-            {
-                "unit_name": service.directory.name(a.unit_id),
-                "document": document_title(a.directive_kind, a.directive_ref),
-                "issued_on": format_date(a.directive_issued_on),
-                "issuer": a.issuer,
-                "title": a.directive_title,
-                "action": a.requirement.action,
-                "to_name": service.directory.name(a.requirement.to_unit or a.issuer_unit),
-                "deadline": format_deadline(a.requirement.due_before),
-                "previous": {
+            status,
+            **heading(a),
+            form=form,
+            fields=_fields(form, values or {}, problems or {}),
+            narrative=narrative,
+            problems=problems or {},
+            notice=notice,
+            previous=(
+                {
                     "version": previous.version,
                     "received": format_instant(previous.first_received_at),
                     "on_time": previous.on_time,
                 }
                 if previous
-                else None,
-                "fields": fields,
-                "narrative": narrative,
-                "problems": problems,
-            },
-            status_code=status,
+                else None
+            ),
+            review=(
+                {
+                    "decision": last_review.decision,
+                    "reason": last_review.reason,
+                    "at": format_instant(last_review.reviewed_at),
+                }
+                if last_review and previous and last_review.version == previous.version
+                else None
+            ),
+            locked=locked,
         )
 
-    @service.app.get("/r/{token}", response_class=HTMLResponse, tags=["submission page"])
+    @service.app.get("/r/{token}", response_class=HTMLResponse, tags=["pages"])
     async def open_page(request: Request, token: str) -> HTMLResponse:
         claims = await claims_or_page(request, token)
         if isinstance(claims, HTMLResponse):
             return claims
-        return await render(request, claims, {}, "", {})
+        return await render_form(request, claims)
 
-    @service.app.post("/r/{token}", response_class=HTMLResponse, tags=["submission page"])
+    @service.app.post("/r/{token}", response_class=HTMLResponse, tags=["pages"])
     async def submit_page(request: Request, token: str) -> HTMLResponse:
         claims = await claims_or_page(request, token)
         if isinstance(claims, HTMLResponse):
             return claims
-        form = await request.form()
-        values = {name: str(form.get(name, "")).strip() for name in FIGURE_LABELS}
-        narrative = str(form.get("narrative", "")).strip()
-        figures, problems = {}, {}
-        for name, raw in values.items():
-            if raw == "":
-                continue
-            try:
-                number = float(raw.replace(",", "."))
-            except ValueError:
-                problems[name] = "Đề nghị ghi một con số."
-                continue
-            if not math.isfinite(number) or number < 0:
-                problems[name] = "Con số không được âm."
-                continue
-            figures[name] = number
-        if problems:
-            return await render(request, claims, values, narrative, problems, status=422)
-        request_ = SubmissionRequest(
+        issued = await reports.directive_issued(service.js, claims.directive_id)
+        requirement = next(
+            (
+                r
+                for r in (issued.directive.requirements if issued else [])
+                if r.id == claims.requirement_id
+            ),
+            None,
+        )
+        if issued is None or requirement is None:
+            return link_error(request, "invalid")
+        form = form_for(issued, requirement)
+        raw = await _form_values(request, form)
+        narrative = raw.pop("__narrative")
+        submission = SubmissionRequest(
             directive_id=claims.directive_id,
             unit_id=claims.unit_id,
             requirement_id=claims.requirement_id,
-            figures=figures,
+            values=raw,
             narrative=narrative,
         )
         try:
-            accepted = await accept(service.js, request_, service.clock.now, metrics)
+            accepted = await accept(service.js, submission, service.clock.now, metrics)
         except Refused as exc:
-            return await render(request, claims, values, narrative, {"narrative": exc.message}, 409)
+            problems = exc.details.get("problems") or {"narrative": REFUSALS.get(exc.status, "")}
+            shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
+            return await render_form(request, claims, shown, narrative, problems, 422)
         s = accepted.event.submission
         assigned = await reports.assignment(
             service.js, claims.directive_id, claims.unit_id, claims.requirement_id
         )
-        a = assigned.assignment if assigned else None
-        return TEMPLATES.TemplateResponse(
+        assert assigned is not None
+        return page(
             request,
             "receipt.html.j2",
-            {
-                "unit_name": service.directory.name(s.unit_id),
-                "document": document_title(a.directive_kind, a.directive_ref) if a else "",
-                "action": a.requirement.action if a else "",
-                "received": format_instant(s.received_at),
-                "version": s.version,
-                "deadline": format_deadline(s.due_before),
-                "on_time": s.on_time,
-            },
-            status_code=201 if accepted.status == 201 else 200,
+            201 if accepted.status == 201 else 200,
+            **heading(assigned.assignment),
+            received=format_instant(s.received_at),
+            first_received=format_instant(s.first_received_at),
+            version=s.version,
+            on_time=s.on_time,
+            values=shown_values(form, s),
+            unchanged=accepted.status == 200,
         )
 
+    async def staff_view(
+        request: Request, d: str, u: str, r: str, status: int = 200, message: str = ""
+    ) -> HTMLResponse:
+        probe = SubmissionRequest(directive_id=d, unit_id=u, requirement_id=r)
+        try:
+            issued, requirement = await find_requirement(service.js, probe, metrics)
+        except Refused as exc:
+            return page(request, "link_error.html.j2", exc.status, heading="Không tìm thấy",
+                        explanation=exc.message)  # fmt: skip
+        form = form_for(issued, requirement)
+        versions = await reports.versions(service.js, d, u, r)
+        reviewed = await reports.latest_review(service.js, d, u, r)
+        last = reviewed[0].review if reviewed else None
+        return page(
+            request,
+            "report.html.j2",
+            status,
+            unit_name=service.directory.name(u),
+            document=document_title(issued.directive.kind, issued.directive.ref),
+            action=requirement.action,
+            deadline=format_deadline(requirement.due_before),
+            versions=[
+                {
+                    "version": v.submission.version,
+                    "received": format_instant(v.submission.received_at),
+                    "values": shown_values(form, v.submission),
+                    "narrative": v.submission.narrative,
+                    "source": v.submission.source,
+                }
+                for v in reversed(versions)
+            ],
+            on_time=versions[-1].submission.on_time if versions else None,
+            review=(
+                {
+                    "decision": last.decision,
+                    "version": last.version,
+                    "reason": last.reason,
+                    "at": format_instant(last.reviewed_at),
+                }
+                if last
+                else None
+            ),
+            message=message,
+        )
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    @service.app.get("/files/{d}/{u}/{r}/v{version}/{field}", tags=["pages"])
+    async def download(d: str, u: str, r: str, version: int, field: str) -> Response:
+        """A file a unit attached to a version of its report."""
+        versions = await reports.versions(service.js, d, u, r)
+        found = next((v.submission for v in versions if v.submission.version == version), None)
+        attached = found.values.get(field) if found else None
+        if not isinstance(attached, AttachedFile):
+            return Response("Không có tệp này.", status_code=404, media_type="text/plain")
+        data = await fetch(service.js, topology.ATTACHMENTS.name, attached.object_name)
+        if data is None:
+            return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
+        name = quote(attached.filename)
+        return Response(
+            data,
+            media_type=attached.content_type,
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+
+    @service.app.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
+    async def read_report(request: Request, d: str, u: str, r: str) -> HTMLResponse:
+        return await staff_view(request, d, u, r)
+
+    @service.app.post("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
+    async def review_page(request: Request, d: str, u: str, r: str) -> HTMLResponse:
+        posted = await request.form()
+        decision = "accepted" if posted.get("decision") == "accept" else "returned"
+        if decision == "returned" and not str(posted.get("reason", "")).strip():
+            return await staff_view(
+                request, d, u, r, 422, "Đề nghị ghi lý do trả lại để đơn vị biết cần sửa gì."
+            )
+        try:
+            await review(service.js, d, u, r, decision, str(posted.get("reason", "")),
+                         service.clock.now)  # fmt: skip
+        except Refused as exc:
+            return await staff_view(request, d, u, r, 422, exc.message)
+        metrics.reviews.labels(decision).inc()
+        done = "Đã chấp nhận báo cáo." if decision == "accepted" else (
+            "Đã trả lại báo cáo để đơn vị sửa; đơn vị sẽ nhận được thư báo.")  # fmt: skip
+        return await staff_view(request, d, u, r, 200, done)

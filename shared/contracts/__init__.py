@@ -25,11 +25,13 @@ from shared.contracts.events import (
     DirectiveIssued,
     Event,
     Notice,
+    ReportReviewed,
     ReportSubmitted,
+    SynthesisApproved,
     SynthesisUpdated,
 )
 from shared.contracts.rollup import Totals
-from shared.contracts.submissions import Submission, SubmissionRequest
+from shared.contracts.submissions import Review, Submission, SubmissionRequest, Value
 from shared.contracts.units import Unit, UnitKind
 
 __all__ = [
@@ -50,18 +52,22 @@ __all__ = [
     "Recipient",
     "RecipientRole",
     "Recurrence",
+    "ReportReviewed",
     "ReportSubmitted",
     "ReportingRequirement",
+    "Review",
     "Signer",
     "Slug",
     "Submission",
     "SubmissionRequest",
+    "SynthesisApproved",
     "SynthesisUpdated",
     "Text",
     "Totals",
     "Unit",
     "UnitKind",
     "UnitSelector",
+    "Value",
     "assignment_id",
     "directive_id",
 ]

@@ -75,6 +75,14 @@ class ReportingRequirement(Contract):
     assignees: list[UnitSelector] | None = Field(
         None, description="who must report; every addressee of the directive when unset"
     )
+    form: Slug | None = Field(
+        None, description="the report form; the issuer picks the default form when unset"
+    )
+    auto_approve: bool = Field(
+        False,
+        description="the issuer's synthesis for this requirement is approved by itself and "
+        "sent up as the issuer's own report shortly before that report's deadline",
+    )
 
 
 class DocumentRef(Contract):

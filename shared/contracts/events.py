@@ -10,8 +10,9 @@ from pydantic import AwareDatetime, Field
 from shared.contracts.assignments import Assignment
 from shared.contracts.base import SCHEMA_VERSION, Contract, Slug
 from shared.contracts.directives import Directive, RecipientRole
+from shared.contracts.forms import Form
 from shared.contracts.rollup import Totals
-from shared.contracts.submissions import Submission
+from shared.contracts.submissions import Review, Submission, Value
 
 
 class Event(Contract):
@@ -36,6 +37,15 @@ class DirectiveIssued(Event):
     parents: list[Slug] = Field(
         default_factory=list, description="known directives this one implements (its basis)"
     )
+    forms: dict[Slug, Form] = Field(
+        default_factory=dict, description="the report forms its requirements name, by id"
+    )
+
+    def form_of(self, requirement_id: str) -> Form | None:
+        for r in self.directive.requirements:
+            if r.id == requirement_id and r.form is not None:
+                return self.forms.get(r.form)
+        return None
 
 
 class AssignmentCreated(Event):
@@ -55,3 +65,24 @@ class SynthesisUpdated(Event):
     unit_id: Slug
     version: int
     totals: Totals
+
+
+class ReportReviewed(Event):
+    type: Literal["report.reviewed"] = "report.reviewed"
+    review: Review
+
+
+class SynthesisApproved(Event):
+    """A unit's staff approved its synthesis of one of its own directives: the reporter
+    files it as the unit's report on the parent directive's requirement."""
+
+    type: Literal["synthesis.approved"] = "synthesis.approved"
+    directive_id: Slug  # the unit's own directive, whose synthesis this is
+    requirement_id: Slug
+    unit_id: Slug
+    target_directive_id: Slug  # the parent's directive it answers
+    target_requirement_id: Slug
+    values: dict[Slug, Value] = Field(default_factory=dict)
+    narrative: str = ""
+    automatic: bool = False
+    approved_at: AwareDatetime

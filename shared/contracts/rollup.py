@@ -8,24 +8,51 @@ from shared.contracts.base import Contract, Slug
 
 
 class Totals(Contract):
+    """Counts of reports and the figures added up by their form's rules. Rates and ratio
+    fields are computed from these when shown, never stored."""
+
     expected: int = 0
     submitted: int = 0
     on_time: int = 0
     late: int = 0
-    figures: dict[Slug, float] = Field(default_factory=dict)
+    accepted: int = 0  # reports the parent has accepted
+    days_late: int = 0  # summed over the late reports (for the average)
+    sums: dict[Slug, float] = Field(default_factory=dict)  # SUM fields and ratio parts
+    choices: dict[Slug, dict[Slug, int]] = Field(default_factory=dict)  # reports per choice
+    # per ratio field, [numerator, denominator] summed over the reports that gave both
+    ratio_parts: dict[Slug, tuple[float, float]] = Field(default_factory=dict)
 
     @property
     def missing(self) -> int:
         return self.expected - self.submitted
 
     def __add__(self, other: Totals) -> Totals:
-        figures = dict(self.figures)
-        for name, value in other.figures.items():
-            figures[name] = figures.get(name, 0.0) + value
+        sums = dict(self.sums)
+        for name, value in other.sums.items():
+            sums[name] = sums.get(name, 0.0) + value
+        choices = {name: dict(counts) for name, counts in self.choices.items()}
+        for name, counts in other.choices.items():
+            mine = choices.setdefault(name, {})
+            for choice, count in counts.items():
+                mine[choice] = mine.get(choice, 0) + count
+        parts = dict(self.ratio_parts)
+        for name, (num, den) in other.ratio_parts.items():
+            mine_num, mine_den = parts.get(name, (0.0, 0.0))
+            parts[name] = (mine_num + num, mine_den + den)
         return Totals(
             expected=self.expected + other.expected,
             submitted=self.submitted + other.submitted,
             on_time=self.on_time + other.on_time,
             late=self.late + other.late,
-            figures=figures,
+            accepted=self.accepted + other.accepted,
+            days_late=self.days_late + other.days_late,
+            sums=sums,
+            choices=choices,
+            ratio_parts=parts,
         )
+
+    def ratio(self, name: str) -> float | None:
+        """A ratio field as a percentage, weighted: the sum of the numerators over the sum
+        of the denominators; None when nothing to divide by."""
+        num, den = self.ratio_parts.get(name, (0.0, 0.0))
+        return 100.0 * num / den if den else None

@@ -62,14 +62,14 @@ async def issue(http, stack, directive=DIRECTIVE):
     return await http.post(f"{stack.url('issuer')}/api/directives", json=directive)
 
 
-async def submit(http, stack, unit, requirement, **figures):
+async def submit(http, stack, unit, requirement, **values):
     return await http.post(
         f"{stack.url('reporter')}/api/submissions",
         json={
             "directive_id": DIRECTIVE_ID,
             "unit_id": unit,
             "requirement_id": requirement,
-            "figures": figures,
+            "values": values,
             "narrative": f"Ý kiến của {unit}",
         },
     )
@@ -183,12 +183,14 @@ async def test_a_unit_cannot_report_on_what_it_was_not_assigned(stack, http):
     assert unknown.status_code == 404 and "999-kh-x--nobody" in unknown.json()["error"]
     negative = await submit(http, stack, "cb-snv-van-phong", "report", sessions=-2)
     assert negative.status_code == 422
-    assert any("sessions" in p and "negative" in p for p in negative.json()["problems"])
+    assert negative.json()["problems"] == {
+        "sessions": "Số buổi sinh hoạt, quán triệt: không được nhỏ hơn 0."
+    }
 
 
 async def test_the_synthesis_counts_the_tree_level_by_level(stack, http):
     for unit in ("du-so-noi-vu-hy", "du-so-khdt-hy"):
-        receipt = await submit(http, stack, unit, "plan")
+        receipt = await submit(http, stack, unit, "plan", document_ref="12-KH/ĐU")
         assert receipt.status_code == 201 and receipt.json()["on_time"] is True
     for unit, sessions in (
         ("cb-snv-van-phong", 3),
@@ -213,7 +215,7 @@ async def test_the_synthesis_counts_the_tree_level_by_level(stack, http):
         body = response.json()
         totals = {r["id"]: r["totals"] for r in body["requirements"]}
         done = totals["plan"]["submitted"] == 2 and totals["report"]["submitted"] == 4
-        return body if done and totals["report"]["figures"].get("sessions") == 11 else None
+        return body if done and totals["report"]["sums"].get("sessions") == 11 else None
 
     body = await eventually(rolled_up, what="the roll-up of 6 reports")
     plan, report = body["requirements"]
@@ -223,7 +225,7 @@ async def test_the_synthesis_counts_the_tree_level_by_level(stack, http):
     assert {
         k: report["totals"][k] for k in ("expected", "submitted", "on_time", "late", "missing")
     } == {"expected": 17, "submitted": 4, "on_time": 0, "late": 4, "missing": 13}
-    assert report["totals"]["figures"] == {"sessions": 11, "participants": 40}
+    assert report["totals"]["sums"] == {"sessions": 11, "participants": 40}
     assert sorted(u["unit_id"] for u in plan["missing"]) == ["db-bhxh-hy", "du-so-gddt-hy"]
     snv = next(c for c in report["children"] if c["unit_id"] == "du-so-noi-vu-hy")
     assert (snv["expected"], snv["submitted"], snv["late"], snv["missing"]) == (9, 2, 2, 7)
@@ -236,10 +238,11 @@ async def test_the_synthesis_counts_the_tree_level_by_level(stack, http):
     assert one_level_up["requirements"][1]["totals"] == report["totals"]
 
     markdown = (await http.get(url, params={"format": "md"})).text
-    assert "# Tổng hợp tình hình thực hiện Kế hoạch số 153-KH/ĐUK" in markdown
-    assert re.search(r"\*\*Báo cáo muộn \(4\):\*\* .*Chi bộ Thanh tra Sở", markdown)
-    assert "**Chưa báo cáo (2):** Đảng bộ Bảo hiểm xã hội tỉnh Hưng Yên" in markdown
-    assert "Số buổi sinh hoạt, quán triệt: 11" in markdown
+    assert "# BÁO CÁO" in markdown and "ĐẢNG CỘNG SẢN VIỆT NAM" in markdown
+    assert "**Kết quả thực hiện Kế hoạch số 153-KH/ĐUK ngày 16/05/2024" in markdown
+    assert re.search(r"- Báo cáo muộn \(4\): .*Chi bộ Thanh tra Sở \(muộn \d+ ngày\)", markdown)
+    assert "- Chưa báo cáo (2): Đảng bộ Bảo hiểm xã hội tỉnh Hưng Yên" in markdown
+    assert "- Số buổi sinh hoạt, quán triệt: 11 buổi." in markdown
 
 
 async def test_smtp_refusing_for_a_while_delays_mail_but_loses_none(stack, http, stack_js):

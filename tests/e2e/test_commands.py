@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docx
 import pytest
 
 from chidao.runtime.mailsink import MailSink
@@ -27,13 +28,20 @@ def chidao(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_the_demo_ends_with_a_synthesis_naming_on_time_late_and_missing_units(tmp_path):
+def test_the_demo_closes_two_levels_with_syntheses_naming_on_time_late_and_missing(tmp_path):
     run = chidao("demo", "--var", str(tmp_path), timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     out = run.stdout
-    assert "Đã báo cáo: 8 (88,9%), trong đó đúng hạn 6, muộn 2" in out
-    assert "**Báo cáo muộn (2):** Chi bộ Chi cục Văn thư - Lưu trữ" in out
-    assert "**Chưa báo cáo (1):** Chi bộ Trung tâm Lưu trữ lịch sử" in out
+    lower = out[out.index("4. The synthesis of Đảng ủy Sở Nội vụ") : out.index("5. ")]
+    assert (
+        "Số đơn vị phải báo cáo: 9; đã báo cáo: 8 (88,9%), trong đó đúng hạn 6, muộn 2 "
+        "(bình quân muộn 2,5 ngày); chưa báo cáo: 1." in lower
+    )
+    assert (
+        "- Báo cáo muộn (2): Chi bộ Chi cục Văn thư - Lưu trữ (muộn 1 ngày); "
+        "Chi bộ Phòng Cải cách hành chính (muộn 4 ngày)." in lower
+    )
+    assert "- Chưa báo cáo (1): Chi bộ Trung tâm Lưu trữ lịch sử." in lower
     followed, chasing = [], []
     for path in sorted((tmp_path / "mail").glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -45,11 +53,17 @@ def test_the_demo_ends_with_a_synthesis_naming_on_time_late_and_missing_units(tm
     # 9 chi bộ with the assignment + 3 units receiving it: one mail per addressed unit,
     # each carrying the original document.
     assert len(followed) == 12
-    # The three that had not reported by then got three reminders and the overdue notice
-    # each; the committee got one digest.
+    assert len({m["X-Chidao-Unit"] for m in followed}) == 12
+    original = (SEEDS / "003_e88aeaad7985e01b.txt").read_bytes()
+    assert all(
+        [p.get_payload(decode=True) for p in m.iter_attachments()] == [original] for m in followed
+    )
+    # The returned report was mailed back with its reason; the three that had not reported
+    # by then got three reminders and the overdue notice each; the committee one digest.
     not_yet = ["cb-snv-cchc", "cb-snv-tt-luu-tru", "cb-snv-van-thu-luu-tru"]
     assert sorted(chasing) == sorted(
-        [("reminder", u) for u in not_yet for _ in range(3)]
+        [("returned", "cb-snv-thanh-tra")]
+        + [("reminder", u) for u in not_yet for _ in range(3)]
         + [("overdue", u) for u in not_yet]
         + [("digest", "du-so-noi-vu-hy")]
     )
@@ -60,20 +74,26 @@ def test_the_demo_ends_with_a_synthesis_naming_on_time_late_and_missing_units(tm
     assert "Chi bộ Trung tâm Lưu trữ lịch sử" in missing
     assert "Chi bộ Chi cục Văn thư - Lưu trữ (nhận ngày 10/12/2024, muộn 1 ngày)" in late
     assert "Nhắc hạn: còn 7 ngày" in out and "Đôn đốc: quá hạn" in out
-    assert len({m["X-Chidao-Unit"] for m in followed}) == 12
-    original = (SEEDS / "003_e88aeaad7985e01b.txt").read_bytes()
-    assert all(
-        [p.get_payload(decode=True) for p in m.iter_attachments()] == [original] for m in followed
-    )
-    # Every seed was read from its file and the cascade linked them.
+    # Every seed was read from its file and the cascade linked them, under 153-KH/ĐUK.
     assert "   -> no number or date in the text: the operator issues it as 01-KH/ĐUK" in out
-    assert (
-        "   153-KH/ĐUK  Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh, 16/05/2024  [referred to" in out
-    )
+    assert "   153-KH/ĐUK  Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh, 16/05/2024\n" in out
     assert "   └── 101-KH/ĐU  Đảng ủy Sở Nội vụ, 19/06/2024" in out
-    report = tmp_path / "reports" / "101-kh-du--du-so-noi-vu-hy.md"
-    assert "Chi bộ Văn phòng Sở" in report.read_text(encoding="utf-8")
-    assert str(tmp_path / "mail") in out and str(report) in out
+    assert "101-KH/ĐU was filed as that report (101-KH/ĐU, on time)" in out
+
+    # The lower synthesis went up and shows in the upper one, with its figures.
+    upper = out[out.index("6. The synthesis of Đảng ủy Khối") :]
+    assert "| 4 | Đảng ủy Sở Nội vụ | Đúng hạn | 13 | 165 | 84 | 89 | 94,4% |" in upper
+    assert "- Chưa báo cáo (1): Đảng bộ Bảo hiểm xã hội tỉnh Hưng Yên." in upper
+    assert "Chi bộ Văn phòng Sở: Đề nghị Đảng ủy cấp thêm tài liệu sinh hoạt bản in." in upper
+    reports = tmp_path / "reports"
+    for directive_id in ("101-kh-du--du-so-noi-vu-hy", "153-kh-duk--duk-cqdn-hung-yen"):
+        for suffix in ("docx", "html", "md", "json"):
+            assert (reports / f"{directive_id}.{suffix}").stat().st_size > 0
+        document = docx.Document(str(reports / f"{directive_id}.docx"))
+        assert any(p.text == "BÁO CÁO" for p in document.paragraphs)
+        assert (reports / f"status-{directive_id}.html").read_text().count("<svg") >= 2
+    assert str(reports) in out and str(tmp_path / "mail") in out
+    assert "/directives/153-kh-duk--duk-cqdn-hung-yen/status" in out
 
 
 def test_the_fanout_benchmark_prints_one_json_line(tmp_path):
@@ -84,6 +104,18 @@ def test_the_fanout_benchmark_prints_one_json_line(tmp_path):
     result = json.loads(lines[0])
     assert set(result) == {"units", "seconds", "assignments_per_second"}
     assert result["units"] == 500 and result["seconds"] > 0
+
+
+@pytest.mark.parametrize("through_reporter", [False, True], ids=["events", "reporter-api"])
+def test_the_aggregate_benchmark_prints_one_json_line(tmp_path, through_reporter):
+    args = ["bench", "aggregate", "--units", "300", "--var", str(tmp_path)]
+    run = chidao(*args, *(["--through-reporter"] if through_reporter else []))
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert set(result) == {"units", "seconds", "submissions_per_second", "seconds_to_root"}
+    assert result["units"] == 300 and result["seconds"] >= result["seconds_to_root"] >= 0
 
 
 def test_the_notify_benchmark_sends_every_mail_to_the_sink_it_is_given(tmp_path):

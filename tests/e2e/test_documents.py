@@ -170,8 +170,10 @@ async def test_a_units_own_plan_counts_as_its_report_to_the_parent(stack, http, 
 
     message = await eventually(filed, what="the plan to be filed as the unit's report")
     submission = json.loads(message.data)["submission"]
-    assert submission["narrative"] == "Đã ban hành Kế hoạch số 12-KH/ĐU ngày 05/04/2024."
-    assert submission["version"] == 1
+    assert submission["values"]["document_ref"] == "12-KH/ĐU"
+    assert submission["values"]["document_date"] == "2024-04-05"
+    assert submission["values"]["summary"].startswith("Kế hoạch số 12-KH/ĐU: ")
+    assert (submission["version"], submission["source"]) == (1, "plan")
 
     # The child plan's own deadline goes to its two chi bộ.
     def child_assignments():

@@ -76,7 +76,7 @@ async def submit(http, stack, unit: str) -> None:
             "directive_id": DIRECTIVE_ID,
             "unit_id": unit,
             "requirement_id": "r1",
-            "figures": {"sessions": 1},
+            "values": {"sessions": 1},
         },
     )
     assert response.status_code == 201, response.text
@@ -124,7 +124,7 @@ async def test_reminders_stop_once_a_unit_reports_and_the_digest_names_the_late(
     # chi bộ 3 reports after the overdue notice, through the link in it
     [overdue] = await mails.wait("overdue", CB[3], "chi bộ 3's overdue notice")
     assert "Đôn đốc: quá hạn" in overdue.subject
-    receipt = await http.post(link_in(overdue), data={"sessions": "2", "narrative": "Muộn."})
+    receipt = await http.post(link_in(overdue), data={"sessions": "2", "difficulties": "Muộn."})
     assert receipt.status_code == 201, receipt.text
     assert "Báo cáo muộn so với thời hạn." in receipt.text
 

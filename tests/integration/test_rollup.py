@@ -11,6 +11,7 @@ from services.aggregator.rollup import Rollup
 from shared import topology
 from shared.contracts import Unit
 from shared.directory import Directory
+from shared.forms import DEFAULT_FORM, builtin
 from tests.factories import assignment, submission
 
 #   root ─┬─ a ─┬─ a1 ─┬─ c1
@@ -33,6 +34,12 @@ TREE = Directory(
         ("c5", "chi_bo", "b"),
     ]
 )
+
+
+def FORMS(directive_id: str, requirement_id: str):
+    return builtin()[DEFAULT_FORM]
+
+
 ASSIGNED = ["c1", "c2", "c3", "c4", "c5", "a2"]
 
 
@@ -41,7 +48,7 @@ SUBMISSIONS = [
     submission("c2", 1, True, 1),
     submission("c4", 1, False, 3),
     submission("a2", 1, False, 4),
-    submission("c1", 2, False, 5),  # a correction: c1's figures become 5
+    submission("c1", 2, False, 5),  # a correction: c1's sessions become 5
     submission("c5", 1, True, 1),  # its assignment has not been applied yet
 ]
 
@@ -54,7 +61,7 @@ async def kv(js, settings):
 
 def counts(node):
     t = node.totals
-    return t.expected, t.submitted, t.on_time, t.late, t.missing, t.figures.get("sessions", 0)
+    return t.expected, t.submitted, t.on_time, t.late, t.missing, t.sums.get("sessions", 0)
 
 
 async def expect_final_state(rollup: Rollup) -> None:
@@ -67,7 +74,7 @@ async def expect_final_state(rollup: Rollup) -> None:
 
 
 async def test_counts_rates_and_sums_up_a_four_level_tree(kv):
-    rollup = Rollup(kv, lambda: TREE)
+    rollup = Rollup(kv, lambda: TREE, forms=FORMS)
     await rollup.apply(assignments=[assignment(u) for u in ASSIGNED if u != "c5"])
     before = await rollup.get("d1", "r1", "root")
     assert counts(before) == (5, 0, 0, 0, 5, 0)
@@ -77,7 +84,7 @@ async def test_counts_rates_and_sums_up_a_four_level_tree(kv):
 
 
 async def test_duplicated_and_reordered_events_change_nothing(kv):
-    rollup = Rollup(kv, lambda: TREE)
+    rollup = Rollup(kv, lambda: TREE, forms=FORMS)
     await rollup.apply(assignments=[assignment(u) for u in ASSIGNED])
     await rollup.apply(submissions=list(reversed(SUBMISSIONS)))
     written = await rollup.apply(
@@ -88,7 +95,7 @@ async def test_duplicated_and_reordered_events_change_nothing(kv):
 
 
 async def test_two_replicas_applying_at_once_converge(kv):
-    first, second = Rollup(kv, lambda: TREE), Rollup(kv, lambda: TREE)
+    first, second = Rollup(kv, lambda: TREE, forms=FORMS), Rollup(kv, lambda: TREE, forms=FORMS)
     events = [(assignment(u), None) for u in ASSIGNED] + [(None, s) for s in SUBMISSIONS]
     await asyncio.gather(
         *(
@@ -118,9 +125,9 @@ class CrashingKV:
 
 
 async def test_a_crash_half_way_up_the_tree_is_repaired_by_the_redelivery(kv):
-    rollup = Rollup(kv, lambda: TREE)
+    rollup = Rollup(kv, lambda: TREE, forms=FORMS)
     await rollup.apply(assignments=[assignment(u) for u in ASSIGNED])
-    crashing = Rollup(CrashingKV(kv, writes_before_crash=2), lambda: TREE)
+    crashing = Rollup(CrashingKV(kv, writes_before_crash=2), lambda: TREE, forms=FORMS)
     with pytest.raises(ConnectionError):
         await crashing.apply(submissions=SUBMISSIONS)
     # The leaves were written, the upper levels were not; the redelivered batch repairs it.

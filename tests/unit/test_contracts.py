@@ -17,9 +17,11 @@ from shared.contracts import (
     Notice,
     Recipient,
     ReportingRequirement,
+    ReportReviewed,
     ReportSubmitted,
+    Review,
     Submission,
-    SubmissionRequest,
+    SynthesisApproved,
     SynthesisUpdated,
     Totals,
     Unit,
@@ -60,7 +62,17 @@ def submission() -> Submission:
         directive_id="101-kh-du--du-so-noi-vu-hy",
         unit_id="cb-snv-van-phong",
         requirement_id="r1",
-        figures={"dang_vien_tham_gia": 18, "ty_le": 95.5},
+        values={
+            "sessions": 3,
+            "forms": ["hoi-nghi", "truc-tuyen"],
+            "difficulties": "Thiếu phòng họp.",
+            "report_file": {
+                "filename": "Báo cáo.pdf",
+                "object_name": "abc.pdf",
+                "content_type": "application/pdf",
+                "size": 10,
+            },
+        },
         narrative="Hoàn thành đúng tiến độ.",
         version=1,
         received_at=AT,
@@ -103,7 +115,37 @@ def all_events():
             requirement_id="r1",
             unit_id=ISSUER,
             version=3,
-            totals=Totals(expected=9, submitted=7, on_time=6, late=1, figures={"x": 1.5}),
+            totals=Totals(
+                expected=9,
+                submitted=7,
+                on_time=6,
+                late=1,
+                sums={"x": 1.5},
+                choices={"forms": {"hoi-nghi": 2}},
+                ratio_parts={"rate": (18, 19)},
+            ),
+        ),
+        ReportReviewed(
+            **common,
+            review=Review(
+                directive_id=d.id,
+                unit_id="cb-snv-van-phong",
+                requirement_id="r1",
+                version=1,
+                decision="returned",
+                reason="Thiếu số liệu đảng viên.",
+                reviewed_at=AT,
+            ),
+        ),
+        SynthesisApproved(
+            **common,
+            directive_id=d.id,
+            requirement_id="r1",
+            unit_id=ISSUER,
+            target_directive_id="153-kh-duk--duk-cqdn-hung-yen",
+            target_requirement_id="report",
+            values={"sessions": 13, "forms": ["hoi-nghi"]},
+            approved_at=AT,
         ),
     ]
 
@@ -190,44 +232,34 @@ def test_nfd_and_nfc_directives_are_equal():
     assert directive(title=nfd("Kế hoạch")) == directive(title="Kế hoạch")
 
 
-def test_submission_request_keeps_plain_figures():
-    request = SubmissionRequest(
-        directive_id="d1", unit_id="u1", requirement_id="r1", figures={"a": 0, "b": 95.5}
-    )
-    assert request.figures == {"a": 0.0, "b": 95.5}
+def test_stored_values_keep_their_types():
+    values = submission().values
+    assert values["sessions"] == 3 and isinstance(values["sessions"], int)
+    assert values["forms"] == ["hoi-nghi", "truc-tuyen"]
+    assert values["report_file"].filename == "Báo cáo.pdf"
 
 
-@pytest.mark.parametrize(
-    ("value", "words"),
-    [(-1, "cannot be negative"), (float("nan"), "finite"), (float("inf"), "finite")],
-)
-def test_submission_request_refuses_bad_figures_naming_them(value, words):
-    with pytest.raises(ValidationError, match=words) as info:
-        SubmissionRequest(
-            directive_id="d1",
-            unit_id="u1",
-            requirement_id="r1",
-            figures={"ok": 1, "dang_vien_vang": value},
-        )
-    assert "'dang_vien_vang'" in str(info.value)
-
-
-def test_stamped_submission_also_refuses_negative_figures():
+def test_a_stored_value_of_another_shape_is_refused():
     data = submission().model_dump()
-    data["figures"]["ty_le"] = -3
-    with pytest.raises(ValidationError, match="ty_le"):
+    data["values"]["sessions"] = {"nested": True}
+    with pytest.raises(ValidationError, match="sessions"):
         Submission.model_validate(data)
 
 
-def test_totals_addition_sums_counts_and_figures():
-    a = Totals(expected=5, submitted=3, on_time=2, late=1, figures={"x": 1.5, "y": 2})
-    b = Totals(expected=4, submitted=4, on_time=4, late=0, figures={"y": 3, "z": 7})
+def test_totals_addition_sums_counts_choices_and_ratio_parts():
+    a = Totals(expected=5, submitted=3, on_time=2, late=1, days_late=2, sums={"x": 1.5, "y": 2},
+               choices={"forms": {"a": 1}}, ratio_parts={"rate": (18, 20)})  # fmt: skip
+    b = Totals(expected=4, submitted=4, on_time=4, late=0, accepted=2, sums={"y": 3, "z": 7},
+               choices={"forms": {"a": 2, "b": 1}}, ratio_parts={"rate": (9, 10)})  # fmt: skip
     total = a + b
     assert (total.expected, total.submitted, total.on_time, total.late) == (9, 7, 6, 1)
-    assert total.figures == {"x": 1.5, "y": 5.0, "z": 7.0}
+    assert (total.accepted, total.days_late) == (2, 2)
+    assert total.sums == {"x": 1.5, "y": 5.0, "z": 7.0}
+    assert total.choices == {"forms": {"a": 3, "b": 1}}
+    assert total.ratio("rate") == pytest.approx(100 * 27 / 30)  # weighted, not 90+90/2
     assert total.missing == 2
     # The operands are untouched.
-    assert a.figures == {"x": 1.5, "y": 2.0}
+    assert a.sums == {"x": 1.5, "y": 2.0} and a.choices == {"forms": {"a": 1}}
 
 
 def test_totals_missing_is_expected_minus_submitted():

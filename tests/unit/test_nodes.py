@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from services.aggregator.nodes import Node
 from shared.contracts import Totals
+from shared.forms import DEFAULT_FORM, builtin
 from tests.factories import assignment, submission
+
+FORM = builtin()[DEFAULT_FORM]
 
 
 def _node(unit: str = "cb-a") -> Node:
@@ -15,7 +18,7 @@ def test_an_assignment_counts_once_however_often_it_arrives():
     node = _node()
     assert node.apply_assignment(assignment("cb-a")) is True
     assert node.apply_assignment(assignment("cb-a")) is False
-    node.recompute()
+    node.recompute(FORM)
     assert (node.totals.expected, node.totals.submitted, node.totals.missing) == (1, 0, 1)
 
 
@@ -25,17 +28,15 @@ def test_the_latest_version_counts_and_older_or_repeated_ones_change_nothing():
     assert node.apply_submission(submission("cb-a", 2, False, 5)) is True
     assert node.apply_submission(submission("cb-a", 1, False, 3)) is False  # arrives late
     assert node.apply_submission(submission("cb-a", 2, False, 5)) is False  # redelivered
-    node.recompute()
-    assert node.totals == Totals(
-        expected=1, submitted=1, on_time=1, late=0, figures={"sessions": 5}
-    )
+    node.recompute(FORM)
+    assert node.totals == Totals(expected=1, submitted=1, on_time=1, late=0, sums={"sessions": 5})
 
 
 def test_a_report_before_its_assignment_still_counts_as_expected_once():
     node = _node()
     assert node.apply_submission(submission("cb-a", 1, True, 2)) is True
     assert node.apply_assignment(assignment("cb-a")) is False
-    node.recompute()
+    node.recompute(FORM)
     assert (node.totals.expected, node.totals.late, node.totals.missing) == (1, 1, 0)
 
 
@@ -46,7 +47,7 @@ def test_children_are_replaced_only_by_newer_versions_and_summed_with_own():
     assert parent.set_child("cb-a", 2, Totals(expected=9)) is False  # stale, arrives late
     assert parent.set_child("cb-a", 3, Totals(expected=9)) is False  # same version again
     assert parent.set_child("cb-b", 1, Totals(expected=1, submitted=1, late=1)) is True
-    parent.recompute()
+    parent.recompute(FORM)
     assert (
         parent.totals.expected,
         parent.totals.submitted,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.notifier.timers import Timers, _at_header
+from services.notifier.timers import Timers
 from shared.clock import Clock
 from shared.contracts import Unit
 from shared.directory import Directory
 from shared.settings import Settings
+from shared.timers import at_header
 from tests.factories import DUE, assignment
 
 UNITS = [
@@ -72,9 +73,9 @@ def test_schedule_times_keep_milliseconds_and_are_never_in_the_past():
     import time
 
     future = time.time() + 3600.25
-    header = _at_header(future)
+    header = at_header(future)
     assert header.startswith("@at ") and header.endswith("Z")
     stamp = datetime.fromisoformat(header[4:].replace("Z", "+00:00"))
     assert abs(stamp.timestamp() - future) < 0.001
-    past = datetime.fromisoformat(_at_header(time.time() - 60)[4:].replace("Z", "+00:00"))
+    past = datetime.fromisoformat(at_header(time.time() - 60)[4:].replace("Z", "+00:00"))
     assert past.timestamp() >= time.time() - 1

@@ -1,0 +1,165 @@
+"""Closing a level: a unit's staff approve their synthesis of one of their own
+directives (or it is approved by itself shortly before the report it answers is due,
+when the directive says so), and it goes up as the unit's own report on the parent
+directive that their directive implements, carrying its figures.
+
+The aggregator publishes ``synthesis.approved``; the reporter, which owns every report,
+files it as the unit's submission, so the parent's roll-up includes it like any other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from pydantic import BaseModel
+
+from services.aggregator.directives import DirectiveBook
+from shared import subjects, topology
+from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
+from shared.forms import Aggregation, FieldType, Form, asks_for_a_plan
+from shared.publishing import publish_event
+from shared.streams import last_event
+from shared.timers import Schedule
+from shared.vietnamese import document_title
+
+OWNER = "aggregator"  # the auto-approval timers are the aggregator's
+# An automatic approval happens this long before the report it answers is due, so that
+# it is on time.
+AUTO_APPROVE_AHEAD = timedelta(hours=1)
+
+
+class CannotClose(Exception):
+    """Why a synthesis cannot go up (said to the staff as is)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    directive_id: str  # the parent's directive
+    requirement_id: str
+    due_before: datetime | None
+    form: Form | None
+
+
+async def find_target(
+    js: JetStreamContext, book: DirectiveBook, issued: DirectiveIssued, requirement_id: str
+) -> Target:
+    """The parent's requirement the issuer's synthesis answers: among the directives its
+    own implements, one that assigned the issuer a report (not the plan it already
+    issued), the same report form first."""
+    unit = issued.directive.issuer_unit
+    own_form = issued.form_of(requirement_id)
+    candidates = []
+    for parent_id in issued.parents:
+        parent = await book.get(parent_id)
+        if parent is None:
+            continue
+        for r in parent.directive.requirements:
+            if asks_for_a_plan(r.action):
+                continue
+            assigned = await last_event(
+                js,
+                topology.ASSIGNMENTS.name,
+                subjects.assignment_created(parent_id, unit, r.id),
+                AssignmentCreated,
+            )
+            if assigned is None:
+                continue
+            form = parent.form_of(r.id)
+            same_form = form is not None and own_form is not None and form.id == own_form.id
+            candidates.append((not same_form, parent_id, r.id, r.due_before, form))
+    if not candidates:
+        raise CannotClose(
+            f"no directive that {issued.directive.ref} implements asks {unit} for a report "
+            "this synthesis could answer; send the report by hand"
+        )
+    _, parent_id, requirement, due, form = sorted(candidates, key=lambda c: c[:3])[0]
+    return Target(parent_id, requirement, due, form)
+
+
+def forwarded_values(section: dict[str, Any], target: Form | None) -> dict[str, Any]:
+    """The synthesis as answers to the parent's form: sums as numbers, the choices that
+    any unit made, the most frequent single choice, and the units' texts by name."""
+    if target is None:
+        return {}
+    sums = section["totals"]["sums"]
+    choices = section["totals"]["choices"]
+    texts = {group["name"]: group["entries"] for group in section.get("texts", [])}
+    values: dict[str, Any] = {}
+    for f in target.inputs:
+        if f.type in (FieldType.INTEGER, FieldType.DECIMAL) and f.name in sums:
+            value = sums[f.name]
+            values[f.name] = int(value) if f.type is FieldType.INTEGER else value
+        elif f.type is FieldType.MULTIPLE_CHOICE and choices.get(f.name):
+            values[f.name] = [c.value for c in f.choices if choices[f.name].get(c.value)]
+        elif f.type is FieldType.CHOICE and choices.get(f.name):
+            counts = choices[f.name]
+            values[f.name] = max(f.choices, key=lambda c: counts.get(c.value, 0)).value
+        elif f.type is FieldType.TEXT and f.rule is Aggregation.TEXTS and texts.get(f.name):
+            text = "\n".join(f"{e['name']}: {e['text']}" for e in texts[f.name])
+            values[f.name] = text[: f.max_length]
+    return values
+
+
+def approval(
+    issued: DirectiveIssued,
+    section: dict[str, Any],
+    target: Target,
+    version: int,
+    now: datetime,
+    unit_name: str,
+    automatic: bool,
+) -> SynthesisApproved:
+    d = issued.directive
+    t = section["totals"]
+    return SynthesisApproved(
+        event_id=(
+            f"synthesis-approved.{issued.directive_id}.{d.issuer_unit}.{section['id']}.v{version}"
+        ),
+        occurred_at=now,
+        directive_id=issued.directive_id,
+        requirement_id=section["id"],
+        unit_id=d.issuer_unit,
+        target_directive_id=target.directive_id,
+        target_requirement_id=target.requirement_id,
+        values=forwarded_values(section, target.form),
+        narrative=(
+            f"Báo cáo tổng hợp của {unit_name} theo {document_title(d.kind, d.ref)}: "
+            f"{t['submitted']}/{t['expected']} đơn vị đã báo cáo, {t['on_time']} đúng hạn, "
+            f"{t['late']} muộn."
+        ),
+        automatic=automatic,
+        approved_at=now,
+    )
+
+
+async def publish_approval(broker: NatsBroker, event: SynthesisApproved) -> None:
+    subject = subjects.synthesis_approved(event.directive_id, event.unit_id, event.requirement_id)
+    await publish_event(broker, subject, topology.SYNTHESIS.name, event)
+
+
+class AutoApproval(BaseModel):
+    """The payload of an auto-approval timer."""
+
+    directive_id: str
+    requirement_id: str
+    at: datetime  # the instant it is due: the approval counts as made then
+
+
+def auto_schedule(
+    issued: DirectiveIssued, requirement_id: str, target: Target, real_epoch_of
+) -> Schedule | None:
+    if target.due_before is None:
+        return None
+    at = target.due_before - AUTO_APPROVE_AHEAD
+    tokens = ("approve", issued.directive_id, requirement_id)
+    return Schedule(
+        tokens,
+        AutoApproval(directive_id=issued.directive_id, requirement_id=requirement_id, at=at)
+        .model_dump_json()
+        .encode(),
+        real_epoch_of(at),
+        "timer." + ".".join(tokens),
+    )

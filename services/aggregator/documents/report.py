@@ -1,0 +1,336 @@
+"""The báo cáo tổng hợp written out: header (the superior body and the sending body,
+the number-symbol to fill in, "ĐẢNG CỘNG SẢN VIỆT NAM", place and date), "BÁO CÁO" and its
+trích yếu, the sections, "Nơi nhận" and the signature block to be signed.
+
+All Vietnamese wording lives here; the renderers only lay it out. The content comes from
+the synthesis JSON (``services/aggregator/synthesis.py: build``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from shared.vietnamese import format_date, format_date_long, format_number
+
+MOTTO = "ĐẢNG CỘNG SẢN VIỆT NAM"
+WIDE_TABLE_COLUMNS = 6  # a table with more columns goes on a landscape page
+ROMAN = ("I", "II", "III", "IV", "V", "VI")
+
+# The symbol after the number ("-BC/ĐU"), by the kind of the sending body.
+SYMBOLS = {
+    "provincial_committee": "TU",
+    "district_committee": "HU",
+    "bloc_committee": "ĐUK",
+    "grassroots_committee": "ĐU",
+    "grassroots_chi_bo": "CB",
+    "chi_bo": "CB",
+}
+# Who signs for the body, by its kind.
+SIGNERS = {
+    "provincial_committee": ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"),
+    "district_committee": ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"),
+    "bloc_committee": ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"),
+    "grassroots_committee": ("T/M ĐẢNG ỦY", "BÍ THƯ"),
+    "grassroots_chi_bo": ("T/M CHI BỘ", "BÍ THƯ"),
+    "chi_bo": ("T/M CHI BỘ", "BÍ THƯ"),
+}
+# How a superior committee is named above the sending body: its Đảng bộ.
+_SUPERIOR_NAMES = (
+    (r"^Tỉnh ủy\b", "Đảng bộ tỉnh"),
+    (r"^Thành ủy\b", "Đảng bộ thành phố"),
+    (r"^Huyện ủy\b", "Đảng bộ huyện"),
+    (r"^Thị ủy\b", "Đảng bộ thị xã"),
+    (r"^Đảng ủy\b", "Đảng bộ"),
+)
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]  # per column: right-aligned numbers
+    total: list[str] | None = None
+
+
+@dataclass
+class Block:
+    kind: Literal["heading", "paragraph", "bullets", "table"]
+    text: str = ""
+    level: int = 1  # headings: 1 = "I. ...", 2 = "1. ..."
+    items: list[str] = field(default_factory=list)
+    table: Table | None = None
+
+
+@dataclass
+class Report:
+    superior: str  # "ĐẢNG BỘ KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH HƯNG YÊN", or ""
+    body: str  # "ĐẢNG ỦY SỞ NỘI VỤ"
+    number: str  # "Số:      -BC/ĐU", the number left for the office to fill in
+    motto: str
+    place_date: str  # "Hưng Yên, ngày 14 tháng 12 năm 2024"
+    kind: str  # "BÁO CÁO"
+    subject: str  # the trích yếu
+    blocks: list[Block]
+    recipients: list[str]
+    signer_capacity: str
+    signer_title: str
+    signer_note: str = "(Ký, ghi rõ họ tên, đóng dấu)"
+    title: str = ""  # a plain title for a file or a browser tab
+
+
+def superior_name(name: str) -> str:
+    for pattern, replacement in _SUPERIOR_NAMES:
+        if re.search(pattern, name):
+            return re.sub(pattern, replacement, name, count=1)
+    return name
+
+
+def _upper(text: str) -> str:
+    return text.upper()
+
+
+def _count(n: int | float | None) -> str:
+    return format_number(n or 0)
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{format_number(round(100 * rate, 1))}%"
+
+
+def _symbol(s: dict) -> str:
+    d, unit = s["directive"], s["unit"]
+    if unit["id"] == d["issuer_unit"] and "/" in d["ref"]:
+        return d["ref"].rsplit("/", 1)[1]
+    return SYMBOLS.get(unit.get("kind") or "", "")
+
+
+def _situation(r: dict) -> str:
+    t = r["totals"]
+    sentence = (
+        f"Số đơn vị phải báo cáo: {_count(t['expected'])}; đã báo cáo: "
+        f"{_count(t['submitted'])} ({_percent(t['submitted_rate'])}), trong đó đúng hạn "
+        f"{_count(t['on_time'])}, muộn {_count(t['late'])}"
+    )
+    if t["late"] and t["average_days_late"]:
+        sentence += f" (bình quân muộn {format_number(round(t['average_days_late'], 1))} ngày)"
+    sentence += f"; chưa báo cáo: {_count(t['missing'])}."
+    if t["accepted"]:
+        sentence += f" Đã xem xét, chấp nhận báo cáo của {_count(t['accepted'])} đơn vị."
+    return sentence
+
+
+def reporting_status(t: dict) -> str:
+    """One unit: "Đúng hạn", "Muộn 2 ngày", "Chưa báo cáo"; a subtree: "8/9 (đúng hạn
+    6, muộn 2)"."""
+    if t["expected"] == 1:
+        if t["submitted"] == 0:
+            return "Chưa báo cáo"
+        return "Đúng hạn" if t["on_time"] else f"Muộn {_count(t['days_late'])} ngày"
+    return (
+        f"{_count(t['submitted'])}/{_count(t['expected'])} (đúng hạn {_count(t['on_time'])}, "
+        f"muộn {_count(t['late'])})"
+    )
+
+
+def _unit_table(r: dict) -> Table | None:
+    if not r["children"]:
+        return None
+    by_name = {f["name"]: f for f in r["figures"]}
+    # The form's added-up columns that some unit filled in.
+    columns = [
+        c
+        for c in (r.get("form") or {}).get("columns", [])
+        if by_name.get(c["name"], {}).get("text")
+    ]
+    header = ["STT", "Đơn vị", "Tình hình báo cáo"]
+    header += [c["label"] + (f" ({c['unit']})" if c["unit"] else "") for c in columns]
+    rows = []
+    for index, c in enumerate(r["children"], start=1):
+        row = [str(index), c["name"], reporting_status(c)]
+        row += [bare_figure(c["figures"].get(col["name"], "")) for col in columns]
+        rows.append(row)
+    total = ["", "Tổng cộng", reporting_status(r["totals"])]
+    total += [bare_figure(by_name[col["name"]]["text"]) for col in columns]
+    numeric = [True, False, False] + [True] * len(columns)
+    return Table(header, rows, numeric, total)
+
+
+def bare_figure(text: str) -> str:
+    """A figure in a table cell: the unit is in the column header."""
+    return text.split(" ", 1)[0] if text and not text.endswith("%") else text
+
+
+def _figure_items(r: dict) -> list[str]:
+    items = []
+    for f in r["figures"]:
+        if f["kind"] == "count":
+            chosen = [c for c in f["choices"] if c["count"]]
+            if chosen:
+                listed = "; ".join(f"{c['label']}: {_count(c['count'])} đơn vị" for c in chosen)
+                items.append(f"{f['label']}: {listed}.")
+        elif f["text"]:
+            items.append(f"{f['label']}: {f['text']}.")
+    return items
+
+
+def _names(entries: list[dict], late: bool = False) -> str:
+    parts = []
+    for e in entries:
+        extra = f" (muộn {e['days_late']} ngày)" if late and e.get("days_late") else ""
+        parts.append(f"{e['name']}{extra}")
+    return "; ".join(parts)
+
+
+def build_report(s: dict) -> Report:
+    d, unit = s["directive"], s["unit"]
+    as_of = datetime.fromisoformat(s["as_of"])
+    issued_on = date.fromisoformat(d["issued_on"])
+    own_directive = unit["id"] == d["issuer_unit"]
+    place = d.get("place") or ""
+    reference = f"{d['document']} ngày {format_date(issued_on)} của {d['issuer']}"
+    requirements = s["requirements"]
+    many = len(requirements) > 1
+
+    blocks: list[Block] = [Block("heading", "TÌNH HÌNH TRIỂN KHAI THỰC HIỆN", 1)]
+    opening = (
+        f"Thực hiện {reference} về {_lower_first(d['title'])}, {unit['name']} đã triển khai "
+        "đến các đơn vị trực thuộc và theo dõi, tổng hợp báo cáo của các đơn vị."
+        if own_directive
+        else f"Thực hiện {reference} về {_lower_first(d['title'])}, {unit['name']} tổng hợp "
+        "tình hình thực hiện của các đơn vị trực thuộc như sau."
+    )
+    blocks.append(Block("paragraph", opening))
+    blocks.append(
+        Block(
+            "paragraph",
+            f"Số liệu tính đến {as_of.hour:02d} giờ {as_of.minute:02d}, "
+            f"{format_date_long(as_of.date())}.",
+        )
+    )
+    for index, r in enumerate(requirements, start=1):
+        lead = f"{index}. " if many else ""
+        blocks.append(
+            Block(
+                "paragraph",
+                f"{lead}{_upper_first(r['action'])}, thời hạn {r['deadline']}. " + _situation(r),
+            )
+        )
+
+    blocks.append(Block("heading", "KẾT QUẢ THỰC HIỆN", 1))
+    for index, r in enumerate(requirements, start=1):
+        if many:
+            blocks.append(Block("heading", f"{index}. {_upper_first(r['action'])}", 2))
+        table = _unit_table(r)
+        if table is not None:
+            blocks.append(Block("paragraph", "Kết quả của từng đơn vị:"))
+            blocks.append(Block("table", table=table))
+        items = _figure_items(r)
+        if items:
+            blocks.append(Block("paragraph", "Số liệu tổng hợp:"))
+            blocks.append(Block("bullets", items=items))
+        if r.get("truncated"):
+            blocks.append(
+                Block("paragraph", "Danh sách đơn vị chỉ gồm một phần; số liệu tổng là đầy đủ.")
+            )
+
+    blocks.append(Block("heading", "ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO MUỘN", 1))
+    for index, r in enumerate(requirements, start=1):
+        if many:
+            blocks.append(Block("heading", f"{index}. {_upper_first(r['action'])}", 2))
+        items = [
+            f"Chưa báo cáo ({len(r['missing'])}): {_names(r['missing']) or 'không có'}.",
+            f"Báo cáo muộn ({len(r['late'])}): {_names(r['late'], late=True) or 'không có'}.",
+        ]
+        if r.get("returned"):
+            items.append(
+                "Báo cáo trả lại để sửa ("
+                + str(len(r["returned"]))
+                + "): "
+                + "; ".join(f"{e['name']} ({e['reason'].rstrip('.')})" for e in r["returned"])
+                + "."
+            )
+        blocks.append(Block("bullets", items=items))
+
+    blocks.append(Block("heading", "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ", 1))
+    quoted = False
+    for r in requirements:
+        for group in r.get("texts", []):
+            if not group["entries"]:
+                continue
+            quoted = True
+            blocks.append(Block("paragraph", f"{group['label']}:"))
+            blocks.append(
+                Block(
+                    "bullets",
+                    items=[f"{e['name']}: “{_one_line(e['text'])}”" for e in group["entries"]],
+                )
+            )
+    if not quoted:
+        blocks.append(Block("paragraph", "Các đơn vị không nêu khó khăn, vướng mắc, kiến nghị."))
+
+    parent = unit.get("parent")
+    recipients = []
+    if parent:
+        recipients.append(f"- {parent['name']} (để báo cáo),")
+    recipients.append("- Lưu Văn phòng.")
+    capacity, title = SIGNERS.get(unit.get("kind") or "", (f"T/M {_upper(unit['name'])}", ""))
+    symbol = _symbol(s)
+    subject = f"Kết quả thực hiện {reference}"
+    return Report(
+        superior=_upper(superior_name(parent["name"])) if parent else "",
+        body=_upper(unit["name"]),
+        number=f"Số:      -BC/{symbol}" if symbol else "Số:      -BC",
+        motto=MOTTO,
+        place_date=f"{place + ', ' if place else ''}{format_date_long(as_of.date())}",
+        kind="BÁO CÁO",
+        subject=subject,
+        blocks=blocks,
+        recipients=recipients,
+        signer_capacity=capacity,
+        signer_title=title,
+        title=f"Báo cáo {subject[:1].lower()}{subject[1:]}",
+    )
+
+
+def _one_line(text: str) -> str:
+    """A text quoted in a list: a forwarded synthesis's lines ("Chi bộ A: ...") are
+    joined, so the quotation stays one item."""
+    return "; ".join(line.strip().rstrip(";") for line in text.splitlines() if line.strip())
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    """A title after "về": 'Triển khai ...' -> 'triển khai ...' (proper names keep theirs)."""
+    if len(text) > 1 and text[1].islower():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def landscape_blocks(blocks: list[Block]) -> set[int]:
+    """The blocks printed on landscape pages (.docx and HTML alike): each wide table,
+    with the paragraph introducing it ("Kết quả của từng đơn vị:") and the headings just
+    before, so none is left alone at the foot of a portrait page."""
+    chosen: set[int] = set()
+    for index, block in enumerate(blocks):
+        if not (block.kind == "table" and block.table is not None):
+            continue
+        if len(block.table.header) <= WIDE_TABLE_COLUMNS:
+            continue
+        chosen.add(index)
+        j = index - 1
+        if j >= 0 and blocks[j].kind == "paragraph" and blocks[j].text.rstrip().endswith(":"):
+            chosen.add(j)
+            j -= 1
+        while j >= 0 and blocks[j].kind == "heading":
+            chosen.add(j)
+            j -= 1
+    return chosen
+
+
+def section_number(level_one_index: int) -> str:
+    return ROMAN[level_one_index] if level_one_index < len(ROMAN) else str(level_one_index + 1)

@@ -1,0 +1,181 @@
+"""The pages people use, tried in a real headless Chromium against the four services
+as processes: a chi bộ opens the link from its mail, fills in the report form, is told
+what is wrong next to the fields, sends it with its signed report attached and reads the
+receipt; the committee's staff watch the status page (its charts drawn with nothing from
+the network), open the report and return it for correction. Each page is saved as a
+screenshot (var/screenshots/)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.browser import browser, screenshot
+from tests.support import wait_for
+
+pytestmark = pytest.mark.e2e
+
+PARENT = "du-so-khdt-hy"
+UNIT = "cb-skhdt-van-phong"
+DIRECTIVE = {
+    "kind": "KH",
+    "ref": "77-KH/ĐU",
+    "issued_on": "2024-06-19",
+    "place": "Hưng Yên",
+    "issuer_unit": PARENT,
+    "issuer": "Đảng ủy Sở Kế hoạch và Đầu tư",
+    "title": "Thử các trang trong trình duyệt",
+    "addressees": [{"under": PARENT, "kinds": ["chi_bo"]}],
+    "requirements": [
+        {"id": "r1", "action": "báo cáo kết quả thực hiện",
+         "due_before": "2099-12-10T00:00:00+07:00"}
+    ],
+}  # fmt: skip
+DIRECTIVE_ID = "77-kh-du--du-so-khdt-hy"
+SIGNED_REPORT = b"%PDF-1.4\n% bao cao da ky\n%%EOF\n"
+REPORT_NAME = "Báo cáo chi bộ Văn phòng.pdf"
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    chrome = browser(tmp_path_factory.mktemp("chromium"))
+    yield chrome
+    chrome.quit()
+
+
+@pytest.fixture(scope="module")
+def link(stack) -> str:
+    """The signed link in the chi bộ's assignment mail."""
+    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
+    assert response.status_code == 201, response.text
+
+    def mail():
+        return next(
+            (
+                m
+                for m in stack.mail.messages
+                if m.message["X-Chidao-Unit"] == UNIT
+                and m.message["X-Chidao-Template"] == "assignment"
+                and DIRECTIVE_ID in m.message["X-Chidao-Event"]
+            ),
+            None,
+        )
+
+    found = wait_for(mail, what="the assignment mail")
+    return re.search(r"http://\S+/r/\S+", found.text()).group(0)
+
+
+def _fill(driver, name: str, text: str) -> None:
+    field = driver.find_element("name", name)
+    field.clear()
+    field.send_keys(text)
+
+
+def _submit(driver, button: str = "form button[type=submit]") -> None:
+    """Click and wait for the page the server answers with."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element("tag name", "html")
+    driver.find_element("css selector", button).click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
+def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
+    driver, link, tmp_path
+):
+    driver.get(link)
+    assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text
+    assert "trước ngày 10/12/2099" in driver.page_source
+
+    _fill(driver, "sessions", "2,5")
+    _fill(driver, "members_attending", "20")
+    _fill(driver, "members_total", "19")
+    _submit(driver)
+    problems = {
+        e.get_attribute("id"): e.text
+        for e in driver.find_elements("css selector", "[id^=problem-]")
+    }
+    assert problems == {
+        "problem-sessions": "Số buổi sinh hoạt, quán triệt: phải là số nguyên, không có phần lẻ.",
+        "problem-members_attending": (
+            "Số đảng viên tham gia: không được lớn hơn Tổng số đảng viên của đơn vị (19)."
+        ),
+    }
+    # what was typed is still there to correct
+    assert driver.find_element("name", "members_total").get_attribute("value") == "19"
+    screenshot(driver, "1-submission-form-with-problems")
+
+    report = tmp_path / REPORT_NAME
+    report.write_bytes(SIGNED_REPORT)
+    _fill(driver, "sessions", "3")
+    _fill(driver, "participants", "1.234")
+    _fill(driver, "members_attending", "18")
+    driver.find_element("css selector", "input[name=forms][value=hoi-nghi]").click()
+    driver.find_element("css selector", "input[name=forms][value=truc-tuyen]").click()
+    _fill(driver, "difficulties", "Thiếu phòng họp.")
+    driver.find_element("name", "report_file").send_keys(str(report))
+    _submit(driver)
+
+    receipt = driver.find_element("id", "receipt").text
+    assert "Đã nhận báo cáo" in driver.find_element("tag name", "h1").text
+    assert "Báo cáo đúng hạn." in receipt and "(lần 1" in receipt
+    values = {
+        row.find_element("tag name", "th").text: row.find_element("tag name", "td").text
+        for row in driver.find_elements("css selector", "table.values tr")
+    }
+    assert values["Số lượt người tham gia"] == "1.234 lượt người"
+    assert values["Tỷ lệ đảng viên tham gia"] == "94,7%"  # computed, never typed
+    assert values["Hình thức tổ chức"] == "Hội nghị; Trực tuyến"
+    assert values["Báo cáo của đơn vị (bản có chữ ký, đóng dấu)"] == report.name
+    screenshot(driver, "2-receipt")
+
+
+def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, stack):
+    url = f"{stack.url('aggregator')}/directives/{DIRECTIVE_ID}/status"
+
+    def rolled_up():
+        driver.get(url)
+        bars = driver.find_elements("css selector", f"svg.completion g.bar[data-unit={UNIT}]")
+        return bars and bars[0].get_attribute("data-share") == "100"  # per cent
+
+    wait_for(rolled_up, what="the report on the status page")
+    assert len(driver.find_elements("css selector", "svg[role=img]")) == 2
+    drawn = driver.execute_script(
+        "return [...document.querySelectorAll('svg.completion g.bar rect.segment')]"
+        ".map(r => r.getBoundingClientRect().width)"
+    )
+    assert len(drawn) == 1 and drawn[0] > 100  # the one full bar really has a width
+    timeliness = {
+        r.get_attribute("data-status"): r.get_attribute("data-count")
+        for r in driver.find_elements("css selector", "svg.timeliness rect.segment")
+    }
+    assert timeliness == {"on-time": "1", "missing": "2"}
+    # the page asked for nothing beyond itself: no font, stylesheet, script or image
+    # from anywhere (the browser's own favicon request is not the page's doing)
+    resources = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => !n.endsWith('/favicon.ico'))"
+    )
+    assert resources == [], resources
+    screenshot(driver, "3-status-page")
+
+    _submit(driver, "a[href*='/reports/']")
+    assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text
+    # the signed report the chi bộ attached is there to download, byte for byte
+    href = driver.find_element("link text", REPORT_NAME).get_attribute("href")
+    downloaded = httpx.get(href, timeout=10)
+    assert downloaded.content == SIGNED_REPORT
+    assert downloaded.headers["content-type"] == "application/pdf"
+    _fill(driver, "reason", "Đề nghị bổ sung số tài liệu phát hành.")
+    _submit(driver, "button[value=return]")
+    assert "Đã trả lại báo cáo" in driver.find_element("id", "message").text
+    screenshot(driver, "4-report-returned")
+
+    driver.get(link)
+    returned = driver.find_element("id", "returned").text
+    assert "Cấp trên đã trả lại báo cáo để sửa" in returned
+    assert "Đề nghị bổ sung số tài liệu phát hành." in returned
+    screenshot(driver, "5-submission-form-returned")
