@@ -33,9 +33,10 @@ def load_directory(path: Path | None, nats_url: str | None = None) -> Directory 
 async def _directory_from_nats(url: str) -> Directory:
     import nats
 
+    from shared.settings import nats_options
     from shared.topology import DIRECTORY
 
-    nc = await nats.connect(url, connect_timeout=2, allow_reconnect=False)
+    nc = await nats.connect(**nats_options(url), connect_timeout=2, allow_reconnect=False)
     try:
         return await read_directory(await nc.jetstream().key_value(DIRECTORY.name))
     finally:

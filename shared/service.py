@@ -22,18 +22,20 @@ from faststream import AckPolicy, BaseMiddleware
 from faststream.exceptions import HandlerException, NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.security import SASLPlaintext
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
 import shared.compat  # noqa: F401  (fixes a nats-py/FastStream mismatch; see the module)
+from shared.availability import UNAVAILABLE, JetStreamUnavailable, until_available
 from shared.clock import Clock, parse_clock
 from shared.deadletters import DeadLetter, dead_letter_id
 from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
 from shared.errors import PermanentError
-from shared.settings import Settings
+from shared.metrics import JetStreamGauges, messaging_middleware
+from shared.settings import Settings, nats_options
 from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
     DEAD_LETTERS,
@@ -134,15 +136,23 @@ class Service:
             ["consumer"],
             registry=self.registry,
         )
+        for spec in consumers:  # at 0 from the start, so alerts see the series
+            self.dead_letters.labels(spec.durable)
+        self.jetstream_gauges = JetStreamGauges(self.registry)
         self.tracer_provider = configure_tracing(self.settings, name)
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
+        connect = nats_options(self.settings.nats_url)
         self.broker = NatsBroker(
-            self.settings.nats_url,
+            connect["servers"],
+            # FastStream's name for the user and password nats.connect takes
+            security=SASLPlaintext(username=connect["user"], password=connect["password"])
+            if "user" in connect
+            else None,
             name=f"chidao-{name}",
             max_reconnect_attempts=-1,
             middlewares=[
                 NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
-                NatsPrometheusMiddleware(registry=self.registry, app_name=f"chidao-{name}"),
+                messaging_middleware(self.registry, f"chidao-{name}"),
                 redelivery_middleware(self),
             ],
             logger=logging.getLogger(f"chidao.{name}.broker"),
@@ -155,6 +165,8 @@ class Service:
         self.mirror = DirectoryMirror()
         self.on_start: list[Callable[[], Awaitable[None]]] = []
         self.on_stop: list[Callable[[], Awaitable[None]]] = []
+        # run every metrics_interval seconds while the service runs (gauges, heartbeats)
+        self.periodic: list[Callable[[], Awaitable[None]]] = [self._sample_jetstream]
         self.started = asyncio.Event()
 
         self.app = FastAPI(title=f"chidao {name}", lifespan=self._lifespan)
@@ -162,6 +174,8 @@ class Service:
         self.app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
         self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
         self.app.add_exception_handler(RequestValidationError, self._invalid_request)
+        for unavailable in (JetStreamUnavailable, *UNAVAILABLE):
+            self.app.add_exception_handler(unavailable, self._jetstream_unavailable)
 
     # --- building blocks for the services ------------------------------------------
 
@@ -198,9 +212,18 @@ class Service:
         await self.broker.connect()
         # A service that consumes may dead-letter, so it needs that stream too.
         streams = self._streams + ((DEAD_LETTERS,) if self._consumers else ())
-        await ensure_streams(self.js, self.settings, streams)
-        await ensure_buckets(self.js, self.settings, self._buckets)
-        await ensure_consumers(self.js, self.settings, self._consumers)
+        # A cluster just started, or electing leaders, may not answer at once.
+        await until_available(
+            lambda: ensure_streams(self.js, self.settings, streams), "declaring streams", 60
+        )
+        await until_available(
+            lambda: ensure_buckets(self.js, self.settings, self._buckets), "declaring buckets", 60
+        )
+        await until_available(
+            lambda: ensure_consumers(self.js, self.settings, self._consumers),
+            "declaring consumers",
+            60,
+        )
         if self._uses_directory:
             await self.mirror.start(self.js)
             await self.mirror.ready.wait()
@@ -213,6 +236,7 @@ class Service:
         # ~10 s to ~6 s here.
         gc.freeze()
         self.started.set()
+        ticking = asyncio.create_task(self._tick_forever(), name=f"{self.name}-periodic")
         log.info(
             "service started",
             extra={"nats": self.settings.nats_url, "clock": self.clock.describe()},
@@ -221,6 +245,7 @@ class Service:
             yield
         finally:
             self.started.clear()
+            ticking.cancel()
             # The broker first: it lets the handlers in flight finish (FastStream's
             # graceful timeout) while what they use, such as the mailer, is still open.
             await self.broker.stop()
@@ -229,6 +254,26 @@ class Service:
             await self.mirror.stop()
             self.tracer_provider.shutdown()
             log.info("service stopped")
+
+    async def _tick_forever(self) -> None:
+        while True:
+            for job in self.periodic:
+                try:
+                    await job()
+                except Exception as exc:  # a failed sample must not stop the others
+                    log.warning(
+                        "periodic job failed", extra={"job": job.__name__, "error": repr(exc)}
+                    )
+            await asyncio.sleep(self.settings.metrics_interval)
+
+    async def _sample_jetstream(self) -> None:
+        streams = self._streams + ((DEAD_LETTERS,) if self._consumers else ())
+        await self.jetstream_gauges.sample(
+            self.js,
+            self.broker.config.connection_state.connection.is_connected,
+            streams,
+            self._consumers,
+        )
 
     # --- ops endpoints ---------------------------------------------------------------
 
@@ -255,6 +300,17 @@ class Service:
 
     async def _metrics(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def _jetstream_unavailable(self, _: Request, exc: Exception) -> JSONResponse:
+        log.warning("request failed: JetStream unavailable", extra={"error": repr(exc)})
+        return JSONResponse(
+            {
+                "error": "the message store (NATS JetStream) is not answering right now; "
+                "nothing was lost, send the request again in a minute"
+            },
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
 
     async def _invalid_request(self, _: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

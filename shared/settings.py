@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -14,7 +15,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHIDAO_", extra="ignore")
 
     # NATS / JetStream
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222",
+        description="comma-separated servers of one cluster; a user and password may be in "
+        "the URL (nats://notifier:PASSWORD@nats:4222)",
+    )
     js_replicas: int = Field(1, ge=1, le=5, description="replicas of every stream and bucket")
     js_duplicate_window: float = Field(
         600.0, gt=0, description="seconds JetStream remembers a Nats-Msg-Id"
@@ -65,7 +70,14 @@ class Settings(BaseSettings):
     # Telemetry
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
-    tracing: Literal["none", "console", "otlp"] = "none"
+    tracing: Literal["none", "console", "otlp"] | None = Field(
+        None,
+        description="where spans go; unset: OTLP when OTEL_TRACES_EXPORTER=otlp or an "
+        "OTEL_EXPORTER_OTLP_*ENDPOINT is set, else nowhere",
+    )
+    metrics_interval: float = Field(
+        5.0, gt=0, description="seconds between samples of JetStream for the gauges"
+    )
 
     # Local state (embedded runtime, mail sink, reports)
     var_dir: Path = Path("var")
@@ -81,3 +93,24 @@ class Settings(BaseSettings):
     @cached_property
     def smtp_password_value(self) -> str | None:
         return self.smtp_password.get_secret_value() if self.smtp_password else None
+
+
+def split_servers(nats_url: str) -> list[str]:
+    """``nats://a:4222,nats://b:4222`` as the list nats-py wants (it takes no commas)."""
+    return [part.strip() for part in nats_url.split(",") if part.strip()]
+
+
+def nats_options(nats_url: str) -> dict[str, Any]:
+    """Keyword arguments for nats.connect (and FastStream's NatsBroker): the servers, and
+    the user and password of the URL given as options. In the URL alone they would not be
+    sent to the servers a cluster announces, and reconnecting to one of those after losing
+    a node fails with "authentication error"."""
+    options: dict[str, Any] = {"servers": []}
+    for server in split_servers(nats_url):
+        parts = urlsplit(server)
+        if parts.username is not None and parts.password is not None and "user" not in options:
+            options["user"] = unquote(parts.username)
+            options["password"] = unquote(parts.password)
+        host = parts.netloc.rsplit("@", 1)[-1]  # without the credentials
+        options["servers"].append(urlunsplit(parts._replace(netloc=host)))
+    return options

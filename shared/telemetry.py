@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -12,6 +14,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace import Link, Span
 
 from shared.settings import Settings
 
@@ -66,19 +69,55 @@ def configure_logging(settings: Settings, service: str) -> None:
     )
 
 
-def configure_tracing(settings: Settings, service: str) -> TracerProvider:
-    """A tracer provider for this service; spans go nowhere unless CHIDAO_TRACING says so.
+def tracing_exporter(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
+    """Where spans go: CHIDAO_TRACING when set, else the standard OpenTelemetry variables
+    (OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, an OTEL_EXPORTER_OTLP_*ENDPOINT)."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return "none"
+    if settings.tracing is not None:
+        return settings.tracing
+    named = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if named in ("otlp", "console", "none"):
+        return named
+    if environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    ):
+        return "otlp"
+    return "none"
 
-    ``otlp`` uses the standard OTEL_EXPORTER_OTLP_* variables for the endpoint."""
-    provider = TracerProvider(resource=Resource.create({"service.name": f"chidao-{service}"}))
-    if settings.tracing == "console":
+
+def configure_tracing(settings: Settings, service: str) -> TracerProvider:
+    """A tracer provider for this service. The OTLP exporter (HTTP/protobuf) reads the
+    standard OTEL_EXPORTER_OTLP_* variables for its endpoint, headers and timeout, the
+    provider OTEL_TRACES_SAMPLER, and the resource OTEL_SERVICE_NAME and
+    OTEL_RESOURCE_ATTRIBUTES (the service name defaults to chidao-<service>)."""
+    attributes = (
+        {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": f"chidao-{service}"}
+    )
+    provider = TracerProvider(resource=Resource.create(attributes))
+    exporter = tracing_exporter(settings)
+    if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
-    elif settings.tracing == "otlp":
+    elif exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return provider
+
+
+@contextmanager
+def continued_from(carrier: Mapping[str, str], name: str, **attributes: Any) -> Iterator[Span]:
+    """A span in the trace whose context ``carrier`` holds (the headers of the event this
+    work answers), linked to the span current here (an HTTP request's, say)."""
+    current = trace.get_current_span().get_span_context()
+    with trace.get_tracer("chidao").start_as_current_span(
+        name,
+        context=propagate.extract(dict(carrier)),
+        links=[Link(current)] if current.is_valid else [],
+        attributes={f"chidao.{k}": v for k, v in attributes.items()},
+    ) as span:
+        yield span
 
 
 def trace_headers(headers: dict[str, str] | None = None) -> dict[str, str]:

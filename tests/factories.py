@@ -69,3 +69,25 @@ def committee_with_chi_bo(parent: str, count: int, domain: str = "test.example.o
             )
         )
     return units
+
+
+def plan_for_chi_bo(committee: str, number: int) -> dict:
+    """A directive (JSON, as POST /api/directives takes it) from ``committee`` to every chi
+    bộ under it, asking for a results report by 2099; its id is ``<number>-kh-du--<committee>``."""
+    return {
+        "kind": "KH",
+        "ref": f"{number}-KH/ĐU",
+        "issued_on": "2024-05-20",
+        "place": "Hưng Yên",
+        "issuer_unit": committee,
+        "issuer": f"Đảng ủy {committee}",
+        "title": "Triển khai đợt sinh hoạt chính trị",
+        "addressees": [{"under": committee, "kinds": ["chi_bo"]}],
+        "requirements": [
+            {
+                "id": "report",
+                "action": "báo cáo kết quả thực hiện",
+                "due_before": "2099-06-01T00:00:00+07:00",
+            }
+        ],
+    }

@@ -7,13 +7,13 @@ import nats
 from shared import topology
 from shared.contracts import Unit
 from shared.directory import store_units
-from shared.settings import Settings
+from shared.settings import Settings, nats_options
 
 
 async def dead_letters(nats_url: str) -> list:
     from shared.deadletters import list_all
 
-    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    nc = await nats.connect(**nats_options(nats_url), connect_timeout=5, allow_reconnect=False)
     try:
         return await list_all(nc.jetstream())
     finally:
@@ -23,7 +23,7 @@ async def dead_letters(nats_url: str) -> list:
 async def replay_dead_letter(nats_url: str, letter_id: str):
     from shared.deadletters import replay
 
-    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    nc = await nats.connect(**nats_options(nats_url), connect_timeout=5, allow_reconnect=False)
     try:
         return await replay(nc.jetstream(), letter_id)
     finally:
@@ -33,7 +33,7 @@ async def replay_dead_letter(nats_url: str, letter_id: str):
 async def store_report_forms(nats_url: str, forms: list) -> None:
     from shared.forms import store_forms
 
-    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    nc = await nats.connect(**nats_options(nats_url), connect_timeout=5, allow_reconnect=False)
     try:
         js = nc.jetstream()
         await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.FORMS,))
@@ -44,7 +44,7 @@ async def store_report_forms(nats_url: str, forms: list) -> None:
 
 async def store_directory(nats_url: str, units: list[Unit]) -> dict[str, int]:
     """Create the directory bucket if needed and upsert the units into it."""
-    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(**nats_options(nats_url), connect_timeout=5, max_reconnect_attempts=1)
     try:
         js = nc.jetstream(publish_async_max_pending=4000)
         await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.DIRECTORY,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,12 +34,18 @@ class NatsServer(ChildProcess):
         port: int | None = None,
         log_file: Path | None = None,
         name: str = "chidao-dev",
+        config: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
+        """``config``: a configuration file read first (the flags override it);
+        ``extra_args`` more flags (a cluster's); ``env`` the variables it expands."""
         self.store_dir = store_dir
         self.port = port or free_port()
         self.monitor_port = free_port()
         self.log_file = log_file or store_dir / "nats-server.log"
         self.name = name
+        self.config, self.extra_args, self.env = config, extra_args, env
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,8 +72,11 @@ class NatsServer(ChildProcess):
             self.name,
             "--log",
             str(self.log_file),
+            *(("--config", str(self.config)) if self.config else ()),
+            *self.extra_args,
         ]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        env = {**os.environ, **self.env} if self.env else None
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env)
         try:
             wait_for_port(self.port, timeout, "nats-server")
         except TimeoutError:

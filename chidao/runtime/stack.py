@@ -78,15 +78,19 @@ class Stack:
     smtp_port: int | None = None
     http_ports: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # NATS run elsewhere (a cluster): no nats-server is started, and each service may
+    # connect with its own URL (its own user)
+    nats_url: str | None = None
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     nats: NatsServer | None = None
     mail: MailSink | None = None
     procs: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
-        assert self.nats is not None and self.mail is not None
+        assert (self.nats is not None or self.nats_url) and self.mail is not None
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHIDAO_")}
         env.update(
-            CHIDAO_NATS_URL=self.nats.url,
+            CHIDAO_NATS_URL=self.nats_url or self.nats.url,  # type: ignore[union-attr]
             CHIDAO_SMTP_HOST="127.0.0.1",
             CHIDAO_SMTP_PORT=str(self.mail.port),
             CHIDAO_CLOCK=self.clock,
@@ -102,12 +106,15 @@ class Stack:
 
     def start_infrastructure(self) -> None:
         """Start nats-server and the mail sink (once; later calls do nothing)."""
-        if self.nats is not None:
+        if self.mail is not None:
             return
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.nats = NatsServer(
-            self.var_dir / "jetstream", self.nats_port, self.var_dir / "logs" / "nats-server.log"
-        ).start()
+        if self.nats_url is None:
+            self.nats = NatsServer(
+                self.var_dir / "jetstream",
+                self.nats_port,
+                self.var_dir / "logs" / "nats-server.log",
+            ).start()
         self.mail = MailSink(self.var_dir / "mail", self.smtp_port).start()
 
     def start(self, ready_timeout: float = 60.0) -> Stack:
@@ -128,7 +135,7 @@ class Stack:
         proc = ServiceProcess(
             name,
             port,
-            {**self.env(), "CHIDAO_HTTP_PORT": str(port)},
+            {**self.env(), **self.service_env.get(name, {}), "CHIDAO_HTTP_PORT": str(port)},
             self.var_dir / "logs" / f"{name}.log",
         )
         self.procs[name] = proc

@@ -11,6 +11,7 @@ from datetime import datetime
 from fastapi import Form as FormField
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from faststream.nats.annotations import NatsMessage
 
 from services.aggregator import closing, synthesis
 from services.aggregator.directives import DirectiveBook
@@ -30,6 +31,7 @@ from shared.forms import asks_for_a_plan
 from shared.publishing import Pipeline
 from shared.service import Service, error
 from shared.settings import Settings
+from shared.telemetry import continued_from
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,23 @@ def create_service(settings: Settings | None = None) -> Service:
 
     service.on_start.append(on_start)
 
+    async def sample_progress() -> None:
+        """chidao_assignments: the roll-up roots of every directive, for the dashboards."""
+        now = service.clock.now()
+        for directive_id in await book().ids():
+            issued = await book().get(directive_id)
+            if issued is None:
+                continue
+            d = issued.directive
+            roots = []
+            for r in d.requirements:
+                root = await rollup().get(directive_id, r.id, d.issuer_unit)
+                if root is not None:
+                    roots.append((root.totals, r.due_before))
+            metrics.set_progress(directive_id, roots, now)
+
+    service.periodic.append(sample_progress)
+
     async def announce(nodes: list[Node]) -> None:
         """synthesis.updated for every changed node that rolls up other units."""
         pipeline = Pipeline(service.js, topology.SYNTHESIS.name)
@@ -166,9 +185,15 @@ def create_service(settings: Settings | None = None) -> Service:
         metrics.events.labels("assignment.created").inc(len(events))
 
     @service.subscriber(topology.AGGREGATOR_REPORTS, batch=True, batch_size=500, timeout=0.2)
-    async def on_reports(events: list[ReportSubmitted]) -> None:
+    async def on_reports(events: list[ReportSubmitted], msg: NatsMessage) -> None:
         await apply(submissions=[e.submission for e in events])
         metrics.events.labels("report.submitted").inc(len(events))
+        # A batch mixes many directives' traces: each report gets a span in its own trace
+        # (the directive's, see the reporter) saying it is now in the roll-up.
+        for raw, event in zip(msg.raw_message, events, strict=True):
+            s = event.submission
+            with continued_from(raw.headers or {}, "roll up report", unit=s.unit_id):
+                pass
 
     @service.subscriber(topology.AGGREGATOR_REVIEWS, batch=True, batch_size=100, timeout=0.2)
     async def on_reviews(events: list[ReportReviewed]) -> None:

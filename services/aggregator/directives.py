@@ -6,6 +6,7 @@ read from the DIRECTIVES stream, where it is always published before its assignm
 from __future__ import annotations
 
 from nats.js import JetStreamContext
+from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from shared import subjects, topology
@@ -41,6 +42,13 @@ class DirectiveBook:
         if issued is not None:
             self._cache[directive_id] = issued
         return issued
+
+    async def ids(self) -> list[str]:
+        """Every directive the aggregator has seen, from its bucket (all replicas')."""
+        try:
+            return list(await self._kv.keys())
+        except NoKeysError:
+            return []
 
     def form(self, directive_id: str, requirement_id: str) -> Form | None:
         """The form of a requirement of a directive already read (see ``load``)."""

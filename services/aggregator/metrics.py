@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from shared.contracts import Totals
 
 
 class AggregatorMetrics:
@@ -25,9 +29,39 @@ class AggregatorMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=registry,
         )
+        self.assignments = Gauge(
+            "chidao_assignments",
+            "Assignments of a directive (every level, every requirement) by state: pending "
+            "and overdue (no report; deadline ahead or passed), on_time, late",
+            ["directive", "state"],
+            registry=registry,
+        )
+        self.accepted = Gauge(
+            "chidao_assignments_accepted",
+            "Reports of a directive its units' parents have accepted",
+            ["directive"],
+            registry=registry,
+        )
         self.approvals = Counter(
             "chidao_syntheses_approved_total",
             "Syntheses approved and sent up as the unit's report, by who (staff, automatic)",
             ["by"],
             registry=registry,
         )
+
+    def set_progress(
+        self, directive_id: str, roots: list[tuple[Totals, datetime | None]], now: datetime
+    ) -> None:
+        """The directive's gauges from the root totals of its requirements, each with its
+        deadline: a report still missing after the deadline is overdue."""
+        states = {"pending": 0, "overdue": 0, "on_time": 0, "late": 0}
+        accepted = 0
+        for totals, due in roots:
+            missing = "overdue" if due is not None and now >= due else "pending"
+            states[missing] += totals.missing
+            states["on_time"] += totals.on_time
+            states["late"] += totals.late
+            accepted += totals.accepted
+        for state, count in states.items():
+            self.assignments.labels(directive_id, state).set(count)
+        self.accepted.labels(directive_id).set(accepted)

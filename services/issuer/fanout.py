@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
+from opentelemetry import trace
 
 from services.issuer.records import DirectiveRecord
 from shared import subjects, topology
@@ -124,12 +125,18 @@ async def fan_out(
     await publish_event(
         broker, subjects.directive_issued(issued.directive_id), topology.DIRECTIVES.name, issued
     )
-    pipeline = Pipeline(js, topology.ASSIGNMENTS.name)
-    count = 0
-    for subject, payload, msg_id in assignment_payloads(record, assignees):
-        await pipeline.add(subject, payload, msg_id)
-        count += 1
-    result = await pipeline.flush()
+    # A span of its own, current while the pipeline is made: each assignment carries its
+    # context, so the mails and the reports it leads to join the directive's trace.
+    with trace.get_tracer("chidao.issuer").start_as_current_span(
+        "fan out", attributes={"chidao.directive_id": issued.directive_id}
+    ) as span:
+        pipeline = Pipeline(js, topology.ASSIGNMENTS.name)
+        count = 0
+        for subject, payload, msg_id in assignment_payloads(record, assignees):
+            await pipeline.add(subject, payload, msg_id)
+            count += 1
+        result = await pipeline.flush()
+        span.set_attribute("chidao.assignments", count)
     return FanOutResult(
         assignments=count, new_assignments=result.published, duplicates=result.duplicates
     )

@@ -25,3 +25,5 @@ class IssuerMetrics:
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120),
             registry=registry,
         )
+        for outcome in ("issued", "already_issued", "conflict", "rejected"):
+            self.directives.labels(outcome)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from faststream.nats.annotations import NatsMessage
@@ -26,7 +27,7 @@ from services.notifier.ledger import Ledger, LedgerEntry
 from services.notifier.mailer import Mailer, PermanentMailError, TransientMailError
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.originals import Originals
-from services.notifier.timers import Timer, Timers
+from services.notifier.timers import Heartbeat, Timer, Timers
 from shared import subjects, topology
 from shared.contracts import (
     Assignment,
@@ -74,6 +75,11 @@ def create_service(settings: Settings | None = None) -> Service:
     service.on_start.append(on_start)
     service.on_stop.append(mailer.close)
 
+    async def heartbeat() -> None:
+        await parts["timers"].schedule_heartbeat(time.time())
+
+    service.periodic.append(heartbeat)
+
     async def original(attached: AttachedFile | None) -> Attachment | None:
         if attached is None:
             return None
@@ -111,7 +117,11 @@ def create_service(settings: Settings | None = None) -> Service:
             await msg.in_progress()  # tell JetStream the message is still being worked on
 
         try:
-            await mailer.send(message, on_retry=retrying)
+            with service.tracer.start_as_current_span(
+                "send mail",
+                attributes={"chidao.template": mail.template, "chidao.unit": mail.unit.id},
+            ):
+                await mailer.send(message, on_retry=retrying)
         except TransientMailError:
             metrics.failed.labels(mail.template, "transient").inc()
             raise
@@ -200,7 +210,12 @@ def create_service(settings: Settings | None = None) -> Service:
         )
 
     @service.subscriber(topology.NOTIFIER_TIMERS, batch_size=32)
-    async def on_timer(timer: Timer, msg: NatsMessage) -> None:
+    async def on_timer(timer: Timer | Heartbeat, msg: NatsMessage) -> None:
+        if isinstance(timer, Heartbeat):
+            metrics.heartbeat.set(time.time())
+            metrics.timer_delay.observe(max(0.0, time.time() - timer.heartbeat_at))
+            return
+        metrics.timer_delay.observe(max(0.0, (service.clock.now() - timer.at).total_seconds()))
         a = timer.assignment
         if timer.kind == "digest":
             missing, late = await late_units(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nats.js.kv import KeyValue
 from pydantic import AwareDatetime, BaseModel
 
+from shared.availability import until_available
 from shared.kv import get_value
 
 
@@ -32,8 +33,11 @@ class Ledger:
         return entry is not None and entry.status == "sent"
 
     async def get(self, key: str) -> LedgerEntry | None:
-        value = await get_value(self._kv, key)
+        value = await until_available(lambda: get_value(self._kv, key), f"reading ledger {key}")
         return LedgerEntry.model_validate_json(value) if value else None
 
     async def record(self, key: str, entry: LedgerEntry) -> None:
-        await self._kv.put(key, entry.model_dump_json().encode())
+        """Called once the server has accepted the mail: it must get through, or the mail
+        goes again on redelivery. So it outlasts a lost node and its leader election."""
+        data = entry.model_dump_json().encode()
+        await until_available(lambda: self._kv.put(key, data), f"recording {key}", within=60)

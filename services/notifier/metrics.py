@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+TEMPLATES = ("assignment", "directive_notice", "reminder", "overdue", "digest", "returned")
 
 
 class NotifierMetrics:
@@ -58,3 +60,25 @@ class NotifierMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
+        self.timer_delay = Histogram(
+            "chidao_reminder_delay_seconds",
+            "Seconds between a timer's instant and its handling, on the chidao clock",
+            buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 86400),
+            registry=registry,
+        )
+        self.heartbeat = Gauge(
+            "chidao_timer_heartbeat_timestamp_seconds",
+            "Unix time this notifier last received its heartbeat timer (a scheduled message "
+            "set every minute); stale means scheduled messages are not firing",
+            registry=registry,
+        )
+        # Every series at 0 from the start, so rate() and alerts see them before a failure.
+        for template in TEMPLATES:
+            self.sent.labels(template)
+            self.dead_lettered.labels(template)
+            for kind in ("transient", "permanent"):
+                self.failed.labels(template, kind)
+        for kind in ("remind", "overdue", "digest"):
+            self.timers_scheduled.labels(kind)
+            for outcome in ("mailed", "reported", "nobody_late"):
+                self.timers_fired.labels(kind, outcome)

@@ -43,6 +43,18 @@ class Timer(BaseModel):
         return kind, a.directive_id, a.unit_id, a.requirement.id
 
 
+class Heartbeat(BaseModel):
+    """A timer the notifier sets for itself every minute, 30 s ahead: its arrival shows
+    that JetStream's scheduled messages fire and reach the notifier (the
+    ChidaoRemindersNotFiring alert watches the time it last arrived)."""
+
+    heartbeat_at: float  # real unix time it is due
+
+
+HEARTBEAT_EVERY = 60.0
+HEARTBEAT_AHEAD = 30.0
+
+
 class Timers:
     def __init__(
         self,
@@ -99,6 +111,27 @@ class Timers:
                     t.id,
                 )
                 for t in timers
+            ],
+        )
+
+    async def schedule_heartbeat(self, now: float) -> None:
+        """One per minute, whichever replica schedules it first (the Nats-Msg-Id is the
+        minute), due 30 s later."""
+        minute = int(now // HEARTBEAT_EVERY)
+        due = minute * HEARTBEAT_EVERY + HEARTBEAT_AHEAD
+        if due <= now:
+            minute += 1
+            due += HEARTBEAT_EVERY
+        await shared_timers.schedule(
+            self._js,
+            OWNER,
+            [
+                shared_timers.Schedule(
+                    ("heartbeat",),
+                    Heartbeat(heartbeat_at=due).model_dump_json().encode(),
+                    due,
+                    f"timer.heartbeat.{minute}",
+                )
             ],
         )
 

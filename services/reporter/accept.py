@@ -25,6 +25,7 @@ from shared.contracts import (
 )
 from shared.forms import Form, builtin, check, default_form_for
 from shared.objects import keep
+from shared.telemetry import continued_from
 from shared.vietnamese import format_instant
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,13 @@ async def accept(
     accepted cannot change until the parent returns it. With ``keep_existing`` an existing
     report is left as it is (a report the system files for the unit)."""
     # The directive and the assignment are read at once: two round trips become one.
-    (issued, requirement), assigned = await asyncio.gather(
+    (issued, requirement), found_assignment = await asyncio.gather(
         find_requirement(js, request, metrics),
-        reports.assignment(js, request.directive_id, request.unit_id, request.requirement_id),
+        reports.assignment_with_headers(
+            js, request.directive_id, request.unit_id, request.requirement_id
+        ),
     )
+    assigned, assigned_headers = found_assignment or (None, {})
     if assigned is None:
         metrics.refused.labels("not_assigned").inc()
         raise Refused(
@@ -161,7 +165,10 @@ async def accept(
             request.directive_id, request.unit_id, request.requirement_id
         )
         try:
-            await reports.append(js, subject, event, last_seq)
+            # The report joins the directive's trace (the assignment's context), so one
+            # trace runs from the issue request through the mail to the roll-up.
+            with continued_from(assigned_headers, "store report", subject=subject):
+                await reports.append(js, subject, event, last_seq)
         except reports.SubmissionConflict:
             continue
         metrics.accepted.labels(

@@ -18,6 +18,7 @@ from services.reporter.accept import Refused, accept
 from services.reporter.metrics import ReporterMetrics
 from services.reporter.review import review
 from shared import topology
+from shared.availability import until_available
 from shared.clock import VN_TZ
 from shared.contracts import (
     Contract,
@@ -73,7 +74,13 @@ def create_service(settings: Settings | None = None) -> Service:
     metrics = ReporterMetrics(service.registry)
 
     async def on_start() -> None:
-        await topology.ensure_object_stores(service.js, service.settings, (topology.ATTACHMENTS,))
+        await until_available(
+            lambda: topology.ensure_object_stores(
+                service.js, service.settings, (topology.ATTACHMENTS,)
+            ),
+            "declaring the attachments store",
+            60,
+        )
 
     service.on_start.append(on_start)
     pages.install(service, Links(service.settings, service.clock), metrics)

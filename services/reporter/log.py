@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import APIError
 
 from shared import subjects, topology
+from shared.availability import until_available
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
@@ -19,7 +20,7 @@ from shared.contracts import (
     ReportReviewed,
     ReportSubmitted,
 )
-from shared.streams import last_event
+from shared.streams import last_event, last_event_with_headers
 from shared.telemetry import trace_headers
 
 WRONG_LAST_SEQUENCE = (10071, 10164)
@@ -56,6 +57,15 @@ async def assignment(
     subject = subjects.assignment_created(directive_id, unit_id, requirement_id)
     found = await last_event(js, topology.ASSIGNMENTS.name, subject, AssignmentCreated)
     return found[0] if found else None
+
+
+async def assignment_with_headers(
+    js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
+) -> tuple[AssignmentCreated, dict[str, str]] | None:
+    """The assignment and the headers it was published with (its trace context)."""
+    subject = subjects.assignment_created(directive_id, unit_id, requirement_id)
+    found = await last_event_with_headers(js, topology.ASSIGNMENTS.name, subject, AssignmentCreated)
+    return (found[0], found[2]) if found else None
 
 
 async def latest(
@@ -95,18 +105,23 @@ async def versions(
 async def append(js: JetStreamContext, subject: str, event: Event, after_seq: int) -> None:
     """Publish ``event`` on ``subject``, only if the subject's last message is still
     ``after_seq`` (0: none yet)."""
+    headers = trace_headers(
+        {
+            "Nats-Msg-Id": event.event_id,
+            "Nats-Expected-Last-Subject-Sequence": str(after_seq),
+            "content-type": "application/json",
+        }
+    )
     try:
-        ack = await js.publish(
-            subject,
-            event.model_dump_json().encode(),
-            stream=topology.REPORTS.name,
-            headers=trace_headers(
-                {
-                    "Nats-Msg-Id": event.event_id,
-                    "Nats-Expected-Last-Subject-Sequence": str(after_seq),
-                    "content-type": "application/json",
-                }
+        # A retry after a lost answer is safe: the same Nats-Msg-Id is a duplicate.
+        ack = await until_available(
+            lambda: js.publish(
+                subject,
+                event.model_dump_json().encode(),
+                stream=topology.REPORTS.name,
+                headers=headers,
             ),
+            f"storing {subject}",
         )
     except APIError as exc:
         if exc.err_code in WRONG_LAST_SEQUENCE:

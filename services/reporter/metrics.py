@@ -23,3 +23,9 @@ class ReporterMetrics:
             ["decision"],
             registry=registry,
         )
+        # Every series at 0 from the start, so dashboards and rate() see them at once.
+        for timeliness in ("on_time", "late"):
+            for version in ("first", "correction"):
+                self.accepted.labels(timeliness, version)
+        for decision in ("accepted", "returned"):
+            self.reviews.labels(decision)
