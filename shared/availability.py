@@ -25,7 +25,6 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     nats.errors.ConnectionReconnectingError,
     ServiceUnavailableError,
     NoStreamResponseError,
-    asyncio.TimeoutError,
 )
 
 

@@ -160,7 +160,9 @@ class Service:
             # 300,000 messages; they stay available at DEBUG.
             log_level=logging.DEBUG,
         )
-        self._streams, self._buckets, self._consumers = streams, buckets, consumers
+        # A service that consumes may dead-letter, so it needs that stream too.
+        self._streams = streams + ((DEAD_LETTERS,) if consumers else ())
+        self._buckets, self._consumers = buckets, consumers
         self._uses_directory = uses_directory
         self.mirror = DirectoryMirror()
         self.on_start: list[Callable[[], Awaitable[None]]] = []
@@ -210,11 +212,9 @@ class Service:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.broker.connect()
-        # A service that consumes may dead-letter, so it needs that stream too.
-        streams = self._streams + ((DEAD_LETTERS,) if self._consumers else ())
         # A cluster just started, or electing leaders, may not answer at once.
         await until_available(
-            lambda: ensure_streams(self.js, self.settings, streams), "declaring streams", 60
+            lambda: ensure_streams(self.js, self.settings, self._streams), "declaring streams", 60
         )
         await until_available(
             lambda: ensure_buckets(self.js, self.settings, self._buckets), "declaring buckets", 60
@@ -267,11 +267,10 @@ class Service:
             await asyncio.sleep(self.settings.metrics_interval)
 
     async def _sample_jetstream(self) -> None:
-        streams = self._streams + ((DEAD_LETTERS,) if self._consumers else ())
         await self.jetstream_gauges.sample(
             self.js,
             self.broker.config.connection_state.connection.is_connected,
-            streams,
+            self._streams,
             self._consumers,
         )
 

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     metrics_interval: float = Field(
         5.0, gt=0, description="seconds between samples of JetStream for the gauges"
     )
+    heartbeat_seconds: float = Field(
+        60.0, ge=1, description="the notifier's heartbeat timer fires once per this period"
+    )
 
     # Local state (embedded runtime, mail sink, reports)
     var_dir: Path = Path("var")

@@ -71,7 +71,7 @@ def running(stack, units) -> Iterator[Any]:
 
     try:
         stack.start_infrastructure()
-        asyncio.run(store_directory(stack.nats.url, units))
+        asyncio.run(store_directory(stack.admin_nats_url, units, stack.js_replicas))
         stack.start(ready_timeout=90)
         yield stack
     finally:

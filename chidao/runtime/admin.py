@@ -42,12 +42,16 @@ async def store_report_forms(nats_url: str, forms: list) -> None:
         await nc.close()
 
 
-async def store_directory(nats_url: str, units: list[Unit]) -> dict[str, int]:
-    """Create the directory bucket if needed and upsert the units into it."""
+async def store_directory(
+    nats_url: str, units: list[Unit], replicas: int | None = None
+) -> dict[str, int]:
+    """Create the directory bucket if needed (``replicas``, else CHIDAO_JS_REPLICAS) and
+    upsert the units into it."""
     nc = await nats.connect(**nats_options(nats_url), connect_timeout=5, max_reconnect_attempts=1)
     try:
         js = nc.jetstream(publish_async_max_pending=4000)
-        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.DIRECTORY,))
+        settings = Settings(nats_url=nats_url, **({"js_replicas": replicas} if replicas else {}))
+        await topology.ensure_buckets(js, settings, (topology.DIRECTORY,))
         return await store_units(js, units)
     finally:
         await nc.close()

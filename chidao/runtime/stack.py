@@ -104,6 +104,16 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    @property
+    def admin_nats_url(self) -> str:
+        """Where tools (loading the directory) connect: the external NATS or our own."""
+        assert self.nats_url or self.nats is not None, "start the infrastructure first"
+        return self.nats_url or self.nats.url  # type: ignore[union-attr]
+
+    @property
+    def js_replicas(self) -> int:
+        return int(self.extra_env.get("CHIDAO_JS_REPLICAS", "1"))
+
     def start_infrastructure(self) -> None:
         """Start nats-server and the mail sink (once; later calls do nothing)."""
         if self.mail is not None:

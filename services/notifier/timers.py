@@ -44,15 +44,12 @@ class Timer(BaseModel):
 
 
 class Heartbeat(BaseModel):
-    """A timer the notifier sets for itself every minute, 30 s ahead: its arrival shows
+    """A timer the notifier sets for itself once a period (CHIDAO_HEARTBEAT_SECONDS, a
+    minute), due in the middle of the next half-period: its arrival shows
     that JetStream's scheduled messages fire and reach the notifier (the
     ChidaoRemindersNotFiring alert watches the time it last arrived)."""
 
     heartbeat_at: float  # real unix time it is due
-
-
-HEARTBEAT_EVERY = 60.0
-HEARTBEAT_AHEAD = 30.0
 
 
 class Timers:
@@ -68,6 +65,8 @@ class Timers:
         self._reminder_days = sorted(set(settings.reminder_days), reverse=True)
         self._digest_after = timedelta(days=settings.digest_after_days)
         self._directory = directory
+        self._heartbeat_every = settings.heartbeat_seconds
+        self._heartbeat_slot = -1  # the last heartbeat this process scheduled
 
     def plan(self, assignment: Assignment) -> list[Timer]:
         """The timers an assignment needs from now on. A deadline already passed when the
@@ -115,13 +114,16 @@ class Timers:
         )
 
     async def schedule_heartbeat(self, now: float) -> None:
-        """One per minute, whichever replica schedules it first (the Nats-Msg-Id is the
-        minute), due 30 s later."""
-        minute = int(now // HEARTBEAT_EVERY)
-        due = minute * HEARTBEAT_EVERY + HEARTBEAT_AHEAD
+        """One per period, whichever replica schedules it first (the Nats-Msg-Id names
+        the period), due in its middle."""
+        every = self._heartbeat_every
+        slot = int(now // every)
+        due = slot * every + every / 2
         if due <= now:
-            minute += 1
-            due += HEARTBEAT_EVERY
+            slot += 1
+            due += every
+        if slot == self._heartbeat_slot:
+            return  # already scheduled by this process
         await shared_timers.schedule(
             self._js,
             OWNER,
@@ -130,10 +132,11 @@ class Timers:
                     ("heartbeat",),
                     Heartbeat(heartbeat_at=due).model_dump_json().encode(),
                     due,
-                    f"timer.heartbeat.{minute}",
+                    f"timer.heartbeat.{every:g}.{slot}",
                 )
             ],
         )
+        self._heartbeat_slot = slot
 
     async def cancel(self, directive_id: str, unit_id: str, requirement_id: str) -> int:
         """Drop the reminders and overdue notice still pending for an assignment; returns

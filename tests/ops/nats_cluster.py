@@ -4,7 +4,6 @@ deploy/nats/accounts.conf: what compose.yaml and the Helm chart run, as local pr
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 
 from chidao.runtime.nats_server import NatsServer
 from chidao.runtime.ports import free_port
+from tests.support import wait_for
 
 DEPLOY_NATS = Path(__file__).parents[2] / "deploy" / "nats"
 USERS = ("issuer", "notifier", "reporter", "aggregator", "admin", "sys")
@@ -71,12 +71,11 @@ class NatsCluster:
 
     def wait_for_meta_leader(self, timeout: float) -> None:
         """Every node sees the whole cluster and JetStream has elected its meta leader."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(self._jetstream_ready(n) for n in self.running()):
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"the NATS cluster had no JetStream leader within {timeout:g}s")
+        wait_for(
+            lambda: all(self._jetstream_ready(n) for n in self.running()),
+            timeout,
+            "the NATS cluster's JetStream leader",
+        )
 
     @staticmethod
     def _jetstream_ready(node: NatsServer) -> bool:

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,7 +22,7 @@ from chidao.runtime.ports import free_port
 from chidao.runtime.processes import ChildProcess
 from chidao.runtime.stack import SERVICES, Stack
 from shared.directory import load_file
-from tests.support import running
+from tests.support import running, wait_for
 
 ROOT = Path(__file__).parents[2]
 PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
@@ -101,15 +100,6 @@ def referenced_metrics() -> dict[str, set[str]]:
             for name in metric_names(expr):
                 uses.setdefault(name, set()).add(str(path.relative_to(ROOT)))
     return uses
-
-
-def until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.2)
-    return value
 
 
 # -- static checks ---------------------------------------------------------------------
@@ -260,7 +250,7 @@ def run_campaign(stack: Stack) -> None:
     assert issued.status_code == 201, issued.text
     body = issued.json()
     mails = body["assignments"] + body["notices"]
-    until(lambda: len(stack.mail.messages) >= mails, 60, f"the directive's {mails} mails")
+    wait_for(lambda: len(stack.mail.messages) >= mails, 60, f"the directive's {mails} mails")
     directive, (unit, _, values) = body["directive_id"], CHI_BO_REPORTS[0]
     reporter = stack.url("reporter")
     report = {"directive_id": directive, "unit_id": unit, "requirement_id": "r1"}
@@ -273,14 +263,14 @@ def run_campaign(stack: Stack) -> None:
             json={"decision": "return", "reason": "Đề nghị bổ sung số liệu."},
         )
         assert returned.status_code == 201, returned.text
-        until(
+        wait_for(
             lambda: total(scrape(stack, "notifier"), "chidao_mails_failed_total", "returned") > 0,
             60,
             "the refused mail to be counted",
         )
     finally:
         stack.mail.refuse(None)
-    until(
+    wait_for(
         lambda: total(scrape(stack, "aggregator"), "chidao_assignments", directive) > 0,
         60,
         "the aggregator to export chidao_assignments",
@@ -289,13 +279,31 @@ def run_campaign(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    stack = Stack(var_dir=tmp_path_factory.mktemp("stack"))
+    stack = Stack(
+        var_dir=tmp_path_factory.mktemp("stack"),
+        # the heartbeat every 2 s (not every minute), sampled often enough to see it
+        extra_env={"CHIDAO_HEARTBEAT_SECONDS": "2", "CHIDAO_METRICS_INTERVAL": "0.5"},
+    )
     with running(stack, load_file(DEMO_DIRECTORY)):
         try:
             run_campaign(stack)
         except AssertionError as exc:
             raise AssertionError(f"{exc} (service logs in {stack.var_dir / 'logs'})") from exc
         yield stack
+
+
+@pytest.mark.e2e
+def test_the_heartbeat_timer_fires_and_the_notifier_says_when(stack):
+    """What ChidaoRemindersNotFiring watches: a scheduled message that really fires."""
+    started = time.time()
+    wait_for(
+        lambda: (
+            total(scrape(stack, "notifier"), "chidao_timer_heartbeat_timestamp_seconds") > started
+        ),
+        30,
+        "a heartbeat received after the test started",
+    )
+    assert total(scrape(stack, "notifier"), "chidao_reminder_delay_seconds_count") > 0
 
 
 @pytest.mark.e2e
@@ -383,8 +391,8 @@ def missing_series(prometheus: Prometheus, names: set[str]) -> list[str]:
 
 @pytest.mark.e2e
 def test_prometheus_scrapes_every_service_and_evaluates_every_rule(prometheus):
-    until(lambda: targets_up(prometheus), 60, "every chidao target to be up")
-    rules = until(lambda: evaluated_rules(prometheus), 60, "every alert rule to be evaluated")
+    wait_for(lambda: targets_up(prometheus), 60, "every chidao target to be up")
+    rules = wait_for(lambda: evaluated_rules(prometheus), 60, "every alert rule to be evaluated")
     assert {rule["name"] for rule in rules} == {rule["alert"] for rule in alert_rules()}
     # every metric an alert reads has a series (up and absent() only need to evaluate)
     used = {name for rule in alert_rules() for name in metric_names(rule["expr"])}

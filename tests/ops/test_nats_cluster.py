@@ -11,14 +11,13 @@ import httpx
 import nats
 import pytest
 
-from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import SERVICES, Stack
 from shared import topology
 from shared.availability import UNAVAILABLE, until_available
 from shared.settings import nats_options
 from tests.factories import committee_with_chi_bo, plan_for_chi_bo
 from tests.ops.nats_cluster import NatsCluster
-from tests.support import consumer_caught_up, eventually, metric
+from tests.support import consumer_caught_up, eventually, metric, running
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +42,8 @@ def stack(cluster, tmp_path_factory):
         extra_env={"CHIDAO_JS_REPLICAS": "3", "CHIDAO_METRICS_INTERVAL": "0.5"},
         service_env={name: {"CHIDAO_NATS_URL": cluster.url(name)} for name in SERVICES},
     )
-    try:
-        stack.start_infrastructure()
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("CHIDAO_JS_REPLICAS", "3")  # the directory bucket too
-            asyncio.run(
-                store_directory(cluster.url("admin"), committee_with_chi_bo(COMMITTEE, CHI_BO))
-            )
-        stack.start(ready_timeout=90)
+    with running(stack, committee_with_chi_bo(COMMITTEE, CHI_BO)):
         yield stack
-    finally:
-        stack.stop()
 
 
 async def test_a_service_user_may_publish_only_its_own_events(cluster, stack):
