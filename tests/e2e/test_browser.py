@@ -75,12 +75,25 @@ def _fill(driver, name: str, text: str) -> None:
 
 def _submit(driver, button: str = "form button[type=submit]") -> None:
     """Click and wait for the page the server answers with."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     driver.find_element("css selector", button).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            # Chromium 156 reports an element of a page already left this way, not as stale.
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, 20).until(replaced)
 
 
 def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
