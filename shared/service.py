@@ -237,10 +237,8 @@ class Service:
         gc.freeze()
         self.started.set()
         ticking = asyncio.create_task(self._tick_forever(), name=f"{self.name}-periodic")
-        log.info(
-            "service started",
-            extra={"nats": self.settings.nats_url, "clock": self.clock.describe()},
-        )
+        servers = nats_options(self.settings.nats_url)["servers"]  # without the password
+        log.info("service started", extra={"nats": servers, "clock": self.clock.describe()})
         try:
             yield
         finally:

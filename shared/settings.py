@@ -11,6 +11,13 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+# Signs the links of the embedded runtime and the tests; never to be used in production.
+DEVELOPMENT_LINK_SECRET = "chidao-development-only-link-secret-not-for-production"
+# HMAC-SHA1 (itsdangerous' default) takes keys of any length, so a one-character secret
+# "works" and is guessed in seconds; 32 bytes is the usual floor for an HMAC key.
+MIN_LINK_SECRET_BYTES = 32
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHIDAO_", extra="ignore")
 
@@ -47,8 +54,9 @@ class Settings(BaseSettings):
 
     # Signed submission links: the first secret signs, every one verifies (rotation)
     link_secrets: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=lambda: [SecretStr("chidao-development-only-secret")],
-        description="comma-separated; put the new secret first and keep the old one a while",
+        default_factory=lambda: [SecretStr(DEVELOPMENT_LINK_SECRET)],
+        description="comma-separated, each at least 32 bytes; put the new secret first and "
+        "keep the old one a while",
     )
     link_grace_days: float = Field(
         30.0, ge=0, description="a link works this long after the deadline"
@@ -92,6 +100,22 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("link_secrets")
+    @classmethod
+    def _strong_link_secrets(cls, secrets: list[SecretStr]) -> list[SecretStr]:
+        # Refused at start-up, not at the first signing, hours later.
+        if not secrets:
+            raise ValueError("CHIDAO_LINK_SECRETS is empty: set at least one secret")
+        for position, secret in enumerate(secrets, 1):
+            size = len(secret.get_secret_value().encode("utf-8"))
+            if size < MIN_LINK_SECRET_BYTES:
+                raise ValueError(
+                    f"CHIDAO_LINK_SECRETS: secret number {position} is {size} bytes long; "
+                    f"each must be at least {MIN_LINK_SECRET_BYTES} bytes "
+                    "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+                )
+        return secrets
 
     @cached_property
     def smtp_password_value(self) -> str | None:

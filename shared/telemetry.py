@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -16,7 +17,46 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace import Link, Span
 
-from shared.settings import Settings
+from shared.settings import Settings, nats_options
+
+# user:password@ in any URL (NATS, SMTP, OTLP endpoints, what a library prints)
+_URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]+):[^@/\s]+@")
+# the token of a signed link (/r/<token>: it opens a unit's report without a password),
+# in an access log line, an error, a URL anywhere
+_LINK_TOKEN = re.compile(r"(?P<head>/r/)[A-Za-z0-9_.~%=-]{8,}")
+MASK = "***"
+
+
+class Redactor:
+    """A structlog processor masking what must never reach a log line: passwords in
+    URLs, signed-link tokens, and the configured secrets themselves wherever they appear
+    (an exception's text, a library's message)."""
+
+    def __init__(self, settings: Settings) -> None:
+        secrets = [s.get_secret_value() for s in settings.link_secrets]
+        secrets.append(settings.smtp_password_value or "")
+        secrets.append(nats_options(settings.nats_url).get("password", ""))
+        # longest first, so a secret containing another is masked whole
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        text = _URL_CREDENTIALS.sub(rf"\g<head>:{MASK}@", text)
+        return _LINK_TOKEN.sub(rf"\g<head>{MASK}", text)
+
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self._clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._clean(v) for v in value]
+        return value
+
+    def __call__(self, _: Any, __: str, event: MutableMapping[str, Any]) -> Any:
+        return {k: self._clean(v) for k, v in event.items()}
 
 
 def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -49,6 +89,8 @@ def configure_logging(settings: Settings, service: str) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            # last before rendering: what every processor added, exceptions included
+            Redactor(settings),
             renderer,
         ],
     )

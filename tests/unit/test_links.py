@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from shared.clock import Clock
 from shared.links import LinkError, Links
-from shared.settings import Settings
+from shared.settings import DEVELOPMENT_LINK_SECRET, Settings
 
 DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
 ISSUED = datetime.fromisoformat("2024-06-19T08:00:00+07:00")
@@ -19,9 +19,14 @@ def _clock_at(instant: datetime) -> Clock:
     return Clock(start=instant, factor=1.0)
 
 
+def _long(name: str) -> str:
+    """A distinct secret per name, long enough to be accepted (32 bytes at least)."""
+    return f"{name}-secret-made-long-enough-for-the-check"
+
+
 def _links(at: datetime, secrets=("current",), grace_days=30.0) -> Links:
     settings = Settings(
-        link_secrets=[SecretStr(s) for s in secrets],
+        link_secrets=[SecretStr(_long(s)) for s in secrets],
         link_grace_days=grace_days,
         public_url="https://chidao.example.org/",
     )
@@ -87,8 +92,29 @@ def test_a_rotated_key_keeps_old_links_working_and_signs_new_ones():
 
 
 def test_the_secrets_and_reminder_days_read_from_comma_separated_variables(monkeypatch):
-    monkeypatch.setenv("CHIDAO_LINK_SECRETS", "new-key, old-key")
+    monkeypatch.setenv("CHIDAO_LINK_SECRETS", f"{_long('new')}, {_long('old')}")
     monkeypatch.setenv("CHIDAO_REMINDER_DAYS", "10,5,1")
     settings = Settings()
-    assert [s.get_secret_value() for s in settings.link_secrets] == ["new-key", "old-key"]
+    assert [s.get_secret_value() for s in settings.link_secrets] == [_long("new"), _long("old")]
     assert settings.reminder_days == [10, 5, 1]
+
+
+@pytest.mark.parametrize(
+    ("variable", "complaint"),
+    [
+        (",", "empty"),
+        ("", "empty"),
+        ("x", "secret number 1 is 1 bytes long"),
+        (f"{_long('new')},short", "secret number 2 is 5 bytes long"),
+    ],
+)
+def test_empty_or_short_link_secrets_are_refused_at_start(monkeypatch, variable, complaint):
+    # Before the check, CHIDAO_LINK_SECRETS="," started and failed at the first signing,
+    # and a one-character secret signed links anyone could forge.
+    monkeypatch.setenv("CHIDAO_LINK_SECRETS", variable)
+    with pytest.raises(ValidationError, match=complaint):
+        Settings()
+
+
+def test_the_development_secret_itself_passes_the_check():
+    assert Settings().link_secrets[0].get_secret_value() == DEVELOPMENT_LINK_SECRET
