@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-
 # Signs the links of the embedded runtime and the tests; never to be used in production.
 DEVELOPMENT_LINK_SECRET = "chidao-development-only-link-secret-not-for-production"
 # HMAC-SHA1 (itsdangerous' default) takes keys of any length, so a one-character secret
