@@ -22,10 +22,12 @@ directory_app = typer.Typer(no_args_is_help=True, help="The unit directory.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON line.")
 dlq_app = typer.Typer(no_args_is_help=True, help="Messages the services gave up on.")
 forms_app = typer.Typer(no_args_is_help=True, help="Report forms.")
+nats_app = typer.Typer(no_args_is_help=True, help="NATS: the topology and who may do what.")
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(forms_app, name="forms")
+app.add_typer(nats_app, name="nats")
 
 SERVICE_MODULES = {
     "issuer": "services.issuer.app",
@@ -446,6 +448,30 @@ def dlq_replay(letter_id: str, nats_url: NatsUrl = None):
     typer.echo(f"replayed {letter.id}: {letter.subject or letter.stream} is message #{seq} again")
 
 
+@nats_app.command("permissions")
+def nats_permissions():
+    """Print deploy/nats/accounts.conf: each service's NATS user allowed only its own
+    streams, consumers and buckets (from shared/topology.py)."""
+    from chidao.nats_permissions import accounts_conf
+
+    typer.echo(accounts_conf(), nl=False)
+
+
+@nats_app.command("declare")
+def nats_declare(nats_url: NatsUrl = None):
+    """As the admin user: create every stream, bucket and object store, and bring the
+    existing streams up to date with shared/topology.py and the CHIDAO_JS_* settings (the
+    services may create theirs, never change them)."""
+    from chidao.runtime.admin import EVERYONE, declare_topology
+
+    settings = Settings(**({"nats_url": nats_url} if nats_url else {}))
+    try:
+        asyncio.run(declare_topology(settings.nats_url, settings, EVERYONE))
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+    typer.echo("declared every stream, bucket and object store of shared/topology.py")
+
+
 @bench_app.command("fanout")
 def bench_fanout(
     units: Annotated[
@@ -481,8 +507,23 @@ def bench_notify(
     smtp_host: Annotated[str | None, typer.Option(help="a sink someone else runs")] = None,
     smtp_port: Annotated[int | None, typer.Option()] = None,
     baseline: Annotated[bool, typer.Option(help="plain aiosmtplib loop instead")] = False,
+    kills: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="instead: the notifier process SIGKILLed this many times while it mails N "
+            "assignments; count the mails lost and sent twice",
+        ),
+    ] = 0,
+    var: Annotated[Path, typer.Option(help="scratch directory (--kills)")] = Path("var/bench"),
 ):
-    """Send N mails through the notifier's mailer to an SMTP sink; time it."""
+    """Send N mails through the notifier's mailer to an SMTP sink; time it. With --kills,
+    through the notifier process, killed again and again."""
+    if kills:
+        from chidao.bench.kills import run as run_kills
+
+        typer.echo(json.dumps(run_kills(mails, kills, var)))
+        return
     from chidao.bench.notify import run
 
     typer.echo(json.dumps(run(mails, connections, smtp_host, smtp_port, baseline)))

@@ -1,4 +1,10 @@
-"""``chidao parse``: reading documents from the command line, and how they are shown."""
+"""``chidao parse``: reading documents from the command line, and how they are shown.
+
+The command reads in its own process (the issuer uses worker processes with a time and a
+memory limit, services/issuer/documents/worker.py): what bounds it is the reader's own
+limits (a file's size, a .docx's inflated size, the length of the text, what a document
+lists) and a parse that is linear in the text, so a file the issuer would refuse is refused
+here too, in about the same seconds."""
 
 from __future__ import annotations
 

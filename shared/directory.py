@@ -241,16 +241,39 @@ async def store_units(js: JetStreamContext, units: list[Unit]) -> dict[str, int]
     return counts
 
 
+async def _last_revision(kv: KeyValue) -> int:
+    return (await kv.status()).stream_info.state.last_seq
+
+
+def _caught_up(entry: KeyValue.Entry | None, last: int) -> bool:
+    """Whether the initial values of a watch are all in. nats-py's end marker (None) is
+    not enough: it is sent when the consumer reports nothing pending, which a busy client
+    can see before it has read the values already in its socket (the marker then comes
+    first and the snapshot is empty); the bucket's last revision at the start is exact."""
+    return entry is not None and (entry.revision or 0) >= last
+
+
+def _apply(directory: Directory, entry: KeyValue.Entry) -> None:
+    unit_id = entry.key[len(KEY_PREFIX) :]
+    if entry.operation in ("DEL", "PURGE") or not entry.value:
+        directory.remove(unit_id)
+    else:
+        directory.upsert(Unit.model_validate_json(entry.value))
+
+
 async def read_directory(kv: KeyValue) -> Directory:
     """One snapshot of the bucket."""
     directory = Directory()
-    watcher = await kv.watch(f"{KEY_PREFIX}>", ignore_deletes=True)
+    last = await _last_revision(kv)
+    if last == 0:
+        return directory
+    watcher = await kv.watch(f"{KEY_PREFIX}>")
     try:
         async for entry in watcher:
-            if entry is None:
+            if entry is not None:
+                _apply(directory, entry)
+            if _caught_up(entry, last):
                 break
-            if entry.value:
-                directory.upsert(Unit.model_validate_json(entry.value))
     finally:
         await watcher.stop()
     return directory
@@ -266,21 +289,24 @@ class DirectoryMirror:
 
     async def start(self, js: JetStreamContext) -> None:
         kv = await js.key_value(DIRECTORY.name)
+        last = await _last_revision(kv)
         watcher = await kv.watch(f"{KEY_PREFIX}>")
-        self._task = asyncio.create_task(self._follow(watcher), name="directory-mirror")
+        if last == 0:
+            self._loaded()
+        self._task = asyncio.create_task(self._follow(watcher, last), name="directory-mirror")
 
-    async def _follow(self, watcher: KeyValue.KeyWatcher) -> None:
+    def _loaded(self) -> None:
+        self.ready.set()
+        log.info("directory loaded", extra={"units": len(self.directory)})
+
+    async def _follow(self, watcher: KeyValue.KeyWatcher, last: int) -> None:
         try:
             async for entry in watcher:
-                if entry is None:  # end of the initial values
-                    self.ready.set()
-                    log.info("directory loaded", extra={"units": len(self.directory)})
+                if entry is None:  # nats-py's end marker: see _caught_up
                     continue
-                unit_id = entry.key[len(KEY_PREFIX) :]
-                if entry.operation in ("DEL", "PURGE") or not entry.value:
-                    self.directory.remove(unit_id)
-                else:
-                    self.directory.upsert(Unit.model_validate_json(entry.value))
+                _apply(self.directory, entry)
+                if not self.ready.is_set() and _caught_up(entry, last):
+                    self._loaded()
         finally:
             await watcher.stop()
 

@@ -15,9 +15,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from shared.clock import VN_TZ, Clock
 from shared.settings import Settings
+from shared.slugs import is_slug
 
 SALT = "chidao.submission-link.v1"
 UNDATED_LIFETIME = timedelta(days=365)  # a requirement without a deadline
+MAX_TOKEN_CHARS = 2048  # a real token is about 150; longer is not worth decoding
 
 
 class LinkError(Exception):
@@ -67,18 +69,21 @@ class Links:
         return f"{self._public_url}/r/{self.token(*args, **kwargs)}"  # type: ignore[arg-type]
 
     def verify(self, token: str) -> LinkClaims:
+        """The claims of a valid, unexpired token; LinkError for anything else, whatever
+        the token holds (a signed one included: claims of the wrong shape, ids that are
+        not ids, an expiry no clock can show)."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise LinkError("invalid")
         try:
             claims = self._serializer.loads(token)
         except BadSignature as exc:
             raise LinkError("invalid") from exc
         try:
-            result = LinkClaims(
-                claims["d"],
-                claims["u"],
-                claims["r"],
-                datetime.fromtimestamp(int(claims["e"]), VN_TZ),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
+            ids = [claims["d"], claims["u"], claims["r"]]
+            if not all(isinstance(i, str) and is_slug(i) for i in ids):
+                raise ValueError(f"not ids: {ids!r}")
+            result = LinkClaims(*ids, datetime.fromtimestamp(int(claims["e"]), VN_TZ))
+        except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
             raise LinkError("invalid") from exc
         if self._clock.now() >= result.expires_at:
             raise LinkError("expired")

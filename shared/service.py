@@ -22,12 +22,13 @@ from faststream import AckPolicy, BaseMiddleware
 from faststream.exceptions import HandlerException, NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.security import SASLPlaintext
+from faststream.nats.security import NatsSecurity, NatsUserPassword
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
 import shared.compat  # noqa: F401  (fixes a nats-py/FastStream mismatch; see the module)
+from shared import web
 from shared.availability import UNAVAILABLE, JetStreamUnavailable, until_available
 from shared.clock import Clock, parse_clock
 from shared.deadletters import DeadLetter, dead_letter_id
@@ -35,32 +36,53 @@ from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
 from shared.errors import PermanentError
 from shared.metrics import JetStreamGauges, messaging_middleware
-from shared.settings import Settings, nats_options
+from shared.settings import Settings, inbox_prefix, nats_options
 from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
     DEAD_LETTERS,
+    OBJECT_STORES,
     REDELIVERY_BACKOFF,
     BucketSpec,
     ConsumerSpec,
     StreamSpec,
     consumer_config,
-    ensure_buckets,
+    declare_as,
     ensure_consumers,
-    ensure_streams,
+    ensure_declared,
+    ensure_own,
 )
 
 log = logging.getLogger(__name__)
 
 
+def _raw_messages(msg: Any) -> list[Any]:
+    """The JetStream messages behind a FastStream message (a list for a batch)."""
+    return msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
+
+
+async def _keep_in_progress(raws: list[Any], every: float) -> None:
+    """Tell JetStream every ``every`` seconds that these messages are still being worked
+    on (``+WPI``), which restarts their ack wait: a handler slower than ``ack_wait`` (a
+    batch of mails behind a slow server) is not redelivered, to another replica, while it
+    still runs. A process that dies stops sending them, and its messages come back."""
+    while True:
+        await asyncio.sleep(every)
+        for raw in raws:
+            try:
+                await raw.in_progress()
+            except Exception as exc:  # a lost connection: the ack wait decides, as before
+                log.debug("in-progress signal not sent", extra={"error": repr(exc)})
+
+
 def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
-    """How a service's handlers fail: a transient error is redelivered after a growing wait
-    (JetStream redelivers a plain nak at once); a permanent one (PermanentError, an
-    undecodable event) or the last allowed delivery is recorded as a dead letter with its
-    reason and terminated."""
+    """How a service's handlers run and fail: while one runs, its messages are kept in
+    progress (every third of ``ack_wait``); a transient error is redelivered after a
+    growing wait (JetStream redelivers a plain nak at once); a permanent one
+    (PermanentError, an undecodable event) or the last allowed delivery is recorded as a
+    dead letter with its reason and terminated."""
 
     async def give_up(msg: Any, reason: str) -> None:
-        raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
-        for raw in raws:
+        for raw in _raw_messages(msg):
             meta = raw.metadata
             letter = DeadLetter(
                 id=dead_letter_id(meta.consumer, meta.sequence.stream),
@@ -82,6 +104,9 @@ def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
 
     class RedeliveryBackoff(BaseMiddleware):
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            keeper = asyncio.create_task(
+                _keep_in_progress(_raw_messages(msg), service.settings.js_ack_wait / 3)
+            )
             try:
                 return await call_next(msg)
             except HandlerException:
@@ -90,7 +115,7 @@ def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
                 await give_up(msg, str(exc))
                 raise RejectMessage() from exc
             except Exception as exc:
-                raws = msg.raw_message if isinstance(msg.raw_message, list) else [msg.raw_message]
+                raws = _raw_messages(msg)
                 delivered = max((m.metadata.num_delivered for m in raws), default=1)
                 if delivered >= service.settings.js_max_deliver:
                     await give_up(msg, f"failed on each of {delivered} deliveries; last: {exc!r}")
@@ -102,6 +127,8 @@ def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
                     exc_info=exc,
                 )
                 raise NackMessage(delay=delay) from exc
+            finally:
+                keeper.cancel()
 
     return RedeliveryBackoff
 
@@ -112,6 +139,16 @@ def _plain_problems(exc: RequestValidationError) -> list[str]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
     return problems
+
+
+def _broker_security(connect: dict[str, Any]) -> NatsSecurity:
+    tls = {
+        "ssl_context": connect.get("tls"),
+        "tls_handshake_first": connect.get("tls_handshake_first", False),
+    }
+    if "user" in connect:
+        return NatsUserPassword(connect["user"], connect["password"], **tls)
+    return NatsSecurity(**tls)
 
 
 class Service:
@@ -141,13 +178,12 @@ class Service:
         self.jetstream_gauges = JetStreamGauges(self.registry)
         self.tracer_provider = configure_tracing(self.settings, name)
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
-        connect = nats_options(self.settings.nats_url)
+        connect = nats_options(self.settings.nats_url, self.settings.nats_ca_file, name)
         self.broker = NatsBroker(
             connect["servers"],
-            # FastStream's name for the user and password nats.connect takes
-            security=SASLPlaintext(username=connect["user"], password=connect["password"])
-            if "user" in connect
-            else None,
+            # FastStream's names for the user, password and TLS options nats.connect takes
+            security=_broker_security(connect),
+            inbox_prefix=connect["inbox_prefix"],  # its NATS user subscribes there only
             name=f"chidao-{name}",
             max_reconnect_attempts=-1,
             middlewares=[
@@ -171,7 +207,17 @@ class Service:
         self.periodic: list[Callable[[], Awaitable[None]]] = [self._sample_jetstream]
         self.started = asyncio.Event()
 
-        self.app = FastAPI(title=f"chidao {name}", lifespan=self._lifespan)
+        # No /docs nor /redoc: Swagger UI runs scripts from a CDN, which the pages'
+        # policy refuses; the schema stays at /openapi.json.
+        self.app = FastAPI(
+            title=f"chidao {name}", lifespan=self._lifespan, docs_url=None, redoc_url=None
+        )
+        # Security headers and body limits on every route (shared.web); a service lets
+        # the routes that carry files take more (allow_uploads) and registers the style
+        # sheets its pages write inline (csp.allow).
+        self.csp = web.ContentSecurityPolicy()
+        self.body_limits = web.BodyLimits(self.settings.max_body_bytes)
+        web.install(self.app, self.csp, self.body_limits)
         self.app.add_api_route("/healthz", self._healthz, methods=["GET"], tags=["ops"])
         self.app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
         self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
@@ -180,6 +226,11 @@ class Service:
             self.app.add_exception_handler(unavailable, self._jetstream_unavailable)
 
     # --- building blocks for the services ------------------------------------------
+
+    def allow_uploads(self, method: str, path: str) -> None:
+        """Let a route that carries files (``path`` as declared: ``/r/{token}``) take
+        bodies up to ``max_upload_bytes`` instead of ``max_body_bytes``."""
+        self.body_limits.allow(method, path, self.settings.max_upload_bytes)
 
     @property
     def js(self) -> JetStreamContext:
@@ -205,6 +256,10 @@ class Service:
             config=consumer_config(spec, self.settings),
             pull_sub=PullSub(batch_size=batch_size, timeout=timeout, batch=batch),
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # the fetches' replies come to this service's own inboxes, the only ones its
+            # NATS user may listen to (FastStream takes a subscriber's prefix, not the
+            # connection's)
+            inbox_prefix=f"{inbox_prefix(self.name)}.".encode("ascii"),  # nats-py adds no dot
         )
 
     # --- lifecycle -------------------------------------------------------------------
@@ -212,13 +267,19 @@ class Service:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.broker.connect()
+        declare_as(self.name)
+        # What this service owns (shared.topology.OWNERS) it creates if missing, before it
+        # waits for anything, so two services waiting on each other's streams both go on;
+        # the rest (the others', and the admin's: dead letters, timers, the directory) it
+        # waits for. Its NATS user may not change any of them (deploy/nats/accounts.conf).
         # A cluster just started, or electing leaders, may not answer at once.
+        declared = self._streams + self._buckets
         await until_available(
-            lambda: ensure_streams(self.js, self.settings, self._streams), "declaring streams", 60
+            lambda: ensure_own(self.js, self.settings, self.name, declared + OBJECT_STORES),
+            "declaring what the service owns",
+            60,
         )
-        await until_available(
-            lambda: ensure_buckets(self.js, self.settings, self._buckets), "declaring buckets", 60
-        )
+        await ensure_declared(self.js, self.name, declared)
         await until_available(
             lambda: ensure_consumers(self.js, self.settings, self._consumers),
             "declaring consumers",
@@ -309,12 +370,15 @@ class Service:
             headers={"Retry-After": "30"},
         )
 
-    async def _invalid_request(self, _: Request, exc: Exception) -> JSONResponse:
+    async def _invalid_request(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse(
-            {"error": "the request is not valid", "problems": _plain_problems(exc)},
-            status_code=422,
-        )
+        path = request.url.path
+        if web.is_api(path):
+            return error(422, "the request is not valid", problems=_plain_problems(exc))
+        # A page whose address holds what can never be an id does not exist.
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return web.plain_error(path, 404, "Không có trang này: đường dẫn không đúng.")
+        return web.plain_error(path, 422, "Yêu cầu không hợp lệ; đề nghị tải lại trang.")
 
 
 def error(status: int, message: str, **details: Any) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,14 +25,23 @@ class Settings(BaseSettings):
     nats_url: str = Field(
         "nats://127.0.0.1:4222",
         description="comma-separated servers of one cluster; a user and password may be in "
-        "the URL (nats://notifier:PASSWORD@nats:4222)",
+        "the URL (nats://notifier:PASSWORD@nats:4222); tls://HOST:4222 for TLS",
+    )
+    nats_ca_file: Path | None = Field(
+        None,
+        description="CA bundle that signed the NATS servers' certificates; set (or with "
+        "tls:// URLs) the connection is TLS from its first byte and the servers verified",
     )
     js_replicas: int = Field(1, ge=1, le=5, description="replicas of every stream and bucket")
     js_duplicate_window: float = Field(
         600.0, gt=0, description="seconds JetStream remembers a Nats-Msg-Id"
     )
     js_max_deliver: int = Field(8, ge=1, description="deliveries before a message is dead")
-    js_ack_wait: float = Field(30.0, gt=0, description="seconds before an unacked message returns")
+    js_ack_wait: float = Field(
+        30.0,
+        gt=0,
+        description="seconds without an ack or an in-progress signal before a message returns",
+    )
 
     # Mail
     smtp_host: str = "127.0.0.1"
@@ -39,13 +49,39 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
-    smtp_timeout: float = 20.0
+    # Timeouts of RFC 5321 section 4.5.3.2: a slow server's acceptance is not a failure.
+    smtp_connect_timeout: float = Field(
+        300.0, gt=0, description="seconds for the connection, TLS and the 220 greeting (5 min)"
+    )
+    smtp_command_timeout: float = Field(
+        300.0, gt=0, description="seconds for the reply to EHLO, AUTH, MAIL, RCPT... (5 min)"
+    )
+    smtp_data_timeout: float = Field(
+        120.0, gt=0, description="seconds for the 354 reply to DATA (2 min)"
+    )
+    smtp_data_end_timeout: float = Field(
+        600.0,
+        gt=0,
+        description="seconds for the message to go and the reply to its final '.' (10 min); "
+        "past it the mail is possibly sent",
+    )
     smtp_ca_file: Path | None = Field(
         None, description="CA bundle that signed the mail server's certificate (internal CA)"
     )
     smtp_connections: int = Field(4, ge=1, le=64)
     smtp_rate: float = Field(50.0, ge=0, description="mails per second at most; 0 = no limit")
     mail_from: str = "Hệ thống chỉ đạo điều hành <chidao@chidao.example.org>"
+    mail_claim_lease: float = Field(
+        60.0,
+        ge=1,
+        description="seconds a notifier's claim on a mail lasts unless renewed; a claim left "
+        "by a dead notifier is taken over after it",
+    )
+    mail_uncertain: Literal["resend", "skip"] = Field(
+        "resend",
+        description="a mail possibly sent (the notifier died, or the server did not answer "
+        "the end of DATA): send it again with the same Message-ID, or not",
+    )
 
     # Reminders (notifier): days before a deadline, and the parent's digest after it
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3, 1])
@@ -67,6 +103,29 @@ class Settings(BaseSettings):
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    max_body_bytes: int = Field(
+        1 << 20, ge=1024, description="largest request body a route takes (413 past it)"
+    )
+    max_upload_bytes: int = Field(
+        32 << 20,
+        ge=1024,
+        description="largest body of the routes that carry files: the issuer's document "
+        "upload, the reporter's form page and POST /api/submissions (base64 files)",
+    )
+
+    # Reading uploaded documents (issuer): in worker processes, each document bounded
+    parse_workers: int = Field(2, ge=1, le=16, description="worker processes that parse uploads")
+    parse_timeout: float = Field(
+        20.0, gt=0, description="seconds a document may take to read before it is refused"
+    )
+    parse_memory_mb: int = Field(
+        512, ge=128, description="address space (MB) of a parse worker, RLIMIT_AS"
+    )
+
+    # Reports (reporter)
+    max_report_versions: int = Field(
+        50, ge=1, description="versions a unit may send of one report; past it, a 409"
+    )
 
     # Time: "real", or "sim:<ISO start>@<speed factor>" (see shared.clock)
     clock: str = "real"
@@ -126,12 +185,27 @@ def split_servers(nats_url: str) -> list[str]:
     return [part.strip() for part in nats_url.split(",") if part.strip()]
 
 
-def nats_options(nats_url: str) -> dict[str, Any]:
+def inbox_prefix(service: str | None) -> str:
+    """Where a client receives its replies: ``_INBOX.<service>`` for a service, whose NATS
+    user may subscribe there only (deploy/nats/accounts.conf), so that no service can
+    listen to the replies another one gets."""
+    return f"_INBOX.{service}" if service else "_INBOX"
+
+
+def nats_options(
+    nats_url: str, ca_file: Path | None = None, service: str | None = None
+) -> dict[str, Any]:
     """Keyword arguments for nats.connect (and FastStream's NatsBroker): the servers, and
     the user and password of the URL given as options. In the URL alone they would not be
     sent to the servers a cluster announces, and reconnecting to one of those after losing
-    a node fails with "authentication error"."""
-    options: dict[str, Any] = {"servers": []}
+    a node fails with "authentication error".
+
+    With ``ca_file`` or a ``tls://`` server, TLS with the servers' certificates checked
+    against ``ca_file`` (else the system's CAs), and the handshake first: nats-py otherwise
+    starts in plain text and upgrades only when the server's greeting asks for TLS, so a
+    man in the middle who left that out would be sent the password in clear (the servers
+    accept both orders: ``handshake_first: auto`` in deploy/nats/nats.conf)."""
+    options: dict[str, Any] = {"servers": [], "inbox_prefix": inbox_prefix(service)}
     for server in split_servers(nats_url):
         parts = urlsplit(server)
         if parts.username is not None and parts.password is not None and "user" not in options:
@@ -139,4 +213,7 @@ def nats_options(nats_url: str) -> dict[str, Any]:
             options["password"] = unquote(parts.password)
         host = parts.netloc.rsplit("@", 1)[-1]  # without the credentials
         options["servers"].append(urlunsplit(parts._replace(netloc=host)))
+    if ca_file is not None or any(s.startswith("tls://") for s in options["servers"]):
+        options["tls"] = ssl.create_default_context(cafile=ca_file)
+        options["tls_handshake_first"] = True
     return options

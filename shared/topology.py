@@ -1,13 +1,20 @@
 """Every stream, durable consumer and KV bucket chidao uses, declared in one place.
 
 Storage is always file; replicas and the duplicate window come from settings so that
-the same declarations serve a laptop (R1) and a production cluster (R3). Services call
-``ensure_streams``/``ensure_buckets`` at start-up for what they use; declaring is
-idempotent and brings an existing stream's settings up to date.
+the same declarations serve a laptop (R1) and a production cluster (R3). The admin
+(``chidao nats declare``, also run by ``chidao directory load`` and the embedded runtime)
+declares them all with ``ensure_streams``/``ensure_buckets``/``ensure_object_stores``:
+idempotent, and brings an existing stream's settings up to date. A service, at start-up,
+creates what it owns if it is missing (``ensure_own``: never changing what exists) and
+waits for what others own (``ensure_declared``); ``OWNERS`` says who owns what.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -25,10 +32,15 @@ from nats.js.api import (
 from nats.js.errors import BadRequestError, NotFoundError
 
 from shared import subjects
+from shared.availability import UNAVAILABLE
 from shared.settings import Settings
 
-# Waits before redelivering a message whose handler failed, by delivery count. JetStream
-# applies them after an ack timeout; the services' middleware applies them to a nak.
+log = logging.getLogger(__name__)
+
+# Waits before redelivering a message whose handler failed, by delivery count, applied by
+# the services' redelivery middleware to its nak (shared/service.py). They are not given to
+# JetStream as the consumers' `backoff`: JetStream would then take the first step as the
+# ack wait, and a message still being worked on would come back after 1 s.
 REDELIVERY_BACKOFF = (1.0, 5.0, 15.0, 60.0, 300.0)
 
 
@@ -48,8 +60,6 @@ class ConsumerSpec:
     stream: str
     filter_subject: str
     description: str
-    # Redelivery after a crash or a nack: waits grow so a flapping dependency gets room.
-    backoff: tuple[float, ...] = REDELIVERY_BACKOFF
     max_ack_pending: int = 1000
 
 
@@ -261,8 +271,10 @@ def stream_config(spec: StreamSpec, settings: Settings) -> StreamConfig:
 
 
 def consumer_config(spec: ConsumerSpec, settings: Settings) -> ConsumerConfig:
-    # JetStream needs one backoff step per redelivery at most; pad with the last step.
-    steps = list(spec.backoff[: max(settings.js_max_deliver - 1, 1)])
+    """No `backoff`: with one, JetStream replaces `ack_wait` by its first step. A message
+    whose handler failed comes back after the middleware's nak delay; one whose process
+    died, after `ack_wait`; one still being worked on is kept by in-progress signals. An
+    update without `backoff` removes the one an older release declared."""
     return ConsumerConfig(
         durable_name=spec.durable,
         name=spec.durable,
@@ -272,7 +284,7 @@ def consumer_config(spec: ConsumerSpec, settings: Settings) -> ConsumerConfig:
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=settings.js_ack_wait,
         max_deliver=settings.js_max_deliver,
-        backoff=steps if settings.js_max_deliver > 1 else None,
+        backoff=None,
         max_ack_pending=spec.max_ack_pending,
         num_replicas=settings.js_replicas,
     )
@@ -301,14 +313,22 @@ async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
 async def ensure_streams(
     js: JetStreamContext, settings: Settings, specs: tuple[StreamSpec, ...] = STREAMS
 ) -> None:
+    """Create the streams or bring them up to date: the admin's way. While a service
+    starts (``declare_as``), only the ones it owns are created, and none updated."""
     for spec in specs:
-        await _add_or_update(js, stream_config(spec, settings))
+        if _declaring_for.get() is None:
+            await _add_or_update(js, stream_config(spec, settings))
+        elif _may_declare(spec):
+            await _create_stream(js, stream_config(spec, settings))
 
 
 async def ensure_buckets(
     js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = BUCKETS
 ) -> None:
+    """Create the missing buckets (while a service starts: the missing ones it owns)."""
     for spec in specs:
+        if not _may_declare(spec):
+            continue
         try:
             await js.key_value(spec.name)
         except (NotFoundError, BadRequestError):
@@ -318,7 +338,11 @@ async def ensure_buckets(
 async def ensure_object_stores(
     js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = OBJECT_STORES
 ) -> None:
+    """Create the missing object stores (while a service starts: the missing ones it
+    owns; the others' are not its to touch, and its NATS user may not even look)."""
     for spec in specs:
+        if not _may_declare(spec):
+            continue
         try:
             await js.object_store(spec.name)
         except (NotFoundError, BadRequestError):
@@ -347,3 +371,128 @@ async def ensure_all(js: JetStreamContext, settings: Settings) -> None:
     await ensure_buckets(js, settings)
     await ensure_object_stores(js, settings)
     await ensure_consumers(js, settings, CONSUMERS)
+
+
+# --- who declares what ----------------------------------------------------------------
+
+ADMIN = "admin"  # the operator's NATS user: the chidao command line, the embedded runtime
+
+# The owner of each stream, bucket and object store, by its JetStream stream name. Only
+# the admin may change topology (update, delete, purge: deploy/nats/accounts.conf); a
+# service may create what it owns when it is missing, never change it, and waits for the
+# rest. What several services write (dead letters, timers) or tools write (the directory,
+# the forms) is the admin's.
+OWNERS: dict[str, str] = {
+    DIRECTIVES.name: "issuer",
+    ASSIGNMENTS.name: "issuer",
+    REPORTS.name: "reporter",
+    SYNTHESIS.name: "aggregator",
+    DEAD_LETTERS.name: ADMIN,  # written by every consumer
+    TIMERS.name: ADMIN,  # the notifier's and the aggregator's timers
+    **{
+        f"{'OBJ' if spec in OBJECT_STORES else 'KV'}_{spec.name}": (
+            ADMIN if spec.owner == "all" else spec.owner
+        )
+        for spec in (*BUCKETS, *OBJECT_STORES)
+    },
+}
+
+Declared = StreamSpec | BucketSpec
+
+# The service whose start-up is running in this context (shared/service.py sets it): the
+# ensure_* functions then create only what it owns, and never update.
+_declaring_for: ContextVar[str | None] = ContextVar("chidao_declaring_for", default=None)
+
+
+def declare_as(service: str) -> None:
+    """From here on in this context (a service's start-up and the tasks it starts), the
+    ensure_* functions declare as ``service``: only what it owns, never an update."""
+    _declaring_for.set(service)
+
+
+def _may_declare(spec: Declared) -> bool:
+    service = _declaring_for.get()
+    return service is None or owner_of(spec) == service
+
+
+def stream_name(spec: Declared) -> str:
+    """The JetStream stream behind a spec: the stream itself, KV_<bucket> or OBJ_<store>."""
+    if isinstance(spec, StreamSpec):
+        return spec.name
+    return f"{'OBJ' if spec in OBJECT_STORES else 'KV'}_{spec.name}"
+
+
+def owner_of(spec: Declared) -> str:
+    return OWNERS[stream_name(spec)]
+
+
+async def _create_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Create, never update: JetStream answers an existing stream with the same config as
+    a success and one with another config with "already in use", which changes nothing."""
+    try:
+        await js.add_stream(config)
+    except BadRequestError as exc:
+        if "already in use" not in (exc.description or ""):
+            raise
+        log.warning(
+            "stream %s differs from shared/topology.py; the admin applies it with "
+            "`chidao nats declare`",
+            config.name,
+            extra={"stream": config.name},
+        )
+
+
+async def ensure_own(
+    js: JetStreamContext,
+    settings: Settings,
+    service: str,
+    specs: tuple[Declared, ...],
+) -> None:
+    """Create the streams, buckets and object stores of ``specs`` that ``service`` owns
+    and that are missing; leave the others, and what exists, as they are."""
+    for spec in specs:
+        if owner_of(spec) != service:
+            continue
+        if isinstance(spec, StreamSpec):
+            await _create_stream(js, stream_config(spec, settings))  # never an update
+        elif spec in OBJECT_STORES:
+            await ensure_object_stores(js, settings, (spec,))
+        else:
+            await ensure_buckets(js, settings, (spec,))
+
+
+async def ensure_declared(
+    js: JetStreamContext,
+    service: str,
+    specs: tuple[Declared, ...],
+    *,
+    log_every: float = 30.0,
+) -> None:
+    """Wait until every one of ``specs`` that ``service`` does not own exists, saying
+    whom it waits for: its owner, or the admin's ``chidao nats declare``."""
+    for spec in specs:
+        owner = owner_of(spec)
+        if owner == service:
+            continue
+        name, logged = stream_name(spec), -log_every
+        while not await _exists(js, name):
+            if time.monotonic() - logged >= log_every:
+                by = "the admin (chidao nats declare)" if owner == ADMIN else f"the {owner}"
+                log.warning(
+                    "waiting for stream %s, declared by %s",
+                    name,
+                    by,
+                    extra={"stream": name, "owner": owner},
+                )
+                logged = time.monotonic()
+            await asyncio.sleep(0.5)
+
+
+async def _exists(js: JetStreamContext, name: str) -> bool:
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        return False
+    except UNAVAILABLE:  # a cluster electing its leaders: ask again
+        return False
+    return True

@@ -3,7 +3,11 @@
 N assignment mails (Vietnamese, text and HTML parts) are composed and sent through the
 notifier's Mailer (a pool of C reused aiosmtplib connections, no rate limit) to an SMTP
 sink in a separate process. ``--baseline`` sends the same messages with a plain aiosmtplib
-loop over the same number of connections, for comparison."""
+loop over the same number of connections, for comparison.
+
+``chidao bench notify --mails N --kills K``: the notifier as a process (chidao.bench.kills)
+SIGKILLed K times while it mails N assignments; how many mails went twice, and whether
+each of those was in flight at a kill."""
 
 from __future__ import annotations
 

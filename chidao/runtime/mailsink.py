@@ -2,12 +2,16 @@
 
 Each accepted message is written to ``<mail_dir>/<nnnnn>-<first recipient>.eml`` with an
 ``X-Envelope-To`` header, and kept in memory for tests. ``refuse`` makes it answer every
-transaction with a chosen SMTP code, to play a mail server that is rejecting; ``stop`` and
-``start`` again play one that is down for a while.
+transaction with a chosen SMTP code, to play a mail server that is rejecting; ``stall``
+makes it hold its reply to the end of DATA, to play a slow one (the message is kept when
+it arrives, as a server that has committed it before saying so: a client that gives up
+waiting has had it accepted all the same); ``stop`` and ``start`` again play one that is down for a
+while.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -49,6 +53,9 @@ class _Handler:
         data = envelope.original_content or envelope.content
         assert isinstance(data, bytes)
         self.sink.store(envelope.mail_from or "", list(envelope.rcpt_tos), data)
+        delay = self.sink.stall_for_next()
+        if delay:  # kept already: a server that committed the message, slow to say so
+            await asyncio.sleep(delay)
         return "250 Message accepted for delivery"
 
 
@@ -61,6 +68,11 @@ class MailSink:
         self.count_only = False  # keep nothing, only count (benchmarks)
         self.count = 0
         self.refuse_text = "Service not available"
+        self.stall_seconds = 0.0
+        self.stall_every = 0
+        self.stalled = 0  # replies held so far
+        self._stalls_left: int | None = None
+        self._transactions = 0
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -85,6 +97,26 @@ class MailSink:
     def refuse(self, code: int | None, text: str = "Service not available") -> None:
         """Answer every message with ``code`` (e.g. 421 or 550); None accepts again."""
         self.refuse_code, self.refuse_text = code, text
+
+    def stall(self, seconds: float, every: int = 1, times: int | None = None) -> None:
+        """Hold the reply to the end of DATA ``seconds`` for every ``every``-th message
+        from now on, ``times`` times at most (0 seconds: answer at once again)."""
+        with self._lock:
+            self.stall_seconds, self.stall_every, self._transactions = seconds, every, 0
+            self._stalls_left = times
+
+    def stall_for_next(self) -> float:
+        """How long to hold the reply to the message just received."""
+        with self._lock:
+            self._transactions += 1
+            if self.stall_seconds <= 0 or self._transactions % max(self.stall_every, 1):
+                return 0.0
+            if self._stalls_left is not None:
+                if self._stalls_left <= 0:
+                    return 0.0
+                self._stalls_left -= 1
+            self.stalled += 1
+            return self.stall_seconds
 
     def to(self, address: str) -> list[ReceivedMail]:
         with self._lock:

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from chidao.runtime.mailsink import MailSink
 from chidao.runtime.nats_server import NatsServer
 from chidao.runtime.ports import free_port
 from chidao.runtime.processes import ChildProcess
+from shared.settings import Settings
 
 SERVICES = ("issuer", "notifier", "reporter", "aggregator")
 
@@ -126,6 +129,28 @@ class Stack:
                 self.var_dir / "logs" / "nats-server.log",
             ).start()
         self.mail = MailSink(self.var_dir / "mail", self.smtp_port).start()
+        self.declare_topology()
+
+    def declare_topology(self) -> None:
+        """What the admin declares in production (shared.topology.OWNERS: dead letters,
+        timers, the directory and forms buckets), declared here the same way; each
+        service creates its own streams and buckets, as it does in production, and what
+        the services this stack does not run own is declared here too, so that the ones
+        it runs have nothing to wait for."""
+        from chidao.runtime.admin import declare_topology
+        from shared.topology import ADMIN, OWNERS
+
+        absent = {owner for owner in OWNERS.values() if owner != ADMIN} - set(self.services)
+        settings = Settings(
+            nats_url=self.admin_nats_url,
+            js_replicas=self.js_replicas,
+            js_duplicate_window=float(self.extra_env.get("CHIDAO_JS_DUPLICATE_WINDOW", 600.0)),
+            nats_ca_file=self.extra_env.get("CHIDAO_NATS_CA_FILE"),
+        )
+        # in a thread: a caller may be running an event loop (an async test)
+        with ThreadPoolExecutor(1) as thread:
+            declaring = declare_topology(self.admin_nats_url, settings, {ADMIN, *absent})
+            thread.submit(asyncio.run, declaring).result()
 
     def start(self, ready_timeout: float = 60.0) -> Stack:
         if self.clock != "real" and self.clock_anchor is None:

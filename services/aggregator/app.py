@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import Form as FormField
 from fastapi import Query, Request
@@ -15,10 +16,13 @@ from faststream.nats.annotations import NatsMessage
 
 from services.aggregator import closing, synthesis
 from services.aggregator.directives import DirectiveBook
+from services.aggregator.documents.html import STYLE as REPORT_STYLE
 from services.aggregator.documents.report import build_report
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.nodes import Node
 from services.aggregator.rollup import Rollup
+from services.aggregator.status.page import STYLE as STATUS_STYLE
+from services.aggregator.status.page import render as status_page_of
 from shared import subjects, timers, topology
 from shared.contracts import (
     AssignmentCreated,
@@ -31,7 +35,9 @@ from shared.forms import asks_for_a_plan
 from shared.publishing import Pipeline
 from shared.service import Service, error
 from shared.settings import Settings
+from shared.slugs import SLUG_PATTERN
 from shared.telemetry import continued_from
+from shared.web import SlugPath, plain_error
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ APPROVAL_MESSAGES = {
         "khi cấp trên trả lại báo cáo."
     ),
 }
+PAGE_NOT_FOUND = "Không tìm thấy văn bản này, hoặc đơn vị không có trong danh bạ."
 FORMATS = {
     "json": "application/json",
     "md": "text/markdown; charset=utf-8",
@@ -80,6 +87,8 @@ def create_service(settings: Settings | None = None) -> Service:
         ),
     )
     metrics = AggregatorMetrics(service.registry)
+    # The inline style sheets of the status page and of the HTML báo cáo tổng hợp.
+    service.csp.allow(STATUS_STYLE, REPORT_STYLE)
     parts: dict[str, object] = {}
 
     def rollup() -> Rollup:
@@ -280,9 +289,12 @@ def create_service(settings: Settings | None = None) -> Service:
 
     @service.app.get("/api/directives/{directive_id}/synthesis", tags=["synthesis"])
     async def get_synthesis(
-        directive_id: str,
+        directive_id: SlugPath,
         unit: str | None = Query(
-            None, description="unit whose subtree to sum; the issuer if unset"
+            None,
+            description="unit whose subtree to sum; the issuer if unset",
+            pattern=SLUG_PATTERN,
+            max_length=128,
         ),
         format: str = Query("json", pattern="^(json|md|html|docx)$"),
     ) -> Response:
@@ -309,8 +321,10 @@ def create_service(settings: Settings | None = None) -> Service:
 
     @service.app.post("/api/directives/{directive_id}/synthesis/approve", tags=["synthesis"])
     async def approve_synthesis(
-        directive_id: str,
-        requirement: str | None = Query(None, description="the first results one if unset"),
+        directive_id: SlugPath,
+        requirement: str | None = Query(
+            None, description="the first results one if unset", max_length=128
+        ),
     ) -> JSONResponse:
         """The issuer's staff approve its synthesis: it goes up as the issuer's report on
         the parent directive it implements."""
@@ -320,34 +334,36 @@ def create_service(settings: Settings | None = None) -> Service:
     @service.app.get(
         "/directives/{directive_id}/status", response_class=HTMLResponse, tags=["pages"]
     )
-    async def status_page(request: Request, directive_id: str, unit: str | None = None):
+    async def status_page(
+        request: Request,
+        directive_id: SlugPath,
+        unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
+    ):
         """The live status page of a directive for a unit (the issuer if unset)."""
-        from services.aggregator.status import page
-
         body = await synthesis_of(directive_id, unit)
         if isinstance(body, Response):
-            return body
-        return HTMLResponse(page.render(body, service.settings.public_url))
+            return plain_error(request.url.path, body.status_code, PAGE_NOT_FOUND)
+        return HTMLResponse(status_page_of(body, service.settings.public_url))
 
     @service.app.post(
         "/directives/{directive_id}/status", response_class=HTMLResponse, tags=["pages"]
     )
     async def status_approve(
-        directive_id: str, requirement: str | None = FormField(None)
-    ) -> HTMLResponse:
+        request: Request,
+        directive_id: SlugPath,
+        requirement: str | None = FormField(None, max_length=128),
+    ) -> Response:
         """The status page's "approve and send up" button."""
-        from services.aggregator.status import page
-
         status, result = await approve(directive_id, requirement, automatic=False)
         body = await synthesis_of(directive_id, None)
         if isinstance(body, Response):
-            return HTMLResponse(str(result.get("error", "")), status_code=status)
+            return plain_error(request.url.path, body.status_code, PAGE_NOT_FOUND)
         message = APPROVAL_MESSAGES.get(
             "sent" if status < 400 else result.get("reason", ""),
             "Chưa gửi được báo cáo tổng hợp.",
         )
         return HTMLResponse(
-            page.render(body, service.settings.public_url, message=message),
+            status_page_of(body, service.settings.public_url, message=message),
             status_code=200 if status < 400 else status,
         )
 

@@ -9,16 +9,16 @@ import time
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import File, Form, UploadFile
+from fastapi import File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.issuer.cascade import RefIndex, forest, parents_of, tree_of
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.ingest import build_directive, contract_json, resolve_document
-from services.issuer.documents.parse import parse_upload
 from services.issuer.documents.reading import MAX_BYTES
 from services.issuer.documents.resolve import Resolver
 from services.issuer.documents.store import keep
+from services.issuer.documents.worker import ParserPool
 from services.issuer.fanout import fan_out
 from services.issuer.metrics import IssuerMetrics
 from services.issuer.planning import IssuePlan, PlanError, plan_issue
@@ -28,6 +28,8 @@ from shared.contracts import Directive
 from shared.forms import DEFAULT_FORM, FormError, default_form_for, resolve
 from shared.service import Service, error
 from shared.settings import Settings
+from shared.slugs import slugify
+from shared.web import SlugPath
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,20 @@ def create_service(settings: Settings | None = None) -> Service:
         task.add_done_callback(background.discard)
 
     service.on_start.append(on_start)
+
+    # Uploads are parsed in worker processes with a time and a memory limit, never on
+    # this event loop: a hostile file is refused and /healthz keeps answering.
+    parsers = ParserPool(
+        service.settings.parse_workers,
+        service.settings.parse_timeout,
+        service.settings.parse_memory_mb,
+    )
+
+    async def start_parsers() -> None:
+        parsers.start()
+
+    service.on_start.append(start_parsers)
+    service.on_stop.append(parsers.close)
 
     def with_forms(directive: Directive, results_form: str | None = None) -> Directive:
         """Every requirement names its report form: the one it names, else
@@ -185,6 +201,8 @@ def create_service(settings: Settings | None = None) -> Service:
         status, body = await issue_directive(directive)
         return JSONResponse(body, status_code=status)
 
+    service.allow_uploads("POST", "/api/directives/upload")
+
     @service.app.post("/api/directives/upload", status_code=201, tags=["directives"])
     async def upload(
         file: Annotated[UploadFile, File(description=".txt, .md, .docx or .pdf")],
@@ -204,8 +222,15 @@ def create_service(settings: Settings | None = None) -> Service:
         data = await file.read(MAX_BYTES + 1)
         filename = file.filename or "document.txt"
         try:
-            document = parse_upload(data, filename)
-            reading = resolve_document(document, service.directory, issuer, resolver())
+            document = await parsers.parse(data, filename)
+        except DocumentError as exc:
+            metrics.documents.labels(getattr(exc, "reason", "refused")).inc()
+            return error(422, str(exc))
+        metrics.documents.labels("read").inc()
+        try:  # matching up to a thousand names: off the event loop too
+            reading = await asyncio.to_thread(
+                resolve_document, document, service.directory, issuer, resolver()
+            )
         except DocumentError as exc:
             return error(422, str(exc))
         shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}
@@ -227,15 +252,19 @@ def create_service(settings: Settings | None = None) -> Service:
         return JSONResponse({"trees": [tree.as_json() for tree in trees]})
 
     @service.app.get("/api/cascade/{key:path}", tags=["cascade"])
-    async def cascade_tree(key: str) -> JSONResponse:
+    async def cascade_tree(key: Annotated[str, Path(max_length=200)]) -> JSONResponse:
         """The tree holding a directive, by id or number-symbol ("101-KH/ĐU")."""
+        try:
+            slugify(key)
+        except ValueError:  # no letter or digit: names no directive
+            return error(404, f"no directive '{key}' has been issued")
         tree = tree_of(forest(await state["records"].all()), key)
         if tree is None:
             return error(404, f"no directive '{key}' has been issued")
         return JSONResponse(tree.as_json())
 
     @service.app.get("/api/directives/{directive_id}", tags=["directives"])
-    async def show(directive_id: str) -> JSONResponse:
+    async def show(directive_id: SlugPath) -> JSONResponse:
         record = await state["records"].get(directive_id)
         if record is None:
             return error(404, f"no directive with id '{directive_id}'")

@@ -25,5 +25,14 @@ class IssuerMetrics:
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120),
             registry=registry,
         )
+        self.documents = Counter(
+            "chidao_documents_read_total",
+            "Uploaded documents by outcome: read, refused (cannot be read or over a limit), "
+            "timeout, memory (stopped at the parse worker's limits), failed (the worker died)",
+            ["outcome"],
+            registry=registry,
+        )
         for outcome in ("issued", "already_issued", "conflict", "rejected"):
             self.directives.labels(outcome)
+        for outcome in ("read", "refused", "timeout", "memory", "failed"):
+            self.documents.labels(outcome)

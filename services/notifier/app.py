@@ -9,8 +9,6 @@ import logging
 import time
 from typing import Any
 
-from faststream.nats.annotations import NatsMessage
-
 from services.notifier.compose import (
     Attachment,
     Link,
@@ -22,9 +20,10 @@ from services.notifier.compose import (
     reminder_mail,
     returned_mail,
 )
+from services.notifier.delivery import Sender
 from services.notifier.digest import late_units
-from services.notifier.ledger import Ledger, LedgerEntry
-from services.notifier.mailer import Mailer, PermanentMailError, TransientMailError
+from services.notifier.ledger import Ledger, replica_id
+from services.notifier.mailer import Mailer
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.originals import Originals
 from services.notifier.timers import Heartbeat, Timer, Timers
@@ -64,11 +63,18 @@ def create_service(settings: Settings | None = None) -> Service:
     metrics = NotifierMetrics(service.registry)
     mailer = Mailer(service.settings, on_latency=metrics.smtp_seconds.observe)
     links = Links(service.settings, service.clock)
-    parts: dict[str, Any] = {}  # opened at start-up: ledger, originals, timers
+    parts: dict[str, Any] = {}  # opened at start-up: sender, originals, timers
 
     async def on_start() -> None:
         js = service.js
-        parts["ledger"] = Ledger(await js.key_value(topology.NOTIFIER_LEDGER.name))
+        ledger = Ledger(
+            await js.key_value(topology.NOTIFIER_LEDGER.name),
+            claimant=replica_id(),
+            lease=service.settings.mail_claim_lease,
+            policy=service.settings.mail_uncertain,
+            now=service.clock.now,
+        )
+        parts["sender"] = Sender(service.settings, ledger, mailer, metrics, service.tracer)
         parts["originals"] = Originals(js)
         parts["timers"] = Timers(js, service.settings, service.clock, lambda: service.directory)
 
@@ -91,55 +97,9 @@ def create_service(settings: Settings | None = None) -> Service:
         url = links.url(a.directive_id, a.unit_id, r.id, r.due_before, a.assigned_at)
         return Link(url, links.expiry(r.due_before, a.assigned_at))
 
-    async def record(mail: Mail, status: str, detail: str = "") -> None:
-        entry = LedgerEntry(
-            status=status,
-            at=service.clock.now(),
-            template=mail.template,
-            recipients=list(mail.unit.emails),
-            detail=detail,
-        )
-        await parts["ledger"].record(mail.ledger_key, entry)
-
-    async def deliver(mail: Mail, msg: NatsMessage) -> str | None:
-        """Send one mail unless the ledger has it. Returns a permanent failure, if any."""
-        if await parts["ledger"].sent(mail.ledger_key):
-            metrics.skipped.labels(mail.template, "already_sent").inc()
-            return None
-        if not mail.unit.emails:
-            metrics.skipped.labels(mail.template, "no_address").inc()
-            log.warning("unit has no e-mail address", extra={"unit": mail.unit.id})
-            return None
-        message = mail.to_message(service.settings.mail_from)
-
-        async def retrying() -> None:
-            metrics.retried.labels(mail.template).inc()
-            await msg.in_progress()  # tell JetStream the message is still being worked on
-
-        try:
-            with service.tracer.start_as_current_span(
-                "send mail",
-                attributes={"chidao.template": mail.template, "chidao.unit": mail.unit.id},
-            ):
-                await mailer.send(message, on_retry=retrying)
-        except TransientMailError:
-            metrics.failed.labels(mail.template, "transient").inc()
-            raise
-        except PermanentMailError as exc:
-            metrics.failed.labels(mail.template, "permanent").inc()
-            metrics.dead_lettered.labels(mail.template).inc()
-            await record(mail, "rejected", str(exc))
-            return f"{mail.unit.id}: {exc}"
-        await record(mail, "sent")
-        metrics.sent.labels(mail.template).inc()
-        log.info(
-            "mail sent",
-            extra={"template": mail.template, "unit": mail.unit.id, "event_id": mail.key},
-        )
-        return None
-
-    async def deliver_all(mails: list[Mail], msg: NatsMessage) -> None:
-        results = await asyncio.gather(*(deliver(m, msg) for m in mails), return_exceptions=True)
+    async def deliver_all(mails: list[Mail]) -> None:
+        deliver = parts["sender"].deliver
+        results = await asyncio.gather(*(deliver(m) for m in mails), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result  # transient: the whole event comes back; sent mails are skipped
@@ -156,24 +116,24 @@ def create_service(settings: Settings | None = None) -> Service:
         return unit
 
     @service.subscriber(topology.NOTIFIER_ASSIGNMENTS, batch_size=32)
-    async def on_assignment(event: AssignmentCreated, msg: NatsMessage) -> None:
+    async def on_assignment(event: AssignmentCreated) -> None:
         a = event.assignment
         unit = unit_or_fail(a.unit_id)
         attachment = await original(a.document)
         mail = assignment_mail(event, unit, service.directory, link_for(a), attachment)
-        await deliver_all([mail], msg)
+        await deliver_all([mail])
         timers = parts["timers"].plan(a)
         await parts["timers"].schedule(timers)
         for timer in timers:
             metrics.timers_scheduled.labels(timer.kind).inc()
 
     @service.subscriber(topology.NOTIFIER_DIRECTIVES, batch_size=8)
-    async def on_directive(event: DirectiveIssued, msg: NatsMessage) -> None:
+    async def on_directive(event: DirectiveIssued) -> None:
         attachment = await original(event.directive.document)
         mails = [
             notice_mail(event, unit_or_fail(n.unit_id), n.role, attachment) for n in event.notices
         ]
-        await deliver_all(mails, msg)
+        await deliver_all(mails)
 
     @service.subscriber(topology.NOTIFIER_REPORTS, batch_size=64)
     async def on_report(event: ReportSubmitted) -> None:
@@ -182,7 +142,7 @@ def create_service(settings: Settings | None = None) -> Service:
         metrics.timers_cancelled.inc(cancelled)
 
     @service.subscriber(topology.NOTIFIER_REVIEWS, batch_size=16)
-    async def on_review(event: ReportReviewed, msg: NatsMessage) -> None:
+    async def on_review(event: ReportReviewed) -> None:
         """A report the parent returned for correction: tell the unit why, with its link."""
         r = event.review
         if r.decision != "returned":
@@ -200,7 +160,7 @@ def create_service(settings: Settings | None = None) -> Service:
         mail = returned_mail(
             event.event_id, a, unit, service.directory, r.version, r.reason, link_for(a)
         )
-        await deliver_all([mail], msg)
+        await deliver_all([mail])
 
     async def reported(a: Assignment) -> bool:
         subject = subjects.report_submitted(a.directive_id, a.unit_id, a.requirement.id)
@@ -210,7 +170,7 @@ def create_service(settings: Settings | None = None) -> Service:
         )
 
     @service.subscriber(topology.NOTIFIER_TIMERS, batch_size=32)
-    async def on_timer(timer: Timer | Heartbeat, msg: NatsMessage) -> None:
+    async def on_timer(timer: Timer | Heartbeat) -> None:
         if isinstance(timer, Heartbeat):
             metrics.heartbeat.set(time.time())
             metrics.timer_delay.observe(max(0.0, time.time() - timer.heartbeat_at))
@@ -225,7 +185,7 @@ def create_service(settings: Settings | None = None) -> Service:
                 metrics.timers_fired.labels(timer.kind, "nobody_late").inc()
                 return
             parent = unit_or_fail(timer.unit_id)
-            await deliver_all([digest_mail(timer.id, a, parent, missing, late)], msg)
+            await deliver_all([digest_mail(timer.id, a, parent, missing, late)])
         else:
             if await reported(a):  # the report came in after the timer was set
                 metrics.timers_fired.labels(timer.kind, "reported").inc()
@@ -237,7 +197,7 @@ def create_service(settings: Settings | None = None) -> Service:
                 )
             else:
                 mail = overdue_mail(timer.id, a, unit, service.directory, link_for(a))
-            await deliver_all([mail], msg)
+            await deliver_all([mail])
         metrics.timers_fired.labels(timer.kind, "mailed").inc()
 
     return service

@@ -15,14 +15,24 @@ class NotifierMetrics:
         )
         self.failed = Counter(
             "chidao_mails_failed_total",
-            "Mails the SMTP server did not accept, by kind (transient, permanent)",
+            "Mails the SMTP server did not accept, by kind (transient, permanent; uncertain: "
+            "no answer to the end of DATA, possibly accepted)",
             ["template", "kind"],
             registry=registry,
         )
         self.skipped = Counter(
             "chidao_mails_skipped_total",
-            "Mails not sent: already in the ledger, or the unit has no address",
+            "Mails not sent: already in the ledger, possibly sent under the skip policy, or "
+            "the unit has no address",
             ["template", "reason"],
+            registry=registry,
+        )
+        self.possibly_sent = Counter(
+            "chidao_mails_possibly_sent_total",
+            "Mails the server may have accepted unbeknown to the ledger (a notifier stopped "
+            "while sending, or no answer to the end of DATA), by what the policy did with "
+            "them (resend, skip)",
+            ["template", "policy"],
             registry=registry,
         )
         self.retried = Counter(
@@ -76,8 +86,10 @@ class NotifierMetrics:
         for template in TEMPLATES:
             self.sent.labels(template)
             self.dead_lettered.labels(template)
-            for kind in ("transient", "permanent"):
+            for kind in ("transient", "permanent", "uncertain"):
                 self.failed.labels(template, kind)
+            for policy in ("resend", "skip"):
+                self.possibly_sent.labels(template, policy)
         for kind in ("remind", "overdue", "digest"):
             self.timers_scheduled.labels(kind)
             for outcome in ("mailed", "reported", "nobody_late"):

@@ -4,6 +4,7 @@ server's stamp, the files attached, the new version."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from services.reporter import log as reports
 from services.reporter.metrics import ReporterMetrics
 from shared import subjects, topology
 from shared.contracts import (
+    AttachedFile,
     DirectiveIssued,
     ReportingRequirement,
     ReportReviewed,
@@ -23,10 +25,12 @@ from shared.contracts import (
     Submission,
     SubmissionRequest,
 )
+from shared.contracts.submissions import MAX_NARRATIVE
 from shared.forms import Form, builtin, check, default_form_for
+from shared.forms.values import Checked
 from shared.objects import keep
 from shared.telemetry import continued_from
-from shared.vietnamese import format_instant
+from shared.vietnamese import format_instant, format_number
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +82,15 @@ async def accept(
     keep_existing: bool = False,
     source: Literal["unit", "plan", "synthesis"] = "unit",
     synthesis_of: str | None = None,
+    max_versions: int,
 ) -> Accepted:
     """Store a new version of a unit's report. Timeliness is judged on the first version;
     a request identical to the latest version is not a new one; a report the parent has
-    accepted cannot change until the parent returns it. With ``keep_existing`` an existing
-    report is left as it is (a report the system files for the unit)."""
+    accepted cannot change until the parent returns it; a report has at most
+    ``max_versions`` versions (CHIDAO_MAX_REPORT_VERSIONS). With
+    ``keep_existing`` an existing report is left as it is (a report the system files for
+    the unit)."""
+    limit = max_versions
     # The directive and the assignment are read at once: two round trips become one.
     (issued, requirement), found_assignment = await asyncio.gather(
         find_requirement(js, request, metrics),
@@ -100,14 +108,24 @@ async def accept(
         )
     form = form_for(issued, requirement)
     checked = check(form, request.values)
-    if not checked.ok:
+    problems = dict(checked.problems)
+    if len(request.narrative) > MAX_NARRATIVE:
+        problems["narrative"] = f"Ghi chú: dài quá {format_number(MAX_NARRATIVE)} ký tự."
+    if problems:
         metrics.refused.labels("invalid_values").inc()
         raise Refused(
             422,
             "the report has values that are not right; each problem names its field",
-            problems=checked.problems,
+            problems=problems,
             form=form.id,
         )
+    found, reviewed = await _latest(js, request)
+    if found is not None and keep_existing:
+        return Accepted(200, found[0])
+    # Before any file is stored: a report at its limit takes nothing new, only the same
+    # report again (a retry whose answer was lost), whose files are already stored.
+    if found is not None and not _unchanged(found[0].submission, form, checked, request.narrative):
+        _refuse_if_too_many(found, limit, request, issued, metrics)
     values: dict[str, Any] = dict(checked.values)
     for name, upload in checked.uploads.items():
         values[name] = await keep(
@@ -115,13 +133,9 @@ async def accept(
         )
     due = assigned.assignment.requirement.due_before
 
-    for _ in range(CONFLICT_RETRIES):
-        found, reviewed = await asyncio.gather(
-            reports.latest(js, request.directive_id, request.unit_id, request.requirement_id),
-            reports.latest_review(
-                js, request.directive_id, request.unit_id, request.requirement_id
-            ),
-        )
+    for attempt in range(CONFLICT_RETRIES):
+        if attempt:  # another request stored a version meanwhile: read it again
+            found, reviewed = await _latest(js, request)
         previous, last_seq = found if found else (None, 0)
         if previous is not None and keep_existing:
             return Accepted(200, previous)
@@ -137,6 +151,7 @@ async def accept(
                 and previous.submission.narrative == request.narrative
             ):
                 return Accepted(200, previous)
+            _refuse_if_too_many(found, limit, request, issued, metrics)
         stamp = now()
         first = previous.submission if previous else None
         submission = Submission(
@@ -180,6 +195,69 @@ async def accept(
         )
         return Accepted(201, event)
     raise Refused(409, "the report was changed by another request at the same time; send it again")
+
+
+def _unchanged(previous: Submission, form: Form, checked: Checked, narrative: str) -> bool:
+    """Whether the request repeats ``previous``, judged before its files are stored: a
+    file is the same when its content hash (the start of its object name), size and name
+    are; a file field left empty keeps the file already sent."""
+    if previous.narrative != narrative:
+        return False
+    for f in form.fields:
+        old = previous.values.get(f.name)
+        if f.type != "attachment":
+            if checked.values.get(f.name) != old:
+                return False
+            continue
+        upload = checked.uploads.get(f.name)
+        if upload is None:
+            continue
+        if not isinstance(old, AttachedFile) or (old.filename, old.size) != (
+            upload.filename,
+            len(upload.data),
+        ):
+            return False
+        if not old.object_name.startswith(hashlib.sha256(upload.data).hexdigest()):
+            return False
+    return True
+
+
+async def _latest(
+    js: JetStreamContext, request: SubmissionRequest
+) -> tuple[tuple[ReportSubmitted, int] | None, tuple[ReportReviewed, int] | None]:
+    """The latest version of the report (with its stream sequence) and its last review."""
+    ids = (request.directive_id, request.unit_id, request.requirement_id)
+    return await asyncio.gather(reports.latest(js, *ids), reports.latest_review(js, *ids))
+
+
+def _refuse_if_too_many(
+    found: tuple[ReportSubmitted, int] | None,
+    limit: int,
+    request: SubmissionRequest,
+    issued: DirectiveIssued,
+    metrics: ReporterMetrics,
+) -> None:
+    """Every version is kept and shown to the parent: a unit may not add them without end
+    (200 a second made the parent's page 3.7 MB)."""
+    if found is None or found[0].submission.version < limit:
+        return
+    metrics.refused.labels("too_many_versions").inc()
+    message = (
+        f"Báo cáo này đã được gửi {limit} lần, số lần nhiều nhất được phép; hệ thống không "
+        f"nhận thêm bản sửa nào. Nếu cần sửa nữa, đề nghị đơn vị liên hệ "
+        f"{issued.directive.issuer} (đơn vị giao báo cáo)."
+    )
+    logger.warning(
+        "submission refused: too many versions",
+        extra={
+            "directive_id": request.directive_id,
+            "unit": request.unit_id,
+            "requirement": request.requirement_id,
+            "versions": found[0].submission.version,
+        },
+    )
+    # "problems" is what the form page shows beside the note
+    raise Refused(409, message, problems={"narrative": message})
 
 
 def _refuse_if_accepted(

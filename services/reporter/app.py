@@ -34,6 +34,7 @@ from shared.links import Links
 from shared.service import Service, error
 from shared.settings import Settings
 from shared.vietnamese import document_title
+from shared.web import SlugPath
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def create_service(settings: Settings | None = None) -> Service:
         consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )
     metrics = ReporterMetrics(service.registry)
+    max_versions = service.settings.max_report_versions
 
     async def on_start() -> None:
         await until_available(
@@ -84,6 +86,8 @@ def create_service(settings: Settings | None = None) -> Service:
 
     service.on_start.append(on_start)
     pages.install(service, Links(service.settings, service.clock), metrics)
+    # A report's files come base64-encoded in the JSON.
+    service.allow_uploads("POST", "/api/submissions")
 
     @service.app.post("/api/submissions", status_code=201, tags=["submissions"])
     async def submit(request: SubmissionRequest) -> JSONResponse:
@@ -99,7 +103,9 @@ def create_service(settings: Settings | None = None) -> Service:
             },
         ):
             try:
-                accepted = await accept(service.js, request, service.clock.now, metrics)
+                accepted = await accept(
+                    service.js, request, service.clock.now, metrics, max_versions=max_versions
+                )
             except Refused as exc:
                 return error(exc.status, exc.message, **exc.details)
             return JSONResponse(receipt(accepted.event), status_code=accepted.status)
@@ -107,7 +113,9 @@ def create_service(settings: Settings | None = None) -> Service:
     @service.app.get(
         "/api/submissions/{directive_id}/{unit_id}/{requirement_id}", tags=["submissions"]
     )
-    async def history(directive_id: str, unit_id: str, requirement_id: str) -> JSONResponse:
+    async def history(
+        directive_id: SlugPath, unit_id: SlugPath, requirement_id: SlugPath
+    ) -> JSONResponse:
         """Every version of a unit's report with its time, and the parent's last review."""
         versions = await reports.versions(service.js, directive_id, unit_id, requirement_id)
         if not versions:
@@ -126,7 +134,10 @@ def create_service(settings: Settings | None = None) -> Service:
         tags=["submissions"],
     )
     async def review_report(
-        directive_id: str, unit_id: str, requirement_id: str, request: ReviewRequest
+        directive_id: SlugPath,
+        unit_id: SlugPath,
+        requirement_id: SlugPath,
+        request: ReviewRequest,
     ) -> JSONResponse:
         """The parent accepts the latest version (it can no longer change) or returns it
         for correction with a reason (the unit is mailed)."""
@@ -180,6 +191,7 @@ def create_service(settings: Settings | None = None) -> Service:
                         metrics,
                         keep_existing=True,
                         source="plan",
+                        max_versions=max_versions,
                     )
                 except Refused as exc:
                     logger.info(
@@ -207,6 +219,7 @@ def create_service(settings: Settings | None = None) -> Service:
                 metrics,
                 source="synthesis",
                 synthesis_of=event.directive_id,
+                max_versions=max_versions,
             )
         except Refused as exc:
             # Nothing retrying can change: the reason goes to the dead-letter stream.

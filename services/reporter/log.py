@@ -91,14 +91,20 @@ async def versions(
     count = sum((info.state.subjects or {}).values())
     if count == 0:
         return []
-    sub = await js.subscribe(subject, stream=topology.REPORTS.name, ordered_consumer=True)
-    events = []
-    try:
-        while len(events) < count:
-            msg = await sub.next_msg(timeout=5)
-            events.append(ReportSubmitted.model_validate_json(msg.data))
-    finally:
-        await sub.unsubscribe()
+    # By direct get, one version after the other: no consumer is created, so the
+    # reporter's NATS user needs no right to create consumers on REPORTS, where the other
+    # services' durables live (deploy/nats/accounts.conf). A report has a few versions.
+    events: list[ReportSubmitted] = []
+    after = 0
+    while len(events) < count:
+        msg = await until_available(
+            lambda after=after: js.get_msg(
+                topology.REPORTS.name, seq=after + 1, next=True, subject=subject, direct=True
+            ),
+            f"reading the versions of {subject}",
+        )
+        events.append(ReportSubmitted.model_validate_json(msg.data))
+        after = msg.seq
     return events
 
 

@@ -8,13 +8,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+from fastapi import Path as FastAPIPath
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import UploadFile
 
 from services.reporter import log as reports
@@ -28,9 +31,30 @@ from shared.forms.display import display, input_text
 from shared.links import LinkClaims, LinkError, Links
 from shared.objects import fetch
 from shared.service import Service
+from shared.slugs import fold
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
+from shared.web import SlugPath, StyleSheet
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Every template is HTML and everything in it is escaped: what units, staff and documents
+# typed is shown as text. (select_autoescape, Starlette's default, would escape nothing
+# here: it goes by the name's extension, and these are *.html.j2.)
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+STYLE = StyleSheet(_ENV.get_template("pages.css.j2").render())
+_ENV.globals["style"] = STYLE.markup
+TEMPLATES = Jinja2Templates(env=_ENV)
+
+# What an attached file is served as: its own type when a browser shows it as a document
+# (the form's accept list), otherwise bytes to save. Never what the uploader claimed.
+DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "image/jpeg",
+        "image/png",
+    }
+)
 
 LINK_ERRORS = {
     "invalid": (
@@ -113,7 +137,26 @@ async def _form_values(request: Request, form: Form) -> dict[str, Any]:
     return values
 
 
+_NOT_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def download_type(claimed: str) -> str:
+    media = claimed.split(";", 1)[0].strip().lower()
+    return media if media in DOWNLOAD_TYPES else "application/octet-stream"
+
+
+def attachment_disposition(filename: str) -> str:
+    """``attachment`` always, so that no file a unit sent opens as a page of ours; the
+    name in RFC 5987 form, with a plain ASCII fallback ("Báo cáo.pdf": "bao_cao.pdf")."""
+    ascii_name = _NOT_FILENAME.sub("_", fold(filename)).strip("._")[:100] or "tep-dinh-kem"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def install(service: Service, links: Links, metrics: ReporterMetrics) -> None:
+    service.csp.allow(STYLE)
+    # The form page carries the attachments.
+    service.allow_uploads("POST", "/r/{token}")
+
     def page(request: Request, template: str, status: int = 200, **context: Any):
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
 
@@ -233,7 +276,13 @@ def install(service: Service, links: Links, metrics: ReporterMetrics) -> None:
             narrative=narrative,
         )
         try:
-            accepted = await accept(service.js, submission, service.clock.now, metrics)
+            accepted = await accept(
+                service.js,
+                submission,
+                service.clock.now,
+                metrics,
+                max_versions=service.settings.max_report_versions,
+            )
         except Refused as exc:
             problems = exc.details.get("problems") or {"narrative": REFUSALS.get(exc.status, "")}
             shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
@@ -302,7 +351,13 @@ def install(service: Service, links: Links, metrics: ReporterMetrics) -> None:
         )
 
     @service.app.get("/files/{d}/{u}/{r}/v{version}/{field}", tags=["pages"])
-    async def download(d: str, u: str, r: str, version: int, field: str) -> Response:
+    async def download(
+        d: SlugPath,
+        u: SlugPath,
+        r: SlugPath,
+        version: Annotated[int, FastAPIPath(ge=1, le=1_000_000)],
+        field: SlugPath,
+    ) -> Response:
         """A file a unit attached to a version of its report."""
         versions = await reports.versions(service.js, d, u, r)
         found = next((v.submission for v in versions if v.submission.version == version), None)
@@ -312,19 +367,18 @@ def install(service: Service, links: Links, metrics: ReporterMetrics) -> None:
         data = await fetch(service.js, topology.ATTACHMENTS.name, attached.object_name)
         if data is None:
             return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
-        name = quote(attached.filename)
         return Response(
             data,
-            media_type=attached.content_type,
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+            media_type=download_type(attached.content_type),
+            headers={"Content-Disposition": attachment_disposition(attached.filename)},
         )
 
     @service.app.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
-    async def read_report(request: Request, d: str, u: str, r: str) -> HTMLResponse:
+    async def read_report(request: Request, d: SlugPath, u: SlugPath, r: SlugPath) -> HTMLResponse:
         return await staff_view(request, d, u, r)
 
     @service.app.post("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
-    async def review_page(request: Request, d: str, u: str, r: str) -> HTMLResponse:
+    async def review_page(request: Request, d: SlugPath, u: SlugPath, r: SlugPath) -> HTMLResponse:
         posted = await request.form()
         decision = "accepted" if posted.get("decision") == "accept" else "returned"
         if decision == "returned" and not str(posted.get("reason", "")).strip():

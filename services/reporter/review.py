@@ -13,6 +13,7 @@ from services.reporter import log as reports
 from services.reporter.accept import CONFLICT_RETRIES, Refused
 from shared import subjects
 from shared.contracts import ReportReviewed, Review
+from shared.contracts.submissions import clean_text
 
 
 async def review(
@@ -25,7 +26,7 @@ async def review(
     now: Callable[[], datetime],
 ) -> tuple[int, ReportReviewed]:
     """Record a decision on the latest version; the same decision again is no change."""
-    reason = reason.strip()
+    reason = clean_text(reason)  # it goes into mails, pages and documents
     if decision == "returned" and not reason:
         raise Refused(422, "say why the report is returned: the unit reads the reason")
     for _ in range(CONFLICT_RETRIES):

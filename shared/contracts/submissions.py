@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, AwareDatetime, Field, StrictFloat, StrictInt, StrictStr
 
-from shared.contracts.base import Contract, Slug, Text
+from shared.contracts.base import Contract, Slug
 from shared.contracts.directives import AttachedFile
 
-MAX_NARRATIVE = 20_000
+MAX_NARRATIVE = 20_000  # characters of a unit's note beside its form
+MAX_VALUES = 200  # answers in one submission; a report form has tens of fields
+MAX_FILENAME = 255  # characters of an attached file's name
+
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two
+# non-characters XML 1.0 refuses: nothing a person types, and each one makes a .docx
+# (lxml) or a mail refuse the whole text.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """A text as a unit's report keeps it: lines end in "\\n", no control character but
+    tab and newline, NFC, trimmed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _NOT_TEXT.sub("", value)).strip()
+
+
+# Text a unit (or a reviewer) typed, cleaned at entry and again when a stored report is
+# read, so that one typed before this cleaning cannot stop the synthesis either.
+UnitText = Annotated[str, AfterValidator(clean_text)]
+_StoredText = Annotated[StrictStr, AfterValidator(clean_text)]
 
 # A stored answer: a number, a text or a date (ISO), the choices made, or a file.
-Value = StrictInt | StrictFloat | StrictStr | list[StrictStr] | AttachedFile
+Value = StrictInt | StrictFloat | _StoredText | list[_StoredText] | AttachedFile
 
 
 class SubmissionRequest(Contract):
@@ -23,8 +45,9 @@ class SubmissionRequest(Contract):
     directive_id: Slug
     unit_id: Slug
     requirement_id: Slug
-    values: dict[Slug, Any] = Field(default_factory=dict)
-    narrative: Text = Field("", max_length=MAX_NARRATIVE, description="a note beside the form")
+    values: dict[Slug, Any] = Field(default_factory=dict, max_length=MAX_VALUES)
+    # Its length is checked by the reporter, which says so in Vietnamese beside the field.
+    narrative: UnitText = Field("", description="a note beside the form, up to 20,000 characters")
 
 
 class Submission(Contract):
@@ -34,7 +57,7 @@ class Submission(Contract):
     unit_id: Slug
     requirement_id: Slug
     values: dict[Slug, Value] = Field(default_factory=dict)
-    narrative: Text = Field("", max_length=MAX_NARRATIVE)
+    narrative: UnitText = Field("", max_length=MAX_NARRATIVE)
     version: int = Field(ge=1)
     received_at: AwareDatetime
     first_received_at: AwareDatetime
@@ -56,5 +79,5 @@ class Review(Contract):
     requirement_id: Slug
     version: int = Field(ge=1)
     decision: Literal["accepted", "returned"]
-    reason: Text = Field("", max_length=5000)
+    reason: UnitText = Field("", max_length=5000)
     reviewed_at: AwareDatetime

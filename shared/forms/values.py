@@ -12,13 +12,13 @@ import base64
 import binascii
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from shared.contracts.submissions import MAX_FILENAME, clean_text
 from shared.forms.model import FieldType, Form, FormField
 from shared.vietnamese import format_number
 
@@ -137,8 +137,18 @@ def _upload(f: FormField, raw: Any) -> Upload:
     if len(upload.data) > f.max_bytes:
         limit = format_number(round(f.max_bytes / 1024 / 1024, 1))
         raise _Invalid(f"{f.label}: tệp lớn quá giới hạn {limit} MB.")
-    name = unicodedata.normalize("NFC", PurePath(upload.filename.replace("\\", "/")).name)
+    name = clean_text(PurePath(upload.filename.replace("\\", "/")).name)
+    if len(name) > MAX_FILENAME:
+        raise _Invalid(
+            f"{f.label}: tên tệp dài quá {MAX_FILENAME} ký tự; đề nghị đặt tên ngắn hơn."
+        )
     return Upload(name, ATTACHMENT_TYPES[suffix], upload.data)
+
+
+def _shown(value: Any) -> str:
+    """What was sent, as a message quotes it: cleaned and cut short."""
+    text = clean_text(str(value))
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _one(f: FormField, raw: Any) -> Any:
@@ -169,13 +179,14 @@ def _one(f: FormField, raw: Any) -> Any:
         for value in chosen:
             if not isinstance(value, str) or value not in known:
                 options = ", ".join(c.label for c in f.choices)
-                raise _Invalid(f"{f.label}: “{value}” không có trong các lựa chọn ({options}).")
+                shown = _shown(value)
+                raise _Invalid(f"{f.label}: “{shown}” không có trong các lựa chọn ({options}).")
         unique = list(dict.fromkeys(chosen))
         return unique[0] if t is FieldType.CHOICE else unique
     if t is FieldType.TEXT:
         if not isinstance(raw, str):
             raise _Invalid(f"{f.label}: phải là văn bản.")
-        text = unicodedata.normalize("NFC", raw.strip())
+        text = clean_text(raw)  # no control character a .docx or a mail would choke on
         if len(text) > f.max_length:
             raise _Invalid(f"{f.label}: dài quá {format_number(f.max_length)} ký tự.")
         return text

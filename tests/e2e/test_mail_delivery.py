@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from chidao.runtime.stack import Stack
+from services.notifier.ledger import LedgerEntry
 from shared import topology
 from shared.settings import Settings
 from tests.factories import committee_with_chi_bo
@@ -20,7 +21,8 @@ from tests.support import consumer_caught_up, eventually, metric, running
 pytestmark = pytest.mark.e2e
 
 DOWN, REFUSED, KILLED, STOPPED = "du-down", "du-refused", "du-killed", "du-stopped"
-SIZES = {DOWN: 5, REFUSED: 2, KILLED: 300, STOPPED: 300}
+UNANSWERED = "du-unanswered"
+SIZES = {DOWN: 5, REFUSED: 2, KILLED: 300, STOPPED: 300, UNANSWERED: 3}
 UNITS = [u for parent, n in SIZES.items() for u in committee_with_chi_bo(parent, n)]
 
 
@@ -29,8 +31,12 @@ def stack(tmp_path_factory):
     stack = Stack(
         var_dir=tmp_path_factory.mktemp("delivery"),
         extra_env={
-            # a killed notifier's unacknowledged events come back after 5 s
+            # a killed notifier's unacknowledged events come back after 5 s, and its claims
+            # on the mails it was sending expire after 3 s
             "CHIDAO_JS_ACK_WAIT": "5",
+            "CHIDAO_MAIL_CLAIM_LEASE": "3",
+            # the notifier waits 2 s for the server's acceptance of a message, not 10 min
+            "CHIDAO_SMTP_DATA_END_TIMEOUT": "2",
             # 300 mails take about three seconds, so a kill lands in the middle
             "CHIDAO_SMTP_RATE": "100",
         },
@@ -161,6 +167,45 @@ async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_re
     assert unknown.returncode != 0
     assert "no dead letter 'nobody.42'" in unknown.stderr + unknown.stdout
     assert "Traceback" not in unknown.stderr
+
+
+async def test_a_mail_whose_acceptance_never_came_is_sent_again_with_the_same_message_id(
+    stack, http, stack_js
+):
+    """The server kept the message but did not answer its end in time: possibly sent. It is
+    not retried at once but after the redelivery delay, and under the default policy sent
+    again with the same Message-ID, which lets the recipient's client show it once."""
+    stack.mail.stall(4, times=SIZES[UNANSWERED])  # the first mail to each unit
+    try:
+        await issue(http, stack, UNANSWERED)
+        await eventually(
+            lambda: (
+                set(delivered(stack, UNANSWERED).values()) == {2}
+                and len(delivered(stack, UNANSWERED)) == SIZES[UNANSWERED]
+            ),
+            within=60,
+            what="each mail sent a second time",
+        )
+    finally:
+        stack.mail.stall(0)
+    counts = await all_delivered(stack, stack_js, UNANSWERED)
+    assert set(counts.values()) == {2}
+    for event, unit in counts:
+        copies = [
+            m
+            for m in stack.mail.messages
+            if (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"]) == (event, unit)
+        ]
+        assert len({m.message["Message-ID"] for m in copies}) == 1
+        assert copies[1].received_at - copies[0].received_at >= 2  # not retried at once
+    kv = await stack_js.key_value(topology.NOTIFIER_LEDGER.name)
+    for event, unit in counts:
+        entry = LedgerEntry.model_validate_json((await kv.get(f"{event}.{unit}")).value)
+        assert entry.status == "sent" and entry.possibly_sent
+    resent = await metric(
+        http, stack, "notifier", "chidao_mails_possibly_sent_total", policy="resend"
+    )
+    assert resent == SIZES[UNANSWERED]
 
 
 async def _interrupt_mid_send(stack, http, parent: str, stop) -> int:

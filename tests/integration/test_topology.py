@@ -26,7 +26,6 @@ async def test_everything_is_declared_on_file_storage_with_the_configured_settin
         assert config.ack_policy == AckPolicy.EXPLICIT
         assert config.max_deliver == 5
         assert config.filter_subject == spec.filter_subject
-        assert len(config.backoff or ()) == 4  # one wait per redelivery
 
 
 async def test_declaring_again_is_harmless_and_applies_changed_settings(js, nats_server):
@@ -42,3 +41,25 @@ async def test_declaring_again_is_harmless_and_applies_changed_settings(js, nats
         topology.NOTIFIER_DIRECTIVES.stream, topology.NOTIFIER_DIRECTIVES.durable
     )
     assert consumer.config.max_deliver == 3
+
+
+async def test_every_consumer_waits_the_configured_ack_wait_even_one_declared_with_backoff(
+    js, nats_server
+):
+    """A backoff list makes JetStream take its first step (1 s) as the ack wait, so an event
+    still being mailed came back, to another replica, after a second. Declaring again
+    removes the backoff an older release gave the consumers."""
+    settings = Settings(nats_url=nats_server.url, js_ack_wait=30)
+    await topology.ensure_streams(js, settings)
+    for spec in topology.CONSUMERS:  # as an older release declared them
+        legacy = topology.consumer_config(spec, settings)
+        legacy.backoff = [1.0, 5.0, 15.0, 60.0, 300.0]
+        await js.add_consumer(spec.stream, legacy)
+        assert (await js.consumer_info(spec.stream, spec.durable)).config.ack_wait == 1.0
+
+    await topology.ensure_all(js, settings)
+
+    for spec in topology.CONSUMERS:
+        config = (await js.consumer_info(spec.stream, spec.durable)).config
+        assert config.ack_wait == 30, spec.durable
+        assert all(step >= 30 for step in config.backoff or ()), spec.durable

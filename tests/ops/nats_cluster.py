@@ -1,5 +1,6 @@
 """A 3-node NATS JetStream cluster on local ports, with the users and permissions of
-deploy/nats/accounts.conf: what compose.yaml and the Helm chart run, as local processes."""
+deploy/nats/accounts.conf: what compose.yaml and the Helm chart run, as local processes.
+``size=1`` runs a single node (no cluster), enough to test the permissions."""
 
 from __future__ import annotations
 
@@ -47,20 +48,19 @@ class NatsCluster:
             shutil.copy(DEPLOY_NATS / "accounts.conf", home / "accounts.conf")
             config = home / "nats.conf"
             config.write_text(NODE_CONFIG, encoding="utf-8")
+            cluster = f"nats://127.0.0.1:{cluster_port}"
+            clustered = (
+                ("--cluster_name", "chidao", "--cluster", cluster, "--routes", routes)
+                if self.size > 1
+                else ()
+            )
             self.nodes.append(
                 NatsServer(
                     home / "jetstream",
                     log_file=home / "nats-server.log",
                     name=f"nats-{i}",
                     config=config,
-                    extra_args=(
-                        "--cluster_name",
-                        "chidao",
-                        "--cluster",
-                        f"nats://127.0.0.1:{cluster_port}",
-                        "--routes",
-                        routes,
-                    ),
+                    extra_args=clustered,
                     env=env,
                 )
             )
@@ -77,8 +77,7 @@ class NatsCluster:
             "the NATS cluster's JetStream leader",
         )
 
-    @staticmethod
-    def _jetstream_ready(node: NatsServer) -> bool:
+    def _jetstream_ready(self, node: NatsServer) -> bool:
         try:
             answer = httpx.get(
                 f"http://127.0.0.1:{node.monitor_port}/healthz?js-enabled-only=true", timeout=1
@@ -87,13 +86,22 @@ class NatsCluster:
         except httpx.HTTPError:
             return False
         meta = jsz.get("meta_cluster") or {}
-        return answer.status_code == 200 and bool(meta.get("leader"))
+        return answer.status_code == 200 and (self.size == 1 or bool(meta.get("leader")))
 
     def running(self) -> list[NatsServer]:
         return [n for n in self.nodes if n.process is not None]
 
     def node(self, name: str) -> NatsServer:
         return next(n for n in self.nodes if n.name == name)
+
+    def violations(self, client: str | None = None) -> list[str]:
+        """The permissions violations every node logged, of the connections named
+        ``client`` (a service's is chidao-<service>) or of all."""
+        lines = []
+        for node in self.nodes:
+            text = node.log_file.read_text(errors="replace") if node.log_file.exists() else ""
+            lines += [line for line in text.splitlines() if "Violation" in line]
+        return [line for line in lines if client is None or f':{client}" - ' in line]
 
     def stop(self) -> None:
         for node in self.nodes:

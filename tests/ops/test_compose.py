@@ -16,6 +16,7 @@ import yaml
 from chidao.cli import SERVICE_MODULES
 from chidao.runtime.nats_server import nats_server_binary
 from shared.settings import Settings, nats_options
+from tests.ops.tls import make_ca
 
 ROOT = Path(__file__).parents[2]
 COMPOSE = ROOT / "compose.yaml"
@@ -91,18 +92,23 @@ def test_every_file_compose_mounts_exists(compose):
                 assert (ROOT / source).exists(), f"compose.yaml, {name}: {source} is missing"
 
 
-def test_the_nats_configuration_is_accepted_by_nats_server(compose):
+def test_the_nats_configuration_is_accepted_by_nats_server(compose, tmp_path):
     passwords = {
         key: value.split(":-")[1].rstrip("}") for key, value in compose["x-nats-passwords"].items()
     }
     env = {**passwords, "NATS_SERVER_NAME": "nats-1", "PATH": "/usr/bin:/bin"}
-    config = ROOT / "deploy" / "nats" / "nats.conf"
+    text = (ROOT / "deploy" / "nats" / "nats.conf").read_text(encoding="utf-8")
+    # nats-server -t reads the certificates: a CA of our own where the nodes mount theirs
+    certs = make_ca(tmp_path / "tls", ("nats-1", "nats-2", "nats-3"))
+    config = tmp_path / "nats.conf"
+    config.write_text(text.replace("/etc/nats/tls/", f"{certs.ca.parent}/"), encoding="utf-8")
+    shutil.copy(ROOT / "deploy" / "nats" / "accounts.conf", tmp_path / "accounts.conf")
     done = subprocess.run(
         [nats_server_binary(), "-t", "-c", str(config)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    text = config.read_text(encoding="utf-8")
     assert re.search(r"sync_interval:\s*always", text), "fsync before acknowledging"
+    assert text.count("tls {") == 2 and "verify: true" in text, "TLS for clients and routes"
 
 
 def test_the_image_is_multi_stage_slim_pinned_and_unprivileged():

@@ -426,10 +426,11 @@ def test_secret_template_nats_users_match_the_nats_passwords():
         secret = secrets.get(f"chidao-nats-{service}")
         assert secret, f"{rel(SECRET_TEMPLATE)}: needs the Secret chidao-nats-{service}"
         url = secret.obj.get("stringData", {}).get("url", "")
-        match = re.fullmatch(r"nats://([^:@/]+):([^@/]+)@[^/]+", url)
+        match = re.fullmatch(r"tls://([^:@/]+):([^@/]+)@[^/]+", url)
         assert match and match[1] == service, (
             f"{rel(SECRET_TEMPLATE)}: chidao-nats-{service} url {url!r} must be "
-            f"nats://{service}:PASSWORD@HOST:4222 (the NATS user named after the service)"
+            f"tls://{service}:PASSWORD@HOST:4222 (over TLS, as the NATS user named after "
+            "the service)"
         )
         expected = passwords.obj["stringData"][f"NATS_{service.upper()}_PASSWORD"]
         assert match[2] == expected, (

@@ -11,6 +11,7 @@ number at the top centre. All text is NFC-normalised."""
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -45,8 +46,15 @@ TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 LANGUAGE = "vi-VN"
 
 
+# What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
+# U+FFFE/U+FFFF): one of them in a unit's text would make python-docx refuse the whole
+# document. They carry nothing a reader sees, so they go.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """Text as the document holds it: NFC, without what XML cannot hold."""
+    return _NOT_XML.sub("", unicodedata.normalize("NFC", text))
 
 
 # -- styles and page setup ---------------------------------------------------------------

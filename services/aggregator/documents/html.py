@@ -2,8 +2,9 @@
 (Hướng dẫn 36-HD/VPTW): the two-column header, "BÁO CÁO" and its trích yếu, the sections,
 "Nơi nhận" and the signature block.
 
-The page is self-contained: inline CSS, no script, no font, image or style sheet to fetch,
-so it opens and prints the same offline. Every text from the model is escaped (Jinja2
+The page is self-contained: inline CSS (allowed by its hash in the service's
+Content-Security-Policy), no script, no font, image or style sheet to fetch, so it opens
+and prints the same offline. Every text from the model is escaped (Jinja2
 autoescape) and the output is NFC-normalised, as Vietnamese text typed on some systems
 arrives decomposed."""
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.aggregator.documents.report import Block, Report, landscape_blocks, section_number
+from shared.web import StyleSheet
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -24,6 +26,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+STYLE = StyleSheet(_ENV.get_template("report.css.j2").render())
 
 
 @dataclass
@@ -46,5 +49,7 @@ def _items(blocks: list[Block]) -> list[_Item]:
 
 
 def render(report: Report) -> str:
-    page = _ENV.get_template("report.html.j2").render(report=report, items=_items(report.blocks))
+    page = _ENV.get_template("report.html.j2").render(
+        report=report, items=_items(report.blocks), style=STYLE.markup
+    )
     return unicodedata.normalize("NFC", page)

@@ -3,8 +3,9 @@
 Everything is worked out here from the synthesis JSON (``synthesis.build``): the wording,
 the links and the geometry of the two charts (inline SVG); the template only lays it out
 and escapes every string. The page has no script and loads nothing: it refreshes itself
-with ``<meta http-equiv="refresh">``, and its only absolute links are to the reporter's
-pages of the units' reports (``public_url``)."""
+with ``<meta http-equiv="refresh">``, its style sheet is inline (allowed by its hash in the
+Content-Security-Policy, so a snapshot saved to a file looks the same), and its only
+absolute links are to the reporter's pages of the units' reports (``public_url``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from services.aggregator.documents.report import bare_figure, reporting_status
 from shared.forms import PLAN_FORM, asks_for_a_plan
 from shared.vietnamese import format_date, format_instant, format_number, format_rate
+from shared.web import StyleSheet
 
 REFRESH_SECONDS = 15
 APPROVE_LABEL = "Duyệt và gửi báo cáo tổng hợp lên cấp trên"
@@ -46,6 +48,8 @@ _ENV = Environment(
     lstrip_blocks=True,
     undefined=StrictUndefined,
 )
+FILLS = {"on-time": ON_TIME_COLOUR, "late": LATE_COLOUR, "missing": MISSING_COLOUR}
+STYLE = StyleSheet(_ENV.get_template("status.css.j2").render(fills=FILLS))
 
 
 def render(synthesis: dict, public_url: str, message: str = "") -> str:
@@ -105,7 +109,8 @@ def view(s: dict, public_url: str, message: str = "") -> dict[str, Any]:
         "approve_url": status_url,
         "approve_to": parent["name"] if parent else "cấp trên",
         "refresh_seconds": REFRESH_SECONDS,
-        "fills": {"on-time": ON_TIME_COLOUR, "late": LATE_COLOUR, "missing": MISSING_COLOUR},
+        "fills": FILLS,
+        "style": STYLE.markup,
     }
 
 

@@ -72,22 +72,39 @@ def _to_phrase(text: str, folded: str, start: int) -> tuple[str, int]:
     return name, end
 
 
-def _trim_to_known(name: str, known: list[str]) -> str:
+class KnownNames:
+    """The names a document uses elsewhere (issuer, basis, addressees, recipients) that
+    are long enough to recognise, of 3 to 40 words, folded: looked up by their words, so
+    that a deadline's recipient is not compared with every name one by one."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.by_words: dict[int, set[str]] = {}
+        for name in names:
+            words = fold(name).split()
+            if 3 <= len(words) <= 40:
+                self.by_words.setdefault(len(words), set()).add(" ".join(words))
+        self.sizes = sorted(self.by_words, reverse=True)  # the longest name first
+
+    def ends(self, words: list[str]) -> bool:
+        """Whether ``words`` (folded) end with one of the names."""
+        return any(
+            size <= len(words) and " ".join(words[-size:]) in self.by_words[size]
+            for size in self.sizes
+        )
+
+
+def _trim_to_known(name: str, known: KnownNames) -> str:
     """'... Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh ủy' -> '... Doanh nghiệp tỉnh' when the
     document names 'Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh' elsewhere: a stray word after
     a name the document itself uses is a typo, not part of the name."""
     parts = re.split(r"(\s+và\s+|,\s+)", name)
     for i in range(0, len(parts), 2):
-        part = parts[i]
-        folded = fold(part)
-        for known_name in sorted(known, key=len, reverse=True):
-            k = fold(known_name)
-            at = folded.find(k)
-            if len(k.split()) >= 3 and at >= 0:
-                rest = part[at + len(k) :].strip()
-                if rest and len(rest.split()) == 1 and rest.islower():
-                    parts[i] = part[: at + len(k)]
-                    break
+        words = parts[i].split()
+        if len(words) < 4 or not words[-1].islower():
+            continue
+        if known.ends([fold(word) for word in words[-41:-1]]):
+            stray = parts[i].rstrip()
+            parts[i] = stray[: len(stray) - len(words[-1])].rstrip()
     return "".join(parts)
 
 
@@ -128,7 +145,7 @@ def _action_and_to(
 
 
 def _deadline(
-    clause: str, reference: date | None, known: list[str], inherited_to: str | None
+    clause: str, reference: date | None, known: KnownNames, inherited_to: str | None
 ) -> ParsedDeadline | None:
     folded = fold(clause)
     found = find_deadline_time(folded, reference)
@@ -172,6 +189,8 @@ def find_deadlines(
     body: list[str], reference: date | None, known: list[str]
 ) -> list[ParsedDeadline]:
     found: list[ParsedDeadline] = []
+    texts: set[str] = set()  # of the deadlines found: the same clause twice is one
+    names = KnownNames(known)
     for paragraph in body:
         for sentence in sentences(paragraph):
             # Items of "(..., cụ thể: A; B; C)" inherit the recipient of the clause before
@@ -187,12 +206,13 @@ def find_deadlines(
                 elif open_parens > 0:
                     head = clause.split(")")[0]
                 deadline = _deadline(
-                    head, reference, known, inherited if open_parens or specifically else None
+                    head, reference, names, inherited if open_parens or specifically else None
                 )
                 open_parens += clause.count("(") - clause.count(")")
                 if open_parens <= 0:
                     open_parens, inherited = 0, None
-                if deadline and all(d.text != deadline.text for d in found):
+                if deadline and deadline.text not in texts:
+                    texts.add(deadline.text)
                     found.append(deadline)
     dated = sorted((d for d in found if d.due_before), key=lambda d: d.due_before)
     return dated + [d for d in found if not d.due_before]

@@ -112,15 +112,16 @@ def _heading_kind(line: str) -> str | None:
 
 
 def _issuer_from_block(lines: list[str]) -> str | None:
-    names: list[str] = []
+    blocks: list[list[str]] = []  # each name's lines, joined once at the end
     for line in lines:
         folded = fold(line) + " "
-        if names and not folded.startswith(_BODY_WORDS):
-            names[-1] += " " + line
+        if blocks and not folded.startswith(_BODY_WORDS):
+            blocks[-1].append(line)
         else:
-            names.append(line)
-    if not names:
+            blocks.append([line])
+    if not blocks:
         return None
+    names = [" ".join(block) for block in blocks[-2:]]
     last = name_case(uy_spelling(names[-1]))
     if len(names) > 1 and (fold(names[-1]) + " ").startswith(_SUBORDINATE):
         return f"{last} {name_case(uy_spelling(names[-2]))}"

@@ -44,9 +44,11 @@ def starts_with_marker(line: str) -> bool:
 
 def paragraphs(lines: list[str]) -> list[str]:
     """Join lines broken in mid-sentence: a paragraph ends at a sentence end, before a
-    list marker, and around headings in capitals."""
+    list marker, and around headings in capitals. Linear in the length of the text: each
+    line is looked at once, and a paragraph is joined once, when it ends."""
     result: list[str] = []
     current: list[str] = []
+    length = 0  # of " ".join(current), kept as lines are added rather than recomputed
     previous_heading = False
     for line in lines:
         heading = is_upper(line) and len(line) < 160
@@ -55,11 +57,12 @@ def paragraphs(lines: list[str]) -> list[str]:
             or starts_with_marker(line)
             or bool(_ENDS_SENTENCE.search(current[-1]))
             or heading != previous_heading
-            or _item_heading(current, line)
+            or _item_heading(current, length, line)
         )
         if starts_new and current:
             result.append(" ".join(current))
-            current = []
+            current, length = [], 0
+        length += len(line) + (1 if current else 0)
         current.append(line)
         previous_heading = heading
     if current:
@@ -68,17 +71,19 @@ def paragraphs(lines: list[str]) -> list[str]:
 
 
 _NUMBERED_ITEM = re.compile(r"^\s*\d{1,2}\s*[.)-]\s*(?!\d)")
+_ITEM_HEADING_MAX = 100  # characters: a unit's name, not a sentence
 
 
-def _item_heading(current: list[str], line: str) -> bool:
+def _item_heading(current: list[str], length: int, line: str) -> bool:
     """'5. Sở Thông tin và Truyền thông' over 'Phối hợp với ...': a numbered item whose
-    first line only names a unit, followed by its text starting with a capital."""
+    first line only names a unit, followed by its text starting with a capital.
+    ``length`` is that of the paragraph so far: only a short one is joined to look at."""
+    if length >= _ITEM_HEADING_MAX or not _NUMBERED_ITEM.match(current[0]):
+        return False
     joined = " ".join(current)
     last_word = fold(joined.split()[-1]) if joined.split() else ""
     return (
-        bool(_NUMBERED_ITEM.match(current[0]))
-        and len(joined) < 100
-        and line[:1].isupper()
+        line[:1].isupper()
         and not line[:1].isdigit()
         # "1. Các huyện ủy ... gửi về" over "Ban Tuyên giáo ...": a sentence, not a heading
         and not joined.rstrip().endswith(",")

@@ -8,6 +8,7 @@ from pathlib import Path
 from services.issuer.documents.basis import basis_paragraphs, issuer_in_text, parse_basis
 from services.issuer.documents.closing import parse_addressees, parse_closing
 from services.issuer.documents.deadlines import find_deadlines
+from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.header import parse_header
 from services.issuer.documents.layout import split_layout
 from services.issuer.documents.reading import read_bytes, read_file
@@ -105,9 +106,39 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
     )
 
 
+# What one document may list. Each entry is matched against the unit directory and each
+# deadline becomes a requirement assigned to units, outside the parse's own limits; a
+# real directive lists tens, not thousands.
+MAX_ENTRIES = 1000  # "Kính gửi" and "Nơi nhận" together
+MAX_DEADLINES = 200
+MAX_BASIS = 200
+MAX_TASKS = 1000
+
+
 def parse_file(path: Path) -> ParsedDocument:
-    return parse_lines(read_file(path))
+    return within_limits(parse_lines(read_file(path)), str(path))
 
 
 def parse_upload(data: bytes, filename: str) -> ParsedDocument:
-    return parse_lines(read_bytes(data, filename))
+    return within_limits(parse_lines(read_bytes(data, filename)), filename)
+
+
+def within_limits(document: ParsedDocument, filename: str) -> ParsedDocument:
+    """The document, or a DocumentError when it lists more than a directive does."""
+    counts = [
+        (
+            len(document.addressees) + len(document.recipients),
+            MAX_ENTRIES,
+            "mục “Kính gửi” và “Nơi nhận”",
+        ),
+        (len(document.deadlines), MAX_DEADLINES, "thời hạn"),
+        (len(document.basis), MAX_BASIS, "văn bản căn cứ"),
+        (len(document.tasks), MAX_TASKS, "nhiệm vụ giao cho đơn vị"),
+    ]
+    for count, limit, what in counts:
+        if count > limit:
+            raise DocumentError(
+                f"Văn bản '{filename}' có {count} {what}; chidao đọc văn bản có đến {limit} "
+                f"{what}. Đề nghị kiểm tra lại tệp."
+            )
+    return document

@@ -2,7 +2,13 @@
 
 Every function returns the document's text as a list of lines without newline characters,
 each normalised to NFC, in reading order. Anything that cannot be read raises
-`DocumentError` with a plain-English message that names the file.
+`DocumentError` with a plain message that names the file.
+
+What a file may ask of the reader is bounded, so that a hostile one is refused in
+seconds rather than read for minutes: 20 MB a file, 2 MB a .txt or .md, 1,000,000
+characters of text, 500 PDF pages and 32 MB inflated per PDF stream; a .docx is read by
+``package.py``, which counts what its zip really inflates. The worker processes of
+``worker.py`` add a time and a memory limit around all of it.
 
 Conventions the parser relies on:
 
@@ -29,19 +35,25 @@ import codecs
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from services.issuer.documents.errors import DocumentError
+from services.issuer.documents.package import main_document, not_word
 
 MAX_BYTES = 20 * 1024 * 1024
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 
 _MB = 1024 * 1024
-# A .docx is a zip; refuse archives that inflate beyond this (a 20 MB file of text
-# inflates to a few times its size, not hundreds).
-_MAX_DOCX_UNPACKED = 10 * MAX_BYTES
+# Limits on what a document may ask of the reader, so that time and memory stay bounded
+# (the parse after it is linear in the text). A directive is a few to a few hundred KB
+# of text; these are far above any real one.
+MAX_TEXT_FILE_BYTES = 2 * _MB  # a .txt or .md file
+MAX_TEXT_CHARS = 1_000_000  # the text of any document, about 300 pages
+MAX_PDF_PAGES = 500
+# What pypdf may inflate per stream of a PDF (its defaults are 75 MB); the package.py
+# module bounds a .docx the same way.
+_PDF_STREAM_LIMIT = 32 * _MB
 # Fewer letters than this in a whole PDF means there is no usable text layer.
 _MIN_PDF_LETTERS = 20
 
@@ -76,6 +88,7 @@ def read_bytes(data: bytes, filename: str) -> list[str]:
         lines = _read_docx(data, filename)
     else:
         lines = _read_pdf(data, filename)
+    _check_length(sum(len(line) for line in lines), filename)
     lines = [unicodedata.normalize("NFC", line) for line in lines]
     if not any(line.strip() for line in lines):
         raise DocumentError(f"'{filename}' is empty: it contains no text, only blank space")
@@ -97,9 +110,32 @@ def _check_extension(filename: str) -> str:
 
 
 def _too_large(filename: str, size: int) -> str:
+    return f"'{filename}' is {_megabytes(size)} MB; chidao reads files up to {MAX_BYTES // _MB} MB"
+
+
+def _megabytes(size: int) -> str:
     # Round up to 0.1 MB so that a file just over the limit does not read "20.0 MB".
-    megabytes = -(-size * 10 // _MB) / 10
-    return f"'{filename}' is {megabytes:.1f} MB; chidao reads files up to {MAX_BYTES // _MB} MB"
+    return f"{-(-size * 10 // _MB) / 10:.1f}"
+
+
+def _check_length(characters: int, filename: str) -> None:
+    if characters > MAX_TEXT_CHARS:
+        limit = f"{MAX_TEXT_CHARS:,}".replace(",", ".")
+        raise DocumentError(
+            f"Văn bản '{filename}' dài hơn {limit} ký tự (khoảng 300 trang); chidao không đọc "
+            "văn bản dài như vậy. Đề nghị gửi riêng phần văn bản chỉ đạo, không kèm phụ lục dài."
+        )
+
+
+def _capped(lines: Iterator[str], filename: str) -> list[str]:
+    """The lines of a document read lazily, refused as soon as they are too long."""
+    read: list[str] = []
+    characters = 0
+    for line in lines:
+        characters += len(line)
+        _check_length(characters, filename)
+        read.append(line)
+    return read
 
 
 def _sniff(data: bytes) -> str | None:
@@ -119,7 +155,15 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _read_text(data: bytes, filename: str) -> list[str]:
-    return _decode(data, filename).splitlines()
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        size = _megabytes(len(data)).replace(".", ",")
+        raise DocumentError(
+            f"Tệp '{filename}' dài {size} MB; chidao đọc tệp .txt, .md đến "
+            f"{MAX_TEXT_FILE_BYTES // _MB} MB (một văn bản chỉ đạo chỉ dài vài trăm KB)."
+        )
+    text = _decode(data, filename)
+    _check_length(len(text), filename)
+    return text.splitlines()
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -207,28 +251,14 @@ _BLOCK_CONTAINERS = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"}
 
 
 def _read_docx(data: bytes, filename: str) -> list[str]:
-    import docx  # imported here: reading .txt files does not need python-docx
-
-    not_word = f"'{filename}' does not look like a Word .docx file"
     actually = _sniff(data)
     if not data.startswith(b"PK\x03\x04"):
-        raise DocumentError(f"{not_word}: it is {actually}" if actually else not_word)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DocumentError(f"{not_word} (the zip archive is damaged: {exc})") from exc
-    if unpacked > _MAX_DOCX_UNPACKED:
-        raise DocumentError(
-            f"'{filename}' unpacks to {unpacked // _MB} MB, more than a document needs; "
-            "chidao does not read it"
-        )
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:
-        detail = re.sub(r"^file '<[^']*>' ", "", str(exc))  # python-docx names the BytesIO
-        raise DocumentError(f"{not_word} (python-docx: {detail})") from exc
-    return list(_block_lines(document.element.body))
+        message = not_word(filename)
+        raise DocumentError(f"{message}: it is {actually}" if actually else message)
+    body = main_document(data, filename).find(f"{_W}body")
+    if body is None:
+        raise DocumentError(f"{not_word(filename)} (its main part has no w:body)")
+    return _capped(_block_lines(body), filename)
 
 
 def _block_lines(container) -> Iterator[str]:
@@ -302,10 +332,30 @@ _DOUBLE_SPACE = re.compile(r"(?<=\S)  (?=\S)")
 
 
 def _read_pdf(data: bytes, filename: str) -> list[str]:
-    from pypdf.errors import DependencyError
+    import pypdf
+    from pypdf.errors import DependencyError, LimitReachedError
 
+    limits = dict.fromkeys(
+        (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "brotli_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+            "image_maximum_buffer_size",
+            "stream_decoding_work_maximum_length",
+        ),
+        _PDF_STREAM_LIMIT,
+    )
     try:
-        return _read_pdf_text(data, filename)
+        with pypdf.apply_configuration(**limits, page_tree_maximum_entries=10 * MAX_PDF_PAGES):
+            return _read_pdf_text(data, filename)
+    except LimitReachedError as exc:  # a stream that inflates past the limit, and the like
+        raise DocumentError(
+            f"Tệp '{filename}' chứa nội dung nén giải nén ra quá lớn, nhiều hơn mức một văn bản "
+            f"cần (pypdf: {exc}); chidao không đọc tệp này."
+        ) from exc
     except DependencyError as exc:  # AES encryption and no crypto library installed
         raise DocumentError(
             f"'{filename}' is an encrypted PDF that chidao cannot decrypt on this installation "
@@ -315,7 +365,7 @@ def _read_pdf(data: bytes, filename: str) -> list[str]:
 
 def _read_pdf_text(data: bytes, filename: str) -> list[str]:
     import pypdf  # imported here: reading .txt files does not need pypdf
-    from pypdf.errors import DependencyError
+    from pypdf.errors import DependencyError, LimitReachedError
 
     not_pdf = f"'{filename}' does not look like a PDF file"
     if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header
@@ -329,27 +379,38 @@ def _read_pdf_text(data: bytes, filename: str) -> list[str]:
                 "Save or print it as a PDF without a password first"
             )
         pages = list(reader.pages)
-    except (DocumentError, DependencyError):
+    except (DocumentError, DependencyError, LimitReachedError):
         raise
     except Exception as exc:
         raise DocumentError(
             f"{not_pdf}, or it is damaged (pypdf could not read it: {exc})"
         ) from exc
 
+    if len(pages) > MAX_PDF_PAGES:
+        raise DocumentError(
+            f"Tệp '{filename}' có {len(pages)} trang; chidao đọc tệp PDF đến {MAX_PDF_PAGES} "
+            "trang. Đề nghị gửi riêng phần văn bản chỉ đạo, không kèm phụ lục dài."
+        )
     lines: list[str] = []
+    characters = 0
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text(extraction_mode="layout")
-        except DependencyError:
+        except (DependencyError, LimitReachedError):
             raise
         except Exception:
             try:  # layout mode is young; the plain mode copes with more odd pages
                 text = page.extract_text()
+            except LimitReachedError:
+                raise
             except Exception as exc:
                 raise DocumentError(
                     f"'{filename}': cannot read the text of page {number} ({exc})"
                 ) from exc
-        lines.extend(_page_lines(text))
+        page_lines = _page_lines(text)
+        characters += sum(len(line) for line in page_lines)
+        _check_length(characters, filename)  # before reading the next page
+        lines.extend(page_lines)
 
     letters = sum(1 for line in lines for ch in line if ch.isalpha())
     if letters < _MIN_PDF_LETTERS:
