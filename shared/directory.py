@@ -22,6 +22,7 @@ from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
 from shared.contracts import Unit, UnitSelector
+from shared.kv import caught_up, last_revision
 from shared.publishing import Pipeline
 from shared.topology import DIRECTORY
 
@@ -241,18 +242,6 @@ async def store_units(js: JetStreamContext, units: list[Unit]) -> dict[str, int]
     return counts
 
 
-async def _last_revision(kv: KeyValue) -> int:
-    return (await kv.status()).stream_info.state.last_seq
-
-
-def _caught_up(entry: KeyValue.Entry | None, last: int) -> bool:
-    """Whether the initial values of a watch are all in. nats-py's end marker (None) is
-    not enough: it is sent when the consumer reports nothing pending, which a busy client
-    can see before it has read the values already in its socket (the marker then comes
-    first and the snapshot is empty); the bucket's last revision at the start is exact."""
-    return entry is not None and (entry.revision or 0) >= last
-
-
 def _apply(directory: Directory, entry: KeyValue.Entry) -> None:
     unit_id = entry.key[len(KEY_PREFIX) :]
     if entry.operation in ("DEL", "PURGE") or not entry.value:
@@ -264,7 +253,7 @@ def _apply(directory: Directory, entry: KeyValue.Entry) -> None:
 async def read_directory(kv: KeyValue) -> Directory:
     """One snapshot of the bucket."""
     directory = Directory()
-    last = await _last_revision(kv)
+    last = await last_revision(kv)
     if last == 0:
         return directory
     watcher = await kv.watch(f"{KEY_PREFIX}>")
@@ -272,7 +261,7 @@ async def read_directory(kv: KeyValue) -> Directory:
         async for entry in watcher:
             if entry is not None:
                 _apply(directory, entry)
-            if _caught_up(entry, last):
+            if caught_up(entry, last):
                 break
     finally:
         await watcher.stop()
@@ -289,7 +278,7 @@ class DirectoryMirror:
 
     async def start(self, js: JetStreamContext) -> None:
         kv = await js.key_value(DIRECTORY.name)
-        last = await _last_revision(kv)
+        last = await last_revision(kv)
         watcher = await kv.watch(f"{KEY_PREFIX}>")
         if last == 0:
             self._loaded()
@@ -302,10 +291,10 @@ class DirectoryMirror:
     async def _follow(self, watcher: KeyValue.KeyWatcher, last: int) -> None:
         try:
             async for entry in watcher:
-                if entry is None:  # nats-py's end marker: see _caught_up
+                if entry is None:  # nats-py's end marker: see shared.kv.caught_up
                     continue
                 _apply(self.directory, entry)
-                if not self.ready.is_set() and _caught_up(entry, last):
+                if not self.ready.is_set() and caught_up(entry, last):
                     self._loaded()
         finally:
             await watcher.stop()

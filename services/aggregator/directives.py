@@ -6,13 +6,12 @@ read from the DIRECTIVES stream, where it is always published before its assignm
 from __future__ import annotations
 
 from nats.js import JetStreamContext
-from nats.js.errors import NoKeysError
 from nats.js.kv import KeyValue
 
 from shared import subjects, topology
 from shared.contracts import DirectiveIssued
 from shared.forms import Form, builtin, default_form_for
-from shared.kv import get_value
+from shared.kv import current_keys, get_value
 from shared.streams import last_event
 
 
@@ -45,10 +44,7 @@ class DirectiveBook:
 
     async def ids(self) -> list[str]:
         """Every directive the aggregator has seen, from its bucket (all replicas')."""
-        try:
-            return list(await self._kv.keys())
-        except NoKeysError:
-            return []
+        return await current_keys(self._kv)
 
     def form(self, directive_id: str, requirement_id: str) -> Form | None:
         """The form of a requirement of a directive already read (see ``load``)."""

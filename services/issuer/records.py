@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-from nats.js.errors import KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 from pydantic import AwareDatetime, BaseModel
 
 from shared.contracts import Directive, Notice
 from shared.forms import Form
-from shared.kv import get_value
+from shared.kv import current_keys, get_value
 
 
 class FanOutStatus(StrEnum):
@@ -63,10 +63,7 @@ class RecordStore:
         return done
 
     async def all(self) -> list[DirectiveRecord]:
-        try:
-            keys = await self._kv.keys()
-        except NoKeysError:
-            return []
+        keys = await current_keys(self._kv)
         records = []
         for key in keys:
             if "." in key:

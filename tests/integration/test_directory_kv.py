@@ -7,6 +7,7 @@ from pathlib import Path
 from shared import topology
 from shared.contracts import Unit
 from shared.directory import DirectoryMirror, load_file, store_units
+from shared.kv import current_keys
 from tests.support import eventually
 
 DEMO = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
@@ -45,3 +46,15 @@ async def test_the_mirror_loads_the_bucket_then_follows_changes(js, settings):
         await eventually(lambda: "cb-snv-moi" not in mirror.directory, what="the removal")
     finally:
         await mirror.stop()
+
+
+async def test_current_keys_reads_up_to_the_last_revision_deleted_keys_left_out(js):
+    # What the issuer's records and the aggregator's directives are listed with, instead of
+    # kv.keys(), whose early end marker made a busy client see a short list.
+    kv = await js.create_key_value(bucket="test_current_keys", history=1)
+    assert await current_keys(kv) == []
+    for n in range(300):
+        await kv.put(f"k{n}", b"v")
+    await kv.delete("k7")
+    keys = await current_keys(kv)
+    assert len(keys) == 299 and "k7" not in keys and "k299" in keys
