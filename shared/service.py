@@ -36,7 +36,7 @@ from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
 from shared.errors import PermanentError
 from shared.metrics import JetStreamGauges, messaging_middleware
-from shared.settings import Settings, inbox_prefix, nats_options
+from shared.settings import Settings, nats_options
 from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
     DEAD_LETTERS,
@@ -46,7 +46,6 @@ from shared.topology import (
     ConsumerSpec,
     StreamSpec,
     consumer_config,
-    declare_as,
     ensure_consumers,
     ensure_declared,
     ensure_own,
@@ -179,11 +178,12 @@ class Service:
         self.tracer_provider = configure_tracing(self.settings, name)
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
         connect = nats_options(self.settings.nats_url, self.settings.nats_ca_file, name)
+        self._inbox_prefix = connect["inbox_prefix"]
         self.broker = NatsBroker(
             connect["servers"],
             # FastStream's names for the user, password and TLS options nats.connect takes
             security=_broker_security(connect),
-            inbox_prefix=connect["inbox_prefix"],  # its NATS user subscribes there only
+            inbox_prefix=self._inbox_prefix,  # its NATS user subscribes there only
             name=f"chidao-{name}",
             max_reconnect_attempts=-1,
             middlewares=[
@@ -259,7 +259,7 @@ class Service:
             # the fetches' replies come to this service's own inboxes, the only ones its
             # NATS user may listen to (FastStream takes a subscriber's prefix, not the
             # connection's)
-            inbox_prefix=f"{inbox_prefix(self.name)}.".encode("ascii"),  # nats-py adds no dot
+            inbox_prefix=f"{self._inbox_prefix}.".encode("ascii"),  # nats-py adds no dot
         )
 
     # --- lifecycle -------------------------------------------------------------------
@@ -267,7 +267,6 @@ class Service:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.broker.connect()
-        declare_as(self.name)
         # What this service owns (shared.topology.OWNERS) it creates if missing, before it
         # waits for anything, so two services waiting on each other's streams both go on;
         # the rest (the others', and the admin's: dead letters, timers, the directory) it

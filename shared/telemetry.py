@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import structlog
 from opentelemetry import propagate, trace
@@ -17,7 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace import Link, Span
 
-from shared.settings import Settings, nats_options
+from shared.settings import Settings, split_servers
 
 # user:password@ in any URL (NATS, SMTP, OTLP endpoints, what a library prints)
 _URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]+):[^@/\s]+@")
@@ -35,7 +36,7 @@ class Redactor:
     def __init__(self, settings: Settings) -> None:
         secrets = [s.get_secret_value() for s in settings.link_secrets]
         secrets.append(settings.smtp_password_value or "")
-        secrets.append(nats_options(settings.nats_url).get("password", ""))
+        secrets += [unquote(urlsplit(s).password or "") for s in split_servers(settings.nats_url)]
         # longest first, so a secret containing another is masked whole
         self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 

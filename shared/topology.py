@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -313,22 +312,17 @@ async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
 async def ensure_streams(
     js: JetStreamContext, settings: Settings, specs: tuple[StreamSpec, ...] = STREAMS
 ) -> None:
-    """Create the streams or bring them up to date: the admin's way. While a service
-    starts (``declare_as``), only the ones it owns are created, and none updated."""
+    """Create the streams or bring them up to date: the admin's way (a service creates
+    only what it owns, with ``ensure_own``)."""
     for spec in specs:
-        if _declaring_for.get() is None:
-            await _add_or_update(js, stream_config(spec, settings))
-        elif _may_declare(spec):
-            await _create_stream(js, stream_config(spec, settings))
+        await _add_or_update(js, stream_config(spec, settings))
 
 
 async def ensure_buckets(
     js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = BUCKETS
 ) -> None:
-    """Create the missing buckets (while a service starts: the missing ones it owns)."""
+    """Create the missing buckets."""
     for spec in specs:
-        if not _may_declare(spec):
-            continue
         try:
             await js.key_value(spec.name)
         except (NotFoundError, BadRequestError):
@@ -338,11 +332,8 @@ async def ensure_buckets(
 async def ensure_object_stores(
     js: JetStreamContext, settings: Settings, specs: tuple[BucketSpec, ...] = OBJECT_STORES
 ) -> None:
-    """Create the missing object stores (while a service starts: the missing ones it
-    owns; the others' are not its to touch, and its NATS user may not even look)."""
+    """Create the missing object stores."""
     for spec in specs:
-        if not _may_declare(spec):
-            continue
         try:
             await js.object_store(spec.name)
         except (NotFoundError, BadRequestError):
@@ -377,6 +368,16 @@ async def ensure_all(js: JetStreamContext, settings: Settings) -> None:
 
 ADMIN = "admin"  # the operator's NATS user: the chidao command line, the embedded runtime
 
+Declared = StreamSpec | BucketSpec
+
+
+def stream_name(spec: Declared) -> str:
+    """The JetStream stream behind a spec: the stream itself, KV_<bucket> or OBJ_<store>."""
+    if isinstance(spec, StreamSpec):
+        return spec.name
+    return f"{'OBJ' if spec in OBJECT_STORES else 'KV'}_{spec.name}"
+
+
 # The owner of each stream, bucket and object store, by its JetStream stream name. Only
 # the admin may change topology (update, delete, purge: deploy/nats/accounts.conf); a
 # service may create what it owns when it is missing, never change it, and waits for the
@@ -390,36 +391,10 @@ OWNERS: dict[str, str] = {
     DEAD_LETTERS.name: ADMIN,  # written by every consumer
     TIMERS.name: ADMIN,  # the notifier's and the aggregator's timers
     **{
-        f"{'OBJ' if spec in OBJECT_STORES else 'KV'}_{spec.name}": (
-            ADMIN if spec.owner == "all" else spec.owner
-        )
+        stream_name(spec): ADMIN if spec.owner == "all" else spec.owner
         for spec in (*BUCKETS, *OBJECT_STORES)
     },
 }
-
-Declared = StreamSpec | BucketSpec
-
-# The service whose start-up is running in this context (shared/service.py sets it): the
-# ensure_* functions then create only what it owns, and never update.
-_declaring_for: ContextVar[str | None] = ContextVar("chidao_declaring_for", default=None)
-
-
-def declare_as(service: str) -> None:
-    """From here on in this context (a service's start-up and the tasks it starts), the
-    ensure_* functions declare as ``service``: only what it owns, never an update."""
-    _declaring_for.set(service)
-
-
-def _may_declare(spec: Declared) -> bool:
-    service = _declaring_for.get()
-    return service is None or owner_of(spec) == service
-
-
-def stream_name(spec: Declared) -> str:
-    """The JetStream stream behind a spec: the stream itself, KV_<bucket> or OBJ_<store>."""
-    if isinstance(spec, StreamSpec):
-        return spec.name
-    return f"{'OBJ' if spec in OBJECT_STORES else 'KV'}_{spec.name}"
 
 
 def owner_of(spec: Declared) -> str:

@@ -101,7 +101,6 @@ def create_service(settings: Settings | None = None) -> Service:
         js = service.js
         kv = await js.key_value(topology.ISSUER_DIRECTIVES.name)
         state["records"], state["refs"] = RecordStore(kv), RefIndex(kv)
-        await topology.ensure_object_stores(js, service.settings)
         task = asyncio.create_task(resume_unfinished(), name="resume-fanouts")
         background.add(task)
         task.add_done_callback(background.discard)

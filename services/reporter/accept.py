@@ -4,7 +4,6 @@ server's stamp, the files attached, the new version."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from services.reporter import log as reports
 from services.reporter.metrics import ReporterMetrics
 from shared import subjects, topology
 from shared.contracts import (
-    AttachedFile,
     DirectiveIssued,
     ReportingRequirement,
     ReportReviewed,
@@ -27,8 +25,7 @@ from shared.contracts import (
 )
 from shared.contracts.submissions import MAX_NARRATIVE
 from shared.forms import Form, builtin, check, default_form_for
-from shared.forms.values import Checked
-from shared.objects import keep
+from shared.objects import describe, store
 from shared.telemetry import continued_from
 from shared.vietnamese import format_instant, format_number
 
@@ -90,7 +87,6 @@ async def accept(
     ``max_versions`` versions (CHIDAO_MAX_REPORT_VERSIONS). With
     ``keep_existing`` an existing report is left as it is (a report the system files for
     the unit)."""
-    limit = max_versions
     # The directive and the assignment are read at once: two round trips become one.
     (issued, requirement), found_assignment = await asyncio.gather(
         find_requirement(js, request, metrics),
@@ -119,23 +115,19 @@ async def accept(
             problems=problems,
             form=form.id,
         )
-    found, reviewed = await _latest(js, request)
-    if found is not None and keep_existing:
-        return Accepted(200, found[0])
-    # Before any file is stored: a report at its limit takes nothing new, only the same
-    # report again (a retry whose answer was lost), whose files are already stored.
-    if found is not None and not _unchanged(found[0].submission, form, checked, request.narrative):
-        _refuse_if_too_many(found, limit, request, issued, metrics)
     values: dict[str, Any] = dict(checked.values)
-    for name, upload in checked.uploads.items():
-        values[name] = await keep(
-            js, topology.ATTACHMENTS.name, upload.data, upload.filename, upload.content_type
-        )
+    # Files are referenced by content hash before they are stored: a resend is told from
+    # a change, and a refused request (too many versions, accepted) stores nothing.
+    files = {
+        name: (describe(u.data, u.filename, u.content_type), u.data)
+        for name, u in checked.uploads.items()
+    }
+    values.update({name: attached for name, (attached, _) in files.items()})
     due = assigned.assignment.requirement.due_before
+    stored = False
 
-    for attempt in range(CONFLICT_RETRIES):
-        if attempt:  # another request stored a version meanwhile: read it again
-            found, reviewed = await _latest(js, request)
+    for _ in range(CONFLICT_RETRIES):
+        found, reviewed = await _latest(js, request)
         previous, last_seq = found if found else (None, 0)
         if previous is not None and keep_existing:
             return Accepted(200, previous)
@@ -151,7 +143,11 @@ async def accept(
                 and previous.submission.narrative == request.narrative
             ):
                 return Accepted(200, previous)
-            _refuse_if_too_many(found, limit, request, issued, metrics)
+            _refuse_if_too_many(previous, max_versions, request, issued, metrics)
+        if not stored:
+            for attached, data in files.values():
+                await store(js, topology.ATTACHMENTS.name, attached, data)
+            stored = True
         stamp = now()
         first = previous.submission if previous else None
         submission = Submission(
@@ -197,31 +193,6 @@ async def accept(
     raise Refused(409, "the report was changed by another request at the same time; send it again")
 
 
-def _unchanged(previous: Submission, form: Form, checked: Checked, narrative: str) -> bool:
-    """Whether the request repeats ``previous``, judged before its files are stored: a
-    file is the same when its content hash (the start of its object name), size and name
-    are; a file field left empty keeps the file already sent."""
-    if previous.narrative != narrative:
-        return False
-    for f in form.fields:
-        old = previous.values.get(f.name)
-        if f.type != "attachment":
-            if checked.values.get(f.name) != old:
-                return False
-            continue
-        upload = checked.uploads.get(f.name)
-        if upload is None:
-            continue
-        if not isinstance(old, AttachedFile) or (old.filename, old.size) != (
-            upload.filename,
-            len(upload.data),
-        ):
-            return False
-        if not old.object_name.startswith(hashlib.sha256(upload.data).hexdigest()):
-            return False
-    return True
-
-
 async def _latest(
     js: JetStreamContext, request: SubmissionRequest
 ) -> tuple[tuple[ReportSubmitted, int] | None, tuple[ReportReviewed, int] | None]:
@@ -231,7 +202,7 @@ async def _latest(
 
 
 def _refuse_if_too_many(
-    found: tuple[ReportSubmitted, int] | None,
+    previous: ReportSubmitted,
     limit: int,
     request: SubmissionRequest,
     issued: DirectiveIssued,
@@ -239,7 +210,7 @@ def _refuse_if_too_many(
 ) -> None:
     """Every version is kept and shown to the parent: a unit may not add them without end
     (200 a second made the parent's page 3.7 MB)."""
-    if found is None or found[0].submission.version < limit:
+    if previous.submission.version < limit:
         return
     metrics.refused.labels("too_many_versions").inc()
     message = (
@@ -253,7 +224,7 @@ def _refuse_if_too_many(
             "directive_id": request.directive_id,
             "unit": request.unit_id,
             "requirement": request.requirement_id,
-            "versions": found[0].submission.version,
+            "versions": previous.submission.version,
         },
     )
     # "problems" is what the form page shows beside the note

@@ -18,7 +18,6 @@ from services.reporter.accept import Refused, accept
 from services.reporter.metrics import ReporterMetrics
 from services.reporter.review import review
 from shared import topology
-from shared.availability import until_available
 from shared.clock import VN_TZ
 from shared.contracts import (
     Contract,
@@ -75,16 +74,6 @@ def create_service(settings: Settings | None = None) -> Service:
     metrics = ReporterMetrics(service.registry)
     max_versions = service.settings.max_report_versions
 
-    async def on_start() -> None:
-        await until_available(
-            lambda: topology.ensure_object_stores(
-                service.js, service.settings, (topology.ATTACHMENTS,)
-            ),
-            "declaring the attachments store",
-            60,
-        )
-
-    service.on_start.append(on_start)
     pages.install(service, Links(service.settings, service.clock), metrics)
     # A report's files come base64-encoded in the JSON.
     service.allow_uploads("POST", "/api/submissions")

@@ -21,11 +21,16 @@ MAX_FILENAME = 255  # characters of an attached file's name
 _NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+def without_controls(value: str) -> str:
+    """``value`` without the characters ``_NOT_TEXT`` names."""
+    return _NOT_TEXT.sub("", value)
+
+
 def clean_text(value: str) -> str:
     """A text as a unit's report keeps it: lines end in "\\n", no control character but
     tab and newline, NFC, trimmed."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", _NOT_TEXT.sub("", value)).strip()
+    return unicodedata.normalize("NFC", without_controls(value)).strip()
 
 
 # Text a unit (or a reviewer) typed, cleaned at entry and again when a stored report is

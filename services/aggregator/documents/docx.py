@@ -11,7 +11,6 @@ number at the top centre. All text is NFC-normalised."""
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -32,6 +31,7 @@ from services.aggregator.documents.report import (
     landscape_blocks,
     section_number,
 )
+from shared.contracts.submissions import without_controls
 
 # A table with more columns than this goes on a landscape page.
 
@@ -46,15 +46,11 @@ TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 LANGUAGE = "vi-VN"
 
 
-# What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates,
-# U+FFFE/U+FFFF): one of them in a unit's text would make python-docx refuse the whole
-# document. They carry nothing a reader sees, so they go.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _nfc(text: str) -> str:
     """Text as the document holds it: NFC, without what XML cannot hold."""
-    return _NOT_XML.sub("", unicodedata.normalize("NFC", text))
+    # A control character in a unit's text would make python-docx refuse the whole
+    # document; it carries nothing a reader sees.
+    return without_controls(unicodedata.normalize("NFC", text))
 
 
 # -- styles and page setup ---------------------------------------------------------------

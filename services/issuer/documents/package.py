@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from services.issuer.documents.errors import DocumentError
+from shared.vietnamese import format_number
 
 _MB = 1024 * 1024
 MAX_MEMBERS = 1000  # a Word file has 10 to 50; one with many images a few hundred
@@ -85,7 +86,7 @@ def main_document(data: bytes, filename: str) -> etree._Element:
                 if is_main:
                     xml = kept
             if xml.count(b"<") > MAX_MAIN_TAGS:
-                tags = f"{MAX_MAIN_TAGS:,}".replace(",", ".")
+                tags = format_number(MAX_MAIN_TAGS)
                 raise DocumentError(
                     f"Tệp '{filename}' có hơn {tags} thẻ XML trong phần nội dung, nhiều hơn mức "
                     "một văn bản cần; chidao không đọc tệp này."

@@ -40,6 +40,7 @@ from pathlib import Path, PurePath
 
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.package import main_document, not_word
+from shared.vietnamese import format_number
 
 MAX_BYTES = 20 * 1024 * 1024
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
@@ -120,7 +121,7 @@ def _megabytes(size: int) -> str:
 
 def _check_length(characters: int, filename: str) -> None:
     if characters > MAX_TEXT_CHARS:
-        limit = f"{MAX_TEXT_CHARS:,}".replace(",", ".")
+        limit = format_number(MAX_TEXT_CHARS)
         raise DocumentError(
             f"Văn bản '{filename}' dài hơn {limit} ký tự (khoảng 300 trang); chidao không đọc "
             "văn bản dài như vậy. Đề nghị gửi riêng phần văn bản chỉ đạo, không kèm phụ lục dài."
