@@ -62,15 +62,22 @@ def serve(name: Annotated[str, typer.Argument(help="issuer, notifier, reporter o
 
     if name not in SERVICE_MODULES:
         fail(f"unknown service '{name}'; choose one of {', '.join(SERVICE_MODULES)}")
+    from shared import process
+
     settings = Settings()
+    tracer_provider = process.set_up(settings, name)  # logs, tracing, the nats-py fix
     service = importlib.import_module(SERVICE_MODULES[name]).create_service(settings)
-    uvicorn.run(
-        service.app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-    )
+    service.on_started.append(process.freeze_what_start_up_built)
+    try:
+        uvicorn.run(
+            service.app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        tracer_provider.shutdown()  # the last spans go out before the process ends
 
 
 @app.command()

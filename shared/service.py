@@ -9,7 +9,6 @@ JetStream topology the service uses is declared and the directory mirror is load
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,20 +23,20 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.security import NatsSecurity, NatsUserPassword
 from nats.js import JetStreamContext
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
-import shared.compat  # noqa: F401  (fixes a nats-py/FastStream mismatch; see the module)
 from shared import web
 from shared.availability import UNAVAILABLE, JetStreamUnavailable, until_available
 from shared.clock import Clock, parse_clock
 from shared.deadletters import DeadLetter, dead_letter_id
 from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
-from shared.errors import PermanentError
+from shared.errors import DomainError, http_status
 from shared.metrics import JetStreamGauges, messaging_middleware
 from shared.settings import Settings, nats_options
-from shared.telemetry import configure_logging, configure_tracing
 from shared.topology import (
     DEAD_LETTERS,
     OBJECT_STORES,
@@ -76,9 +75,10 @@ async def _keep_in_progress(raws: list[Any], every: float) -> None:
 def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
     """How a service's handlers run and fail: while one runs, its messages are kept in
     progress (every third of ``ack_wait``); a transient error is redelivered after a
-    growing wait (JetStream redelivers a plain nak at once); a permanent one
-    (PermanentError, an undecodable event) or the last allowed delivery is recorded as a
-    dead letter with its reason and terminated."""
+    growing wait (JetStream redelivers a plain nak at once); a permanent one (a
+    ``DomainError`` whose kind is permanent: a refusal retrying cannot change, an
+    undecodable event) or the last allowed delivery is recorded as a dead letter with its
+    reason and terminated."""
 
     async def give_up(msg: Any, reason: str) -> None:
         for raw in _raw_messages(msg):
@@ -110,24 +110,29 @@ def redelivery_middleware(service: Service) -> type[BaseMiddleware]:
                 return await call_next(msg)
             except HandlerException:
                 raise
-            except (PermanentError, ValidationError) as exc:
-                await give_up(msg, str(exc))
-                raise RejectMessage() from exc
-            except Exception as exc:
-                raws = _raw_messages(msg)
-                delivered = max((m.metadata.num_delivered for m in raws), default=1)
-                if delivered >= service.settings.js_max_deliver:
-                    await give_up(msg, f"failed on each of {delivered} deliveries; last: {exc!r}")
+            except (DomainError, ValidationError) as exc:
+                if not isinstance(exc, DomainError) or exc.permanent:
+                    await give_up(msg, str(exc))
                     raise RejectMessage() from exc
-                delay = REDELIVERY_BACKOFF[min(delivered - 1, len(REDELIVERY_BACKOFF) - 1)]
-                log.warning(
-                    "handler failed, message will be redelivered",
-                    extra={"error": repr(exc), "delivery": delivered, "retry_in_s": delay},
-                    exc_info=exc,
-                )
-                raise NackMessage(delay=delay) from exc
+                return await self.retry_later(msg, exc)
+            except Exception as exc:
+                return await self.retry_later(msg, exc)
             finally:
                 keeper.cancel()
+
+        async def retry_later(self, msg: Any, exc: Exception) -> Any:
+            raws = _raw_messages(msg)
+            delivered = max((m.metadata.num_delivered for m in raws), default=1)
+            if delivered >= service.settings.js_max_deliver:
+                await give_up(msg, f"failed on each of {delivered} deliveries; last: {exc!r}")
+                raise RejectMessage() from exc
+            delay = REDELIVERY_BACKOFF[min(delivered - 1, len(REDELIVERY_BACKOFF) - 1)]
+            log.warning(
+                "handler failed, message will be redelivered",
+                extra={"error": repr(exc), "delivery": delivered, "retry_in_s": delay},
+                exc_info=exc,
+            )
+            raise NackMessage(delay=delay) from exc
 
     return RedeliveryBackoff
 
@@ -160,10 +165,13 @@ class Service:
         buckets: tuple[BucketSpec, ...] = (),
         consumers: tuple[ConsumerSpec, ...] = (),
         uses_directory: bool = True,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
+        # Nothing here touches the process (its logging, its global tracer provider, the
+        # garbage collector): shared.process.set_up does that once, so that two services
+        # can be built side by side in one process.
         self.name = name
         self.settings = settings or Settings()
-        configure_logging(self.settings, name)
         self.clock: Clock = parse_clock(self.settings.clock, self.settings.clock_anchor)
         self.registry = CollectorRegistry()
         self.dead_letters = Counter(
@@ -175,7 +183,8 @@ class Service:
         for spec in consumers:  # at 0 from the start, so alerts see the series
             self.dead_letters.labels(spec.durable)
         self.jetstream_gauges = JetStreamGauges(self.registry)
-        self.tracer_provider = configure_tracing(self.settings, name)
+        # the process's provider (shared.process.set_up), unless one is given
+        self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
         connect = nats_options(self.settings.nats_url, self.settings.nats_ca_file, name)
         self._inbox_prefix = connect["inbox_prefix"]
@@ -205,6 +214,8 @@ class Service:
         self.on_stop: list[Callable[[], Awaitable[None]]] = []
         # run every metrics_interval seconds while the service runs (gauges, heartbeats)
         self.periodic: list[Callable[[], Awaitable[None]]] = [self._sample_jetstream]
+        # run once everything above has started (chidao serve freezes the heap there)
+        self.on_started: list[Callable[[], None]] = []
         self.started = asyncio.Event()
 
         # No /docs nor /redoc: Swagger UI runs scripts from a CDN, which the pages'
@@ -222,6 +233,7 @@ class Service:
         self.app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
         self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
         self.app.add_exception_handler(RequestValidationError, self._invalid_request)
+        self.app.add_exception_handler(DomainError, self._refused)
         for unavailable in (JetStreamUnavailable, *UNAVAILABLE):
             self.app.add_exception_handler(unavailable, self._jetstream_unavailable)
 
@@ -290,11 +302,8 @@ class Service:
         for hook in self.on_start:
             await hook()
         await self.broker.start()
-        # What start-up built (the directory mirror above all: 100,000 units and more)
-        # lives as long as the process. Freezing it keeps the cyclic collector from
-        # rescanning it on every collection; this alone took a 100,000-unit fan-out from
-        # ~10 s to ~6 s here.
-        gc.freeze()
+        for started in self.on_started:
+            started()
         self.started.set()
         ticking = asyncio.create_task(self._tick_forever(), name=f"{self.name}-periodic")
         servers = nats_options(self.settings.nats_url)["servers"]  # without the password
@@ -310,7 +319,6 @@ class Service:
             for hook in self.on_stop:
                 await hook()
             await self.mirror.stop()
-            self.tracer_provider.shutdown()
             log.info("service stopped")
 
     async def _tick_forever(self) -> None:
@@ -368,6 +376,15 @@ class Service:
             status_code=503,
             headers={"Retry-After": "30"},
         )
+
+    async def _refused(self, request: Request, exc: Exception) -> Response:
+        """A handler's refusal (shared.errors) as the API's JSON answer, or, for a page
+        that did not answer it itself, a plain page in Vietnamese."""
+        assert isinstance(exc, DomainError)
+        status = http_status(exc)
+        if web.is_api(request.url.path):
+            return error(status, exc.message, **exc.details)
+        return web.plain_error(request.url.path, status, web.REFUSED_PAGE.get(status, web.REFUSED))
 
     async def _invalid_request(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -65,3 +65,55 @@ def fired(owner: str, kind: str, *ids: str) -> str:
 def all_of(prefix: str) -> str:
     """Wildcard for every subject under an event prefix."""
     return f"{prefix}.>"
+
+
+# --- event ids ------------------------------------------------------------------------
+# An event's id is its Nats-Msg-Id: JetStream drops a second publish of the same id
+# within the duplicate window, so the id must be the same every time the same fact is
+# published (a replica retrying, a redelivered handler) and different for a different
+# fact. Each is built here, from slugs, beside the subject the event goes to.
+
+
+def _version(version: int) -> str:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ValueError(f"{version!r} is not a version number")
+    return f"v{version}"
+
+
+def directive_issued_id(directive_id: str) -> str:
+    return f"directive-issued.{_tokens(directive_id)}"
+
+
+def assignment_created_id(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"assignment-created.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def report_submitted_id(directive_id: str, unit_id: str, requirement_id: str, version: int) -> str:
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"report-submitted.{ids}.{_version(version)}"
+
+
+def report_reviewed_id(
+    directive_id: str,
+    unit_id: str,
+    requirement_id: str,
+    version: int,
+    decision: str,
+    after_seq: int,
+) -> str:
+    """``after_seq``: the stream sequence of the review it follows (0 for the first), so
+    that accepting, returning and accepting again are three events."""
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"report-reviewed.{ids}.{_version(version)}.{_tokens(decision)}.{int(after_seq)}"
+
+
+def synthesis_updated_id(directive_id: str, unit_id: str, requirement_id: str, version: int) -> str:
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"synthesis-updated.{ids}.{_version(version)}"
+
+
+def synthesis_approved_id(
+    directive_id: str, unit_id: str, requirement_id: str, version: int
+) -> str:
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"synthesis-approved.{ids}.{_version(version)}"

@@ -212,7 +212,14 @@ PAGE = """<!DOCTYPE html>
 PAGE_TITLES = {
     404: "Không tìm thấy",
     413: "Nội dung quá lớn",
+    409: "Không thực hiện được",
     422: "Yêu cầu không hợp lệ",
+}
+# What a page says when a handler refused and the page had nothing more precise to say.
+REFUSED = "Không thực hiện được yêu cầu này; đề nghị tải lại trang và thử lại."
+REFUSED_PAGE = {
+    404: "Không tìm thấy nội dung này.",
+    409: "Không thực hiện được: nội dung đã thay đổi hoặc đã được xử lý; đề nghị tải lại trang.",
 }
 
 

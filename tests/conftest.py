@@ -9,7 +9,14 @@ import pytest_asyncio
 
 from chidao.runtime.mailsink import MailSink
 from chidao.runtime.nats_server import NatsServer
+from shared import compat
 from shared.settings import Settings
+
+
+def pytest_configure(config):
+    # What `chidao serve` does for its process (shared.process), minus the log format:
+    # the in-process services' pull subscribers need the nats-py fix.
+    compat.install()
 
 
 @pytest.fixture

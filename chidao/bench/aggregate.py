@@ -113,7 +113,7 @@ async def _publish_all(url: str, units: int) -> float:
         due = datetime.fromisoformat(BENCH_DIRECTIVE["requirements"][0]["due_before"])
         for i in range(1, units + 1):
             event = ReportSubmitted(
-                event_id=f"report-submitted.{DIRECTIVE_ID}.u{i}.r1.v1",
+                event_id=subjects.report_submitted_id(DIRECTIVE_ID, f"u{i}", "r1", 1),
                 occurred_at=stamp,
                 submission=Submission(
                     directive_id=DIRECTIVE_ID,

@@ -22,6 +22,7 @@ import aiosmtplib
 from chidao.runtime.ports import free_port, wait_for_port
 from services.notifier.compose import Link, assignment_mail
 from services.notifier.mailer import Mailer
+from shared import subjects
 from shared.contracts import Assignment, AssignmentCreated, ReportingRequirement, Unit
 from shared.directory import Directory
 from shared.settings import Settings
@@ -65,7 +66,9 @@ def _messages(count: int, mail_from: str) -> list:
             assigned_at=datetime.now(UTC),
         )
         event = AssignmentCreated(
-            event_id=f"assignment-created.{assignment.id}",
+            event_id=subjects.assignment_created_id(
+                assignment.directive_id, assignment.unit_id, assignment.requirement.id
+            ),
             occurred_at=assignment.assigned_at,
             assignment=assignment,
         )

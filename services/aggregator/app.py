@@ -31,7 +31,6 @@ from shared.contracts import (
     ReportSubmitted,
     SynthesisUpdated,
 )
-from shared.forms import asks_for_a_plan
 from shared.publishing import Pipeline
 from shared.service import Service, error
 from shared.settings import Settings
@@ -136,9 +135,8 @@ def create_service(settings: Settings | None = None) -> Service:
             if not node.children:
                 continue
             event = SynthesisUpdated(
-                event_id=(
-                    f"synthesis-updated.{node.directive_id}.{node.unit_id}."
-                    f"{node.requirement_id}.v{node.v}"
+                event_id=subjects.synthesis_updated_id(
+                    node.directive_id, node.unit_id, node.requirement_id, node.v
                 ),
                 occurred_at=service.clock.now(),
                 directive_id=node.directive_id,
@@ -232,7 +230,7 @@ def create_service(settings: Settings | None = None) -> Service:
         if issued is None:
             return 404, {"error": f"no directive '{directive_id}' is known to the aggregator"}
         results = [r for r in issued.directive.requirements if r.id == requirement_id] or [
-            r for r in issued.directive.requirements if not asks_for_a_plan(r.action)
+            r for r in issued.directive.requirements if not r.asks_for_a_plan
         ]
         if not results:
             return 422, {"error": f"{issued.directive.ref} has no results requirement to send up"}

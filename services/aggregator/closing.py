@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from services.aggregator.directives import DirectiveBook
 from shared import subjects, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
-from shared.forms import Aggregation, FieldType, Form, asks_for_a_plan
+from shared.forms import Aggregation, FieldType, Form
 from shared.publishing import publish_event
 from shared.streams import last_event
 from shared.timers import Schedule
@@ -57,7 +57,7 @@ async def find_target(
         if parent is None:
             continue
         for r in parent.directive.requirements:
-            if asks_for_a_plan(r.action):
+            if r.asks_for_a_plan:
                 continue
             assigned = await last_event(
                 js,
@@ -115,8 +115,8 @@ def approval(
     d = issued.directive
     t = section["totals"]
     return SynthesisApproved(
-        event_id=(
-            f"synthesis-approved.{issued.directive_id}.{d.issuer_unit}.{section['id']}.v{version}"
+        event_id=subjects.synthesis_approved_id(
+            issued.directive_id, d.issuer_unit, section["id"], version
         ),
         occurred_at=now,
         directive_id=issued.directive_id,

@@ -56,7 +56,7 @@ class DirectiveBook:
             # issued before report forms: the built-in form its action calls for
             for r in issued.directive.requirements:
                 if r.id == requirement_id:
-                    return builtin()[default_form_for(r.action)]
+                    return builtin()[default_form_for(r)]
         return form
 
     async def load(self, directive_ids: set[str]) -> None:

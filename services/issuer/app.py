@@ -128,7 +128,7 @@ def create_service(settings: Settings | None = None) -> Service:
         requirements = []
         for r in directive.requirements:
             if r.form is None:
-                form = default_form_for(r.action)
+                form = default_form_for(r)
                 if results_form and form == DEFAULT_FORM:
                     form = results_form
                 r = r.model_copy(update={"form": form})

@@ -27,7 +27,7 @@ class FanOutResult:
 def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
     directive = record.directive
     return DirectiveIssued(
-        event_id=f"directive-issued.{directive.id}",
+        event_id=subjects.directive_issued_id(directive.id),
         occurred_at=record.issued_at,
         directive_id=directive.id,
         directive=directive,
@@ -54,7 +54,9 @@ def _assignment_event(record: DirectiveRecord, requirement, unit_id: str) -> Ass
         document=directive.document,
     )
     return AssignmentCreated(
-        event_id=f"assignment-created.{assignment.id}",
+        event_id=subjects.assignment_created_id(
+            assignment.directive_id, assignment.unit_id, assignment.requirement.id
+        ),
         occurred_at=record.issued_at,
         assignment=assignment,
     )

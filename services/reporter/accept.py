@@ -49,7 +49,7 @@ class Accepted:
 def form_for(issued: DirectiveIssued, requirement: ReportingRequirement) -> Form:
     """The form the directive went out with (or, for one issued before forms, the
     built-in form its action calls for)."""
-    return issued.form_of(requirement.id) or builtin()[default_form_for(requirement.action)]
+    return issued.form_of(requirement.id) or builtin()[default_form_for(requirement)]
 
 
 async def find_requirement(
@@ -165,9 +165,8 @@ async def accept(
             synthesis_of=synthesis_of,
         )
         event = ReportSubmitted(
-            event_id=(
-                f"report-submitted.{request.directive_id}.{request.unit_id}."
-                f"{request.requirement_id}.v{submission.version}"
+            event_id=subjects.report_submitted_id(
+                request.directive_id, request.unit_id, request.requirement_id, submission.version
             ),
             occurred_at=stamp,
             submission=submission,

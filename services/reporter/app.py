@@ -28,7 +28,6 @@ from shared.contracts import (
     SynthesisApproved,
 )
 from shared.errors import PermanentError
-from shared.forms import asks_for_a_plan
 from shared.links import Links
 from shared.service import Service, error
 from shared.settings import Settings
@@ -156,7 +155,7 @@ def create_service(settings: Settings | None = None) -> Service:
             if parent is None:
                 continue
             for requirement in parent.directive.requirements:
-                if not asks_for_a_plan(requirement.action):
+                if not requirement.asks_for_a_plan:
                     continue
                 plan = {
                     "document_ref": child.ref,

@@ -42,9 +42,8 @@ async def review(
                 return 200, previous
         stamp = now()
         event = ReportReviewed(
-            event_id=(
-                f"report-reviewed.{directive_id}.{unit_id}.{requirement_id}."
-                f"v{current.version}.{decision}.{last_seq}"
+            event_id=subjects.report_reviewed_id(
+                directive_id, unit_id, requirement_id, current.version, decision, last_seq
             ),
             occurred_at=stamp,
             review=Review(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from shared.contracts.base import Contract, Slug, Text
 from shared.contracts.units import UnitKind
-from shared.slugs import is_slug, slugify
+from shared.slugs import fold, is_slug, slugify
 
 
 class UnitSelector(Contract):
@@ -63,11 +64,29 @@ class Recurrence(StrEnum):
     YEARLY = "yearly"
 
 
+# Requirements met by issuing one's own implementing document ("ban hành kế hoạch ...").
+_PLAN_WORDS = ("ke hoach", "huong dan", "chuong trinh", "van ban")
+
+
+def reads_as_a_plan(action: str) -> bool:
+    """Whether a requirement's wording asks for an implementing document ("ban hành kế
+    hoạch thực hiện") rather than for results. Read once, when the requirement is made;
+    everyone after reads ``ReportingRequirement.asks_for``."""
+    folded = fold(action)
+    return "ban hanh" in folded and any(word in folded for word in _PLAN_WORDS)
+
+
 class ReportingRequirement(Contract):
     """Something every assigned unit must send back, e.g. "báo cáo kết quả thực hiện"."""
 
     id: Slug
     action: Text = Field(min_length=1)
+    asks_for: Literal["plan", "results"] = Field(
+        "results",
+        description="'plan': met by issuing one's own implementing document (the unit's "
+        "plan is filed as its report); 'results': a report of what was done. Decided from "
+        "the action's wording when the requirement is made, unless given.",
+    )
     to_unit: Slug | None = Field(None, description="body the report goes to; the issuer if unset")
     due_before: AwareDatetime | None = Field(None, description="exclusive deadline instant")
     recurrence: Recurrence | None = None
@@ -83,6 +102,18 @@ class ReportingRequirement(Contract):
         description="the issuer's synthesis for this requirement is approved by itself and "
         "sent up as the issuer's own report shortly before that report's deadline",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_what_it_asks_for(cls, data: Any) -> Any:
+        # Events issued before the field existed, and requests that leave it out.
+        if isinstance(data, dict) and "asks_for" not in data and "action" in data:
+            data = {**data, "asks_for": "plan" if reads_as_a_plan(data["action"]) else "results"}
+        return data
+
+    @property
+    def asks_for_a_plan(self) -> bool:
+        return self.asks_for == "plan"
 
 
 class DocumentRef(Contract):

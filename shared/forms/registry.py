@@ -12,30 +12,23 @@ from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError
 from pydantic import ValidationError
 
+from shared.contracts.directives import ReportingRequirement
 from shared.forms.model import Form
 from shared.kv import get_value
-from shared.slugs import fold
 from shared.topology import FORMS
 
 BUILTIN = Path(__file__).parent / "builtin"
 DEFAULT_FORM = "sinh-hoat-chinh-tri"
 PLAN_FORM = "van-ban-trien-khai"
 
-# Requirements met by issuing one's own implementing document ("ban hành kế hoạch ...").
-_PLAN_WORDS = ("ke hoach", "huong dan", "chuong trinh", "van ban")
-
 
 class FormError(ValueError):
     pass
 
 
-def asks_for_a_plan(action: str) -> bool:
-    folded = fold(action)
-    return "ban hanh" in folded and any(word in folded for word in _PLAN_WORDS)
-
-
-def default_form_for(action: str) -> str:
-    return PLAN_FORM if asks_for_a_plan(action) else DEFAULT_FORM
+def default_form_for(requirement: ReportingRequirement) -> str:
+    """The built-in form a requirement gets when its directive names none."""
+    return PLAN_FORM if requirement.asks_for_a_plan else DEFAULT_FORM
 
 
 def read_forms(path: Path) -> list[Form]:

@@ -65,8 +65,7 @@ def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured):
         found = [
             m
             for m in stack.mail.messages
-            if m.message["X-Chidao-Template"] == "assignment"
-            and DIRECTIVE["ref"] in m.subject
+            if m.message["X-Chidao-Template"] == "assignment" and DIRECTIVE["ref"] in m.subject
         ]
         return found if len(found) == expected else None
 

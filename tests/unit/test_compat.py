@@ -6,13 +6,22 @@ import nats.errors
 import pytest
 from nats.js.client import JetStreamContext
 
+from shared import compat
 from shared.compat import nats_timeouts
+from shared.process import set_up
+from shared.settings import Settings
 
 
-def test_pull_fetch_is_wrapped_once_the_services_import_it():
-    import shared.service  # noqa: F401  (the services import the shim through it)
-
+def test_pull_fetch_is_wrapped_once_the_process_is_set_up_and_only_once():
+    set_up(Settings(), "reporter")
     assert getattr(JetStreamContext.PullSubscription.fetch, "chidao_converts_timeouts", False)
+    assert compat.install() is False  # a second set-up does not wrap it again
+
+
+def test_the_fix_names_the_versions_it_was_written_for():
+    # the pinned versions are the ones the fix was written for; after an upgrade this
+    # fails, as a reminder to check whether nats-py or FastStream still needs it
+    assert compat.untested_versions() == {}
 
 
 async def test_a_plain_asyncio_timeout_becomes_the_nats_timeout_faststream_expects():

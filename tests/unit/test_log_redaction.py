@@ -58,9 +58,7 @@ def restored_logging():
     root.setLevel(level)
 
 
-def test_every_rendered_line_is_scrubbed_extras_and_tracebacks_included(
-    capsys, restored_logging
-):
+def test_every_rendered_line_is_scrubbed_extras_and_tracebacks_included(capsys, restored_logging):
     configure_logging(_settings(), "reporter")
     log = logging.getLogger("tests.redaction")
     # what uvicorn's access logger does: the path in the record's arguments

@@ -17,7 +17,8 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.aggregator.documents.report import bare_figure, reporting_status
-from shared.forms import PLAN_FORM, asks_for_a_plan
+from shared.contracts.directives import reads_as_a_plan
+from shared.forms import PLAN_FORM
 from shared.vietnamese import format_date, format_instant, format_number, format_rate
 from shared.web import StyleSheet
 
@@ -173,7 +174,7 @@ def _requirement(
 def _is_plan(r: dict) -> bool:
     if r.get("form"):
         return r["form"]["id"] == PLAN_FORM
-    return asks_for_a_plan(r["action"])
+    return reads_as_a_plan(r["action"])
 
 
 def _headline(t: dict) -> list[dict[str, str]]:
