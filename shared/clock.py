@@ -87,5 +87,3 @@ def parse_clock(spec: str, anchor: float | None = None) -> Clock:
     return Clock(start=start, factor=factor, anchor=time.time() if anchor is None else anchor)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)

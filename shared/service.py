@@ -217,6 +217,7 @@ class Service:
         # run once everything above has started (chidao serve freezes the heap there)
         self.on_started: list[Callable[[], None]] = []
         self.started = asyncio.Event()
+        self.deps: Any = None  # what provide() built at start-up
 
         # No /docs nor /redoc: Swagger UI runs scripts from a CDN, which the pages'
         # policy refuses; the schema stays at /openapi.json.
@@ -238,6 +239,18 @@ class Service:
             self.app.add_exception_handler(unavailable, self._jetstream_unavailable)
 
     # --- building blocks for the services ------------------------------------------
+
+    def provide(self, build: Callable[[], Awaitable[Any]]) -> None:
+        """How the service's handlers get what they use: ``build()`` runs at start-up,
+        once JetStream is there and before any subscriber or route runs, and its result
+        (the service's ``Deps`` dataclass) is ``service.deps`` and, for routes,
+        ``request.app.state.deps`` (``deps_of``)."""
+
+        async def provide_deps() -> None:
+            self.deps = await build()
+            self.app.state.deps = self.deps
+
+        self.on_start.insert(0, provide_deps)
 
     def allow_uploads(self, method: str, path: str) -> None:
         """Let a route that carries files (``path`` as declared: ``/r/{token}``) take
@@ -395,6 +408,11 @@ class Service:
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
             return web.plain_error(path, 404, "Không có trang này: đường dẫn không đúng.")
         return web.plain_error(path, 422, "Yêu cầu không hợp lệ; đề nghị tải lại trang.")
+
+
+def deps_of(request: Request) -> Any:
+    """The service's ``Deps`` for a route: ``Annotated[Deps, Depends(deps_of)]``."""
+    return request.app.state.deps
 
 
 def error(status: int, message: str, **details: Any) -> JSONResponse:
