@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -85,5 +85,3 @@ def parse_clock(spec: str, anchor: float | None = None) -> Clock:
     if not math.isfinite(factor) or factor <= 0:
         raise ClockSpecError(f"clock speed factor must be positive and finite, got {factor_text!r}")
     return Clock(start=start, factor=factor, anchor=time.time() if anchor is None else anchor)
-
-
