@@ -40,13 +40,11 @@ class Own(BaseModel):
 
     @property
     def accepted(self) -> bool:
-        r = self.review
-        return r is not None and r.decision == "accepted" and r.version == self.version
+        return self.review is not None and self.review.accepts(self.version)
 
     @property
     def returned(self) -> bool:
-        r = self.review
-        return r is not None and r.decision == "returned" and r.version == self.version
+        return self.review is not None and self.review.returns(self.version)
 
     def totals(self, form: Form | None) -> Totals:
         if self.version == 0:

@@ -86,3 +86,12 @@ class Review(Contract):
     decision: Literal["accepted", "returned"]
     reason: UnitText = Field("", max_length=5000)
     reviewed_at: AwareDatetime
+
+    def accepts(self, version: int) -> bool:
+        """Whether this decision accepts ``version``: the version the parent accepted is
+        final; a later version (after a return) is open again."""
+        return self.decision == "accepted" and self.version == version
+
+    def returns(self, version: int) -> bool:
+        """Whether this decision sends ``version`` back for correction."""
+        return self.decision == "returned" and self.version == version
