@@ -65,5 +65,5 @@ def install() -> bool:
             "it is still needed",
             extra={"installed": changed, "written_for": WRITTEN_FOR},
         )
-    pull.fetch = nats_timeouts(pull.fetch)  # type: ignore[method-assign]
+    pull.fetch = nats_timeouts(pull.fetch)  # type: ignore[method-assign,assignment]
     return True

@@ -117,6 +117,8 @@ async def replay(js: JetStreamContext, letter_id: str) -> tuple[DeadLetter, int]
         ) from exc
     headers = {k: v for k, v in (original.headers or {}).items() if not k.startswith("Nats-")}
     headers["Nats-Msg-Id"] = f"replay.{letter.id}"
+    if not original.subject:  # a stored message always has one; nats-py types it optional
+        raise LookupError(f"the message {letter.stream} #{letter.stream_seq} has no subject")
     ack = await js.publish(
         original.subject, original.data or b"", stream=letter.stream, headers=headers
     )

@@ -68,5 +68,5 @@ HTTP_STATUS: dict[type[DomainError], int] = {
 def http_status(exc: DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in HTTP_STATUS:
-            return HTTP_STATUS[kind]  # type: ignore[index]
+            return HTTP_STATUS[kind]
     return 422

@@ -79,10 +79,11 @@ class Links:
         except BadSignature as exc:
             raise LinkError("invalid") from exc
         try:
-            ids = [claims["d"], claims["u"], claims["r"]]
+            directive_id, unit_id, requirement_id = ids = [claims["d"], claims["u"], claims["r"]]
             if not all(isinstance(i, str) and is_slug(i) for i in ids):
                 raise ValueError(f"not ids: {ids!r}")
-            result = LinkClaims(*ids, datetime.fromtimestamp(int(claims["e"]), VN_TZ))
+            expires_at = datetime.fromtimestamp(int(claims["e"]), VN_TZ)
+            result = LinkClaims(directive_id, unit_id, requirement_id, expires_at)
         except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
             raise LinkError("invalid") from exc
         if self._clock.now() >= result.expires_at:

@@ -10,6 +10,7 @@ together, never one round trip after another.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ class Pipeline:
             subject, payload, headers={**self._headers, **headers, MSG_ID: msg_id}
         )
         self._in_flight.add(future)
-        future.add_done_callback(lambda f, key=msg_id: self._settle(key, f))
+        future.add_done_callback(functools.partial(self._settle, msg_id))
 
     async def _wait_for_room(self, target: int) -> None:
         """Wait until at most ``target`` acks are outstanding; acks that do not come within

@@ -186,25 +186,7 @@ class Service:
         # the process's provider (shared.process.set_up), unless one is given
         self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
-        connect = nats_options(self.settings.nats_url, self.settings.nats_ca_file, name)
-        self._inbox_prefix = connect["inbox_prefix"]
-        self.broker = NatsBroker(
-            connect["servers"],
-            # FastStream's names for the user, password and TLS options nats.connect takes
-            security=_broker_security(connect),
-            inbox_prefix=self._inbox_prefix,  # its NATS user subscribes there only
-            name=f"chidao-{name}",
-            max_reconnect_attempts=-1,
-            middlewares=[
-                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
-                messaging_middleware(self.registry, f"chidao-{name}"),
-                redelivery_middleware(self),
-            ],
-            logger=logging.getLogger(f"chidao.{name}.broker"),
-            # One "Received"/"Processed" line per message drowns the domain lines at
-            # 300,000 messages; they stay available at DEBUG.
-            log_level=logging.DEBUG,
-        )
+        self.broker = self._broker()
         # A service that consumes may dead-letter, so it needs that stream too.
         self._streams = streams + ((DEAD_LETTERS,) if consumers else ())
         self._buckets, self._consumers = buckets, consumers
@@ -219,24 +201,50 @@ class Service:
         self.started = asyncio.Event()
         self.deps: Any = None  # what provide() built at start-up
 
+        self.app = self._app()
+
+    def _broker(self) -> NatsBroker:
+        connect = nats_options(self.settings.nats_url, self.settings.nats_ca_file, self.name)
+        self._inbox_prefix = connect["inbox_prefix"]
+        return NatsBroker(
+            connect["servers"],
+            # FastStream's names for the user, password and TLS options nats.connect takes
+            security=_broker_security(connect),
+            inbox_prefix=self._inbox_prefix,  # its NATS user subscribes there only
+            name=f"chidao-{self.name}",
+            max_reconnect_attempts=-1,
+            middlewares=[
+                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
+                messaging_middleware(self.registry, f"chidao-{self.name}"),
+                redelivery_middleware(self),
+            ],
+            logger=logging.getLogger(f"chidao.{self.name}.broker"),
+            # One "Received"/"Processed" line per message drowns the domain lines at
+            # 300,000 messages; they stay available at DEBUG.
+            log_level=logging.DEBUG,
+        )
+
+    def _app(self) -> FastAPI:
         # No /docs nor /redoc: Swagger UI runs scripts from a CDN, which the pages'
         # policy refuses; the schema stays at /openapi.json.
-        self.app = FastAPI(
-            title=f"chidao {name}", lifespan=self._lifespan, docs_url=None, redoc_url=None
+        app = FastAPI(
+            title=f"chidao {self.name}", lifespan=self._lifespan, docs_url=None, redoc_url=None
         )
         # Security headers and body limits on every route (shared.web); a service lets
         # the routes that carry files take more (allow_uploads) and registers the style
         # sheets its pages write inline (csp.allow).
         self.csp = web.ContentSecurityPolicy()
         self.body_limits = web.BodyLimits(self.settings.max_body_bytes)
-        web.install(self.app, self.csp, self.body_limits)
-        self.app.add_api_route("/healthz", self._healthz, methods=["GET"], tags=["ops"])
-        self.app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
-        self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
-        self.app.add_exception_handler(RequestValidationError, self._invalid_request)
-        self.app.add_exception_handler(DomainError, self._refused)
-        for unavailable in (JetStreamUnavailable, *UNAVAILABLE):
-            self.app.add_exception_handler(unavailable, self._jetstream_unavailable)
+        web.install(app, self.csp, self.body_limits)
+        app.add_api_route("/healthz", self._healthz, methods=["GET"], tags=["ops"])
+        app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
+        app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
+        app.add_exception_handler(RequestValidationError, self._invalid_request)
+        app.add_exception_handler(DomainError, self._refused)
+        unavailable: type[Exception]
+        for unavailable in (JetStreamUnavailable, *UNAVAILABLE):  # type: ignore[assignment]
+            app.add_exception_handler(unavailable, self._jetstream_unavailable)
+        return app
 
     # --- building blocks for the services ------------------------------------------
 

@@ -32,4 +32,4 @@ async def last_event_with_headers(
         )
     except NotFoundError:
         return None
-    return model.model_validate_json(msg.data), msg.seq, dict(msg.headers or {})
+    return model.model_validate_json(msg.data or b""), msg.seq or 0, dict(msg.headers or {})

@@ -244,7 +244,8 @@ def computed(form: Form, values: Mapping[str, Any]) -> dict[str, float]:
         if f.ratio_of is None:
             continue
         numerator, denominator = (values.get(n) for n in f.ratio_of)
-        numbers = isinstance(numerator, int | float) and isinstance(denominator, int | float)
-        if numbers and denominator > 0:
+        if not (isinstance(numerator, int | float) and isinstance(denominator, int | float)):
+            continue
+        if denominator > 0:
             result[f.name] = 100.0 * numerator / denominator
     return result
