@@ -29,6 +29,10 @@ class NotFound(DomainError):
     report not yet submitted)."""
 
 
+class Forbidden(DomainError):
+    """The one asking may not do this (a unit reporting on what it was not assigned)."""
+
+
 class Invalid(DomainError):
     """What was sent breaks a rule of its own: ``problems`` maps each field to what is
     wrong with it, in the words the form shows."""
@@ -58,6 +62,7 @@ class PermanentError(DomainError):
 # What an HTTP API answers for each kind; the first match along the class's MRO wins.
 HTTP_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
+    Forbidden: 403,
     Invalid: 422,
     Busy: 409,
     Conflict: 409,

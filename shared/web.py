@@ -210,6 +210,7 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 PAGE_TITLES = {
+    403: "Không có quyền",
     404: "Không tìm thấy",
     413: "Nội dung quá lớn",
     409: "Không thực hiện được",

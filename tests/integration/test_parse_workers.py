@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from services.issuer.adapters.parse_workers import ParseRefused, ParserPool
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.parse import parse_upload
-from services.issuer.documents.worker import ParseRefused, ParserPool
 from tests import hostile
 
 SEED = next((Path(__file__).parents[2] / "chidao" / "demo" / "seeds").glob("003_*.txt"))

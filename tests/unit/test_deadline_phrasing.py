@@ -13,7 +13,7 @@ import pytest
 from services.issuer.documents.dates import find_deadline_time
 from services.issuer.documents.deadlines import find_deadlines
 from services.issuer.documents.parse import parse_lines
-from services.issuer.documents.text import fold
+from services.issuer.documents.text import fold_keeping_length as fold
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ISSUED = date(2024, 3, 20)  # the document's date unless a case gives another

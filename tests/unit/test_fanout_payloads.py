@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from services.issuer import fanout
-from services.issuer.records import DirectiveRecord, FanOutStatus, fingerprint
+from services.issuer.domain import events as fanout
+from services.issuer.domain.records import DirectiveRecord, FanOutStatus, fingerprint
 from shared.contracts import AssignmentCreated, Directive, ReportingRequirement
 
 

@@ -18,7 +18,8 @@ from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.layout import clean_lines, paragraphs, starts_with_marker
 from services.issuer.documents.parse import parse_upload
 from services.issuer.documents.reading import read_bytes, read_file
-from services.issuer.documents.text import fold, is_upper, name_case
+from services.issuer.documents.text import fold_keeping_length as fold
+from services.issuer.documents.text import is_upper, name_case
 from tests import hostile
 from tests.unit.test_parser_never_crashes import TOKENS
 

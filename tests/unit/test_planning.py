@@ -9,7 +9,7 @@ import pytest
 
 from services.issuer.documents.ingest import build_directive, resolve_document
 from services.issuer.documents.parse import parse_file
-from services.issuer.planning import PlanError, plan_issue
+from services.issuer.domain.planning import PlanError, plan_issue
 from shared.contracts import Directive, Recipient, ReportingRequirement, Unit, UnitSelector
 from shared.directory import Directory, load_file
 

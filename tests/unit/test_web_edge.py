@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI, Request
 from itsdangerous import URLSafeSerializer
 
-from services.reporter.pages import attachment_disposition, download_type
+from services.reporter.entrypoints.pages import attachment_disposition, download_type
 from shared.clock import parse_clock
 from shared.links import SALT, LinkError, Links
 from shared.settings import DEVELOPMENT_LINK_SECRET, Settings

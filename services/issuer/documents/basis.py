@@ -8,7 +8,7 @@ import re
 
 from services.issuer.documents.dates import DATE, date_of
 from services.issuer.documents.header import KINDS, kind_of_ref, normalise_ref
-from services.issuer.documents.text import fold, squash
+from services.issuer.documents.text import fold_keeping_length, squash
 from shared.contracts import DocumentRef
 
 _KIND_WORDS = "|".join(sorted((re.escape(k) for k in KINDS), key=len, reverse=True))
@@ -37,7 +37,7 @@ def basis_paragraphs(body: list[str]) -> list[str]:
     """The opening paragraphs that state what the document implements."""
     found = []
     for paragraph in body[:8]:
-        folded = fold(paragraph).lstrip("-+ ")
+        folded = fold_keeping_length(paragraph).lstrip("-+ ")
         if folded.startswith(BASIS_STARTS):
             found.append(paragraph)
         elif found and not folded.startswith("kinh gui"):
@@ -48,7 +48,7 @@ def basis_paragraphs(body: list[str]) -> list[str]:
 def parse_basis(paragraphs: list[str]) -> list[DocumentRef]:
     refs: list[DocumentRef] = []
     for paragraph in paragraphs:
-        folded = fold(paragraph)
+        folded = fold_keeping_length(paragraph)
         matches = list(_REFERENCE.finditer(folded))
         for n, match in enumerate(matches):
             ref = normalise_ref(paragraph[match.start("ref") : match.end("ref")])
@@ -74,7 +74,7 @@ def issuer_in_text(paragraphs: list[str]) -> str | None:
     """The body named right before the document's own verb in the opening sentence,
     after the documents it refers to ("..., Đảng ủy Sở Nội vụ xây dựng Kế hoạch")."""
     for paragraph in paragraphs:
-        folded = fold(paragraph)
+        folded = fold_keeping_length(paragraph)
         references = list(_REFERENCE.finditer(folded))
         after = references[-1].end() if references else 0
         for verb in _ISSUER_VERB.finditer(folded, after):

@@ -58,15 +58,6 @@ def date_of(match: re.Match[str]) -> date | None:
     return make_date(day, month, year)
 
 
-def find_dates(folded: str) -> list[tuple[int, int, date]]:
-    found = []
-    for match in DATE.finditer(folded):
-        day = date_of(match)
-        if day is not None:
-            found.append((match.start(), match.end(), day))
-    return found
-
-
 def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=VN_TZ)
 
@@ -141,8 +132,20 @@ def find_deadline_time(folded: str, reference: date | None) -> Found | None:
     recurrence = find_recurrence(folded)
     rec_name = recurrence[2] if recurrence else None
     spans: list[tuple[int, int]] = [recurrence[:2]] if recurrence else []
-    due: datetime | None = None
+    due, rec_name = _due_on_a_day(folded, reference, rec_name, spans)
+    if due is None:
+        due = _due_in_a_period(folded, reference, rec_name, spans)
+    if not spans:
+        return None
+    return Found(min(s for s, _ in spans), max(e for _, e in spans), due, rec_name)
 
+
+def _due_on_a_day(
+    folded: str, reference: date | None, rec_name: str | None, spans: list[tuple[int, int]]
+) -> tuple[datetime | None, str | None]:
+    """A deadline on a day ("trước ngày 10/12/2024", "trước ngày 5 hằng tháng"), and the
+    recurrence (a monthly day makes it monthly); each span read is added to ``spans``."""
+    due: datetime | None = None
     if match := _BEFORE_AT.search(folded):
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         rest = [int(g) for g in match.groups()[2:] if g is not None]
@@ -171,12 +174,20 @@ def find_deadline_time(folded: str, reference: date | None) -> Found | None:
         spans.append(match.span())
         day = make_date(day_of_month, month, reference.year) if reference else None
         due = at(day) if day else None
-    if due is None and (match := _IN_MONTH.search(folded)):
-        month, *year = _numbers(match)
-        if 1 <= month <= 12 and all(MIN_YEAR <= y <= MAX_YEAR for y in year):
+    return due, rec_name
+
+
+def _due_in_a_period(
+    folded: str, reference: date | None, rec_name: str | None, spans: list[tuple[int, int]]
+) -> datetime | None:
+    """A deadline at the end of a month, a quarter or a year ("trong tháng 12/2024")."""
+    due: datetime | None = None
+    if match := _IN_MONTH.search(folded):
+        month, *years = _numbers(match)
+        if 1 <= month <= 12 and all(MIN_YEAR <= y <= MAX_YEAR for y in years):
             spans.append(match.span())
-            if year:
-                due = month_end(year[0], month)
+            if years:
+                due = month_end(years[0], month)
             elif reference is None:
                 pass  # no year anywhere: the deadline is kept without a date
             else:
@@ -196,10 +207,7 @@ def find_deadline_time(folded: str, reference: date | None) -> Found | None:
         if MIN_YEAR <= year < MAX_YEAR:
             due = at(date(year + 1, 1, 1))
             spans.append(match.span())
-
-    if not spans:
-        return None
-    return Found(min(s for s, _ in spans), max(e for _, e in spans), due, rec_name)
+    return due
 
 
 def spans_from_dates(spans: list[tuple[int, int]]) -> bool:

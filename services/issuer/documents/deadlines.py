@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from services.issuer.documents.dates import find_deadline_time
-from services.issuer.documents.text import fold, squash
+from services.issuer.documents.text import fold_keeping_length, squash
 from shared.contracts import ParsedDeadline
 
 # "báo cáo" is also a noun: "báo cáo viên", "thông qua báo cáo chính trị", "dự thảo báo cáo".
@@ -80,7 +80,7 @@ class KnownNames:
     def __init__(self, names: list[str]) -> None:
         self.by_words: dict[int, set[str]] = {}
         for name in names:
-            words = fold(name).split()
+            words = fold_keeping_length(name).split()
             if 3 <= len(words) <= 40:
                 self.by_words.setdefault(len(words), set()).add(" ".join(words))
         self.sizes = sorted(self.by_words, reverse=True)  # the longest name first
@@ -102,7 +102,7 @@ def _trim_to_known(name: str, known: KnownNames) -> str:
         words = parts[i].split()
         if len(words) < 4 or not words[-1].islower():
             continue
-        if known.ends([fold(word) for word in words[-41:-1]]):
+        if known.ends([fold_keeping_length(word) for word in words[-41:-1]]):
             stray = parts[i].rstrip()
             parts[i] = stray[: len(stray) - len(words[-1])].rstrip()
     return "".join(parts)
@@ -147,7 +147,7 @@ def _action_and_to(
 def _deadline(
     clause: str, reference: date | None, known: KnownNames, inherited_to: str | None
 ) -> ParsedDeadline | None:
-    folded = fold(clause)
+    folded = fold_keeping_length(clause)
     found = find_deadline_time(folded, reference)
     verb = _VERB.search(folded)
     if found is None or verb is None:
@@ -180,7 +180,7 @@ def _deadline(
 
 def _lead_recipient(lead: str) -> str | None:
     """Where a "cụ thể:" list's lead clause sends its reports."""
-    folded = fold(lead)
+    folded = fold_keeping_length(lead)
     verb = _VERB.search(folded)
     return _action_and_to(lead, folded, verb, len(lead))[1] if verb else None
 
@@ -199,7 +199,7 @@ def find_deadlines(
             open_parens = 0
             for clause in sentence.split(";"):
                 head = clause
-                specifically = _SPECIFICALLY.search(fold(clause))
+                specifically = _SPECIFICALLY.search(fold_keeping_length(clause))
                 if specifically:
                     inherited = _lead_recipient(clause[: specifically.start()])
                     head = clause[specifically.end() :]
@@ -214,5 +214,7 @@ def find_deadlines(
                 if deadline and deadline.text not in texts:
                     texts.add(deadline.text)
                     found.append(deadline)
-    dated = sorted((d for d in found if d.due_before), key=lambda d: d.due_before)
-    return dated + [d for d in found if not d.due_before]
+    dated = sorted(
+        ((d.due_before, i) for i, d in enumerate(found) if d.due_before), key=lambda due: due[0]
+    )
+    return [found[i] for _, i in dated] + [d for d in found if not d.due_before]

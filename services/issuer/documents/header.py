@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.issuer.documents.dates import DATE, date_of
-from services.issuer.documents.text import fold, is_upper, name_case, squash, uy_spelling
+from services.issuer.documents.text import (
+    fold_keeping_length,
+    is_upper,
+    name_case,
+    squash,
+    uy_spelling,
+)
 
 KINDS = {  # heading word (folded) -> type code
     "ke hoach": "KH",
@@ -35,7 +41,6 @@ KIND_CODES = {code.upper(): code for code in KINDS.values()} | {"QD": "QĐ", "QY
 
 # "Số 101 -KH/ĐU", "Số: 156/QĐ-UBND", OCR "S6 69-KH/BTGTU".
 _NUMBER_LINE = re.compile(r"^\s*(?:s[o06]|so)\s*:?\s*(\d+\s*[-/]\s*[^\s,;]+)", re.IGNORECASE)
-REF_IN_TEXT = re.compile(r"(\d+\s*[-/]\s*(?:\d{4}\s*/\s*)?[A-Za-zĐđ][\w/.-]*\w)")
 _PLACE_DATE = re.compile(r"^(.{2,40}?),\s*(ng[a4]y\s*\d.*)$", re.IGNORECASE)
 PARTY_MOTTO = "dang cong san viet nam"
 STATE_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
@@ -87,7 +92,7 @@ def kind_of_ref(ref: str) -> str | None:
     state = re.match(r"^\d+/(?:\d{4}/)?([^-/]+)-", ref)  # 156/QĐ-UBND, 30/2020/NĐ-CP
     for match in (party, state):
         if match:
-            code = KIND_CODES.get(fold(match.group(1)).upper())
+            code = KIND_CODES.get(fold_keeping_length(match.group(1)).upper())
             if code:
                 return code
     return None
@@ -105,7 +110,7 @@ class Header:
 
 
 def _heading_kind(line: str) -> str | None:
-    folded = fold(line).strip(" .:")
+    folded = fold_keeping_length(line).strip(" .:")
     if folded.startswith("v/v") or folded.startswith("ve viec"):
         return "CV"
     return KINDS.get(folded) if is_upper(line) or len(folded) < 15 else None
@@ -114,7 +119,7 @@ def _heading_kind(line: str) -> str | None:
 def _issuer_from_block(lines: list[str]) -> str | None:
     blocks: list[list[str]] = []  # each name's lines, joined once at the end
     for line in lines:
-        folded = fold(line) + " "
+        folded = fold_keeping_length(line) + " "
         if blocks and not folded.startswith(_BODY_WORDS):
             blocks[-1].append(line)
         else:
@@ -123,7 +128,7 @@ def _issuer_from_block(lines: list[str]) -> str | None:
         return None
     names = [" ".join(block) for block in blocks[-2:]]
     last = name_case(uy_spelling(names[-1]))
-    if len(names) > 1 and (fold(names[-1]) + " ").startswith(_SUBORDINATE):
+    if len(names) > 1 and (fold_keeping_length(names[-1]) + " ").startswith(_SUBORDINATE):
         return f"{last} {name_case(uy_spelling(names[-2]))}"
     return last
 
@@ -135,22 +140,22 @@ def parse_header(lines: list[str]) -> Header:
     title_lines: list[str] = []
     title_done = False
     for i, line in enumerate(lines):
-        folded = fold(line).strip()
+        folded = fold_keeping_length(line).strip()
         if folded.startswith(PARTY_MOTTO):
             header.family = "party"
             continue
         if folded.startswith(STATE_MOTTO):
             header.family = "state"
             continue
-        number = _NUMBER_LINE.match(fold(line))
+        number = _NUMBER_LINE.match(fold_keeping_length(line))
         if number and header.ref is None:
             header.ref = normalise_ref(line[number.start(1) : number.end(1)])
             number_at = i
             rest = squash(line[number.end() :]).lstrip(":,. ")
-            if rest and fold(rest).startswith(("v/v", "ve viec")):
+            if rest and fold_keeping_length(rest).startswith(("v/v", "ve viec")):
                 title_lines = [rest]
             continue
-        place_date = _PLACE_DATE.match(fold(line))
+        place_date = _PLACE_DATE.match(fold_keeping_length(line))
         if place_date and header.issued_on is None:
             match = DATE.search(place_date.group(2))
             if match and date_of(match):

@@ -79,16 +79,7 @@ def resolve_document(
         if issuer_unit not in directory:
             raise DocumentError(f"--issuer '{issuer_unit}' is not in the unit directory")
     elif document.issuer:
-        found = resolver.find_issuer(document.issuer, document.place, ocr)
-        if len(found) == 1:
-            issuer_unit = found[0]
-        elif found:
-            names = ", ".join(f"{u} ({directory.name(u)})" for u in found[:6])
-            warnings.append(
-                f'the issuer "{document.issuer}" could be any of: {names}; name it with --issuer'
-            )
-        else:
-            warnings.append(f'the issuer "{document.issuer}" matches no unit in the directory')
+        issuer_unit = _issuer_unit(document, directory, resolver, warnings)
 
     addressees: list[UnitSelector] = []
     for text in document.addressees:
@@ -98,7 +89,39 @@ def resolve_document(
             f'"Kính gửi" entry "{part}" matches no unit in the directory'
             for part in match.unmatched
         ]
+    recipients, parsed = _recipients(document, addressees, issuer_unit, resolver, warnings)
+    requirements = _requirements(document, issuer_unit, resolver)
+    document = document.model_copy(update={"recipients": parsed, "warnings": warnings})
+    name = directory.name(issuer_unit) if issuer_unit else None
+    return Reading(document, issuer_unit, recipients, addressees, requirements, name)
 
+
+def _issuer_unit(
+    document: ParsedDocument, directory: Directory, resolver: Resolver, warnings: list[str]
+) -> str | None:
+    """The unit the document's issuer names, if exactly one; else a warning says why not."""
+    assert document.issuer is not None
+    found = resolver.find_issuer(document.issuer, document.place, document.ocr)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = ", ".join(f"{u} ({directory.name(u)})" for u in found[:6])
+        warnings.append(
+            f'the issuer "{document.issuer}" could be any of: {names}; name it with --issuer'
+        )
+    else:
+        warnings.append(f'the issuer "{document.issuer}" matches no unit in the directory')
+    return None
+
+
+def _recipients(
+    document: ParsedDocument,
+    addressees: list[UnitSelector],
+    issuer_unit: str | None,
+    resolver: Resolver,
+    warnings: list[str],
+) -> tuple[list[Recipient], list[ParsedRecipient]]:
+    """The "Nơi nhận" entries with their units and roles, and as the parse shows them."""
     recipients: list[Recipient] = []
     parsed: list[ParsedRecipient] = []
     for entry in document.recipients:
@@ -108,7 +131,7 @@ def resolve_document(
             )
             parsed.append(entry)
             continue
-        match = resolver.match(entry.text, issuer_unit, ocr)
+        match = resolver.match(entry.text, issuer_unit, document.ocr)
         role = entry.role or resolver.role(issuer_unit, match)
         recipients.append(
             Recipient(text=entry.text, role=RecipientRole(role), units=match.selectors)
@@ -118,14 +141,20 @@ def resolve_document(
             f'"Nơi nhận" entry "{part}" matches no unit in the directory; nobody is mailed for it'
             for part in match.unmatched
         ]
+    return recipients, parsed
 
+
+def _requirements(
+    document: ParsedDocument, issuer_unit: str | None, resolver: Resolver
+) -> list[ReportingRequirement]:
+    """One requirement per deadline, reported to the body it names (else the issuer)."""
     requirements = []
     for number, deadline in enumerate(document.deadlines, start=1):
         to_unit = None
         if deadline.to:
             via = re.search(r"\(qua\s+([^)]*)\)", deadline.to)  # the desk that receives it
             target = via.group(1) if via else deadline.to
-            to_match = resolver.match(target, issuer_unit, ocr)
+            to_match = resolver.match(target, issuer_unit, document.ocr)
             to_unit = to_match.unit_ids[0] if to_match.unit_ids else None
         requirements.append(
             ReportingRequirement(
@@ -137,9 +166,7 @@ def resolve_document(
                 text=deadline.text,
             )
         )
-    document = document.model_copy(update={"recipients": parsed, "warnings": warnings})
-    name = directory.name(issuer_unit) if issuer_unit else None
-    return Reading(document, issuer_unit, recipients, addressees, requirements, name)
+    return requirements
 
 
 def build_directive(

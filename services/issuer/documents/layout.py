@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.issuer.documents.text import fold, is_upper, squash, strip_markdown
+from services.issuer.documents.text import fold_keeping_length, is_upper, squash, strip_markdown
 
 _MARKER = re.compile(
     r"^\s*(?:[-+•–]\s|\*\s|\(?\d{1,2}[.)-]\s?|\d{1,2}(?:\.\d{1,2})+[.-]?\s|[ivxl|1]{1,4}[.-]\s|"
@@ -81,7 +81,7 @@ def _item_heading(current: list[str], length: int, line: str) -> bool:
     if length >= _ITEM_HEADING_MAX or not _NUMBERED_ITEM.match(current[0]):
         return False
     joined = " ".join(current)
-    last_word = fold(joined.split()[-1]) if joined.split() else ""
+    last_word = fold_keeping_length(joined.split()[-1]) if joined.split() else ""
     return (
         line[:1].isupper()
         and not line[:1].isdigit()
@@ -128,7 +128,7 @@ class Layout:
 
 def _body_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        folded = fold(line)
+        folded = fold_keeping_length(line)
         if folded.startswith(BODY_STARTS):
             return i
         if i > 2 and _roman_heading(line):
@@ -145,7 +145,7 @@ def _roman_heading(line: str) -> bool:
 
 def _closing_start(lines: list[str], body_start: int) -> int:
     for i in range(len(lines) - 1, body_start - 1, -1):
-        if fold(lines[i]).startswith("noi nhan"):
+        if fold_keeping_length(lines[i]).startswith("noi nhan"):
             return i
     for i in range(body_start, len(lines)):
         if _SIGNER_CAPACITY.match(lines[i]) and is_upper(lines[i]):

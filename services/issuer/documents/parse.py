@@ -3,18 +3,23 @@ words for whatever could not be read. It never raises on odd text."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from services.issuer.documents.basis import basis_paragraphs, issuer_in_text, parse_basis
-from services.issuer.documents.closing import parse_addressees, parse_closing
 from services.issuer.documents.deadlines import find_deadlines
 from services.issuer.documents.errors import DocumentError
-from services.issuer.documents.header import parse_header
+from services.issuer.documents.header import Header, parse_header
 from services.issuer.documents.layout import split_layout
 from services.issuer.documents.reading import read_bytes, read_file
+from services.issuer.documents.recipients_and_signer import (
+    Closing,
+    parse_addressees,
+    parse_closing,
+)
 from services.issuer.documents.tasks import find_materials, find_tasks
-from services.issuer.documents.text import fold, looks_like_ocr_without_diacritics
-from shared.contracts import ParsedDocument
+from services.issuer.documents.text import fold_keeping_length, looks_like_ocr_without_diacritics
+from shared.contracts import ParsedDeadline, ParsedDocument
 
 
 def parse_lines(lines: list[str]) -> ParsedDocument:
@@ -24,19 +29,8 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
     opening = basis_paragraphs(layout.body)
     basis = parse_basis(opening)
     closing = parse_closing(layout.closing, ocr=ocr)
-    addressees: list[str] = []
-    opening_lines = [*layout.header, *layout.body[:12]]
-    for i, paragraph in enumerate(opening_lines):
-        if fold(paragraph).startswith("kinh gui"):
-            block = [paragraph]
-            for following in opening_lines[i + 1 :]:  # "Kính gửi:" over "- A;", "- B."
-                if not following.lstrip().startswith(("-", "+", "•")):
-                    break
-                block.append(following)
-            addressees = parse_addressees(" ".join(block))
-            break
+    addressees = _addressees([*layout.header, *layout.body[:12]])
     issuer = header.issuer or issuer_in_text(opening)
-    warnings: list[str] = []
 
     reference = header.issued_on
     if reference is None:
@@ -55,6 +49,51 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
     ]
     deadlines = find_deadlines(layout.body, reference, known)
 
+    warnings = _warnings(header, closing, issuer, reference, deadlines, ocr)
+    return ParsedDocument(
+        kind=header.kind,
+        ref=header.ref,
+        issued_on=header.issued_on,
+        place=header.place,
+        issuer=issuer,
+        title=header.title,
+        basis=basis,
+        addressees=addressees,
+        recipients=closing.recipients,
+        archive=closing.archive,
+        deadlines=deadlines,
+        signer=closing.signer,
+        materials=find_materials(layout.body),
+        tasks=find_tasks(layout.body),
+        family=header.family,
+        ocr=ocr,
+        warnings=warnings,
+    )
+
+
+def _addressees(opening_lines: list[str]) -> list[str]:
+    """The "Kính gửi" block near the top, one entry per addressee."""
+    for i, paragraph in enumerate(opening_lines):
+        if fold_keeping_length(paragraph).startswith("kinh gui"):
+            block = [paragraph]
+            for following in opening_lines[i + 1 :]:  # "Kính gửi:" over "- A;", "- B."
+                if not following.lstrip().startswith(("-", "+", "•")):
+                    break
+                block.append(following)
+            return parse_addressees(" ".join(block))
+    return []
+
+
+def _warnings(
+    header: Header,
+    closing: Closing,
+    issuer: str | None,
+    reference: date | None,
+    deadlines: list[ParsedDeadline],
+    ocr: bool,
+) -> list[str]:
+    """What could not be read, in plain words."""
+    warnings: list[str] = []
     if header.ref is None:
         warnings.append(
             'the document has no number-symbol ("Số ..."); it can be issued only with one '
@@ -85,25 +124,7 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
             "the text has lost most of its Vietnamese diacritics (OCR output?): names were read "
             "ignoring accents and are shown as written; check them"
         )
-    return ParsedDocument(
-        kind=header.kind,
-        ref=header.ref,
-        issued_on=header.issued_on,
-        place=header.place,
-        issuer=issuer,
-        title=header.title,
-        basis=basis,
-        addressees=addressees,
-        recipients=closing.recipients,
-        archive=closing.archive,
-        deadlines=deadlines,
-        signer=closing.signer,
-        materials=find_materials(layout.body),
-        tasks=find_tasks(layout.body),
-        family=header.family,
-        ocr=ocr,
-        warnings=warnings,
-    )
+    return warnings
 
 
 # What one document may list. Each entry is matched against the unit directory and each

@@ -17,76 +17,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from services.issuer.documents.text import fold
+from services.issuer.documents.names import normalise
 from shared.contracts import UnitKind, UnitSelector
 from shared.directory import Directory
-
-ABBREVIATIONS = {
-    "btg": "ban tuyen giao",
-    "tu": "tinh uy",
-    "hu": "huyen uy",
-    "du": "dang uy",
-    "duk": "dang uy khoi",
-    "cq": "co quan",
-    "dn": "doanh nghiep",
-    "tccsd": "to chuc co so dang",
-    "uvbtv": "uy vien ban thuong vu",
-    "uvbch": "uy vien ban chap hanh",
-    "mttq": "mat tran to quoc",
-    "vptu": "van phong tinh uy",
-    "pt": "phat thanh",
-    "th": "truyen hinh",
-    "ubnd": "uy ban nhan dan",
-    "hdnd": "hoi dong nhan dan",
-    "tp": "thanh pho",
-    "tw": "trung uong",
-    "bcd": "ban chi dao",
-    "btv": "ban thuong vu",
-    "bch": "ban chap hanh",
-    "ubkt": "uy ban kiem tra",
-    "ccb": "cuu chien binh",
-    "d/c": "dong chi",
-    "dc": "dong chi",
-    "ttdn": "thong tin doi ngoai",
-    "vp": "van phong",
-    "so": "so",
-    "ldtbxh": "lao dong thuong binh va xa hoi",
-    "tt&tt": "thong tin va truyen thong",
-    "btgtw": "ban tuyen giao trung uong",
-    "btgtu": "ban tuyen giao tinh uy",
-}
-_SPLIT_PUNCT = re.compile(r"[^\w&@/]+")
-# Letters OCR reads as digits or signs inside words ("d6i" for "đối", "S&" for "Sở").
-_OCR_LETTERS = str.maketrans(
-    {"0": "o", "1": "l", "3": "e", "4": "a", "6": "o", "8": "b", "&": "o", "@": "e"}
-)
-
-
-# Abbreviations that only the unfolded spelling tells apart: "TƯ" is Trung ương, "TU" Tỉnh ủy.
-_EXACT_ABBREVIATIONS = {"TƯ": "trung uong", "TW": "trung uong"}
-
-
-def normalise(text: str, ocr: bool = False) -> str:
-    """Comparable form: folded, punctuation gone, abbreviations spelled out."""
-    words = []
-    for original in _SPLIT_PUNCT.split(text):
-        if original in _EXACT_ABBREVIATIONS:
-            words.append(_EXACT_ABBREVIATIONS[original])
-            continue
-        token = fold(original)
-        if not token:
-            continue
-        if ocr and not token.isdigit() and any(ch.isalpha() for ch in token):
-            token = token.translate(_OCR_LETTERS)
-            # OCR often reads the "ủ" of "ủy" as "a" or "i": "Thanh ay" for "Thành ủy".
-            if token in ("ay", "iy") and words and words[-1] in _BEFORE_UY:
-                token = "uy"
-        words.append(ABBREVIATIONS.get(token, token))
-    return " ".join(words)
-
-
-_BEFORE_UY = {"thanh", "huyen", "dang", "tinh", "thi", "quan", "cap"}
-
 
 BOARDS = {UnitKind.CENTRAL_BOARD, UnitKind.PROVINCIAL_BOARD, UnitKind.BLOC_BOARD}
 # Group words -> the kinds of child units they stand for.
@@ -249,7 +182,7 @@ class Resolver:
             owner = self.find_unit(" ".join(owner_words), issuer, scope, ocr)
             if owner:
                 candidates.append(owner)
-        if issuer in self.directory:
+        if issuer is not None and issuer in self.directory:
             candidates += [issuer, *self.directory.ancestors(issuer)]
         for base in candidates:
             if any(self.directory.require(c).kind in kinds for c in self.directory.children(base)):

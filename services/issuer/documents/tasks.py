@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from services.issuer.documents.text import fold, is_upper, squash
+from services.issuer.documents.text import fold_keeping_length, is_upper, squash
 from shared.contracts import ParsedTask
 
 _ITEM = re.compile(r"^\s*(\d{1,2})\s*[.)-]\s*(?!\d)")
@@ -30,7 +30,7 @@ def _first_verb(text: str, folded: str) -> re.Match[str] | None:
 
 def _unit_of(item: str) -> str | None:
     text = _ITEM.sub("", item, count=1).strip()
-    folded = fold(text)
+    folded = fold_keeping_length(text)
     if (colon := folded.find(":")) > 0 and colon < 160:
         return squash(text[:colon])
     if context := _LEADING_CONTEXT.match(folded):
@@ -44,7 +44,7 @@ def _unit_of(item: str) -> str | None:
     limit = len(folded[: verb.start()].split()) if verb else len(words)
     for i in range(1, min(limit, len(words) - 1)):
         joins = words[i][:1].isupper() and words[i - 1].islower() and words[i + 1][:1].islower()
-        if joins and _TASK_VERB.match(" " + fold(" ".join(words[i : i + 3]))):
+        if joins and _TASK_VERB.match(" " + fold_keeping_length(" ".join(words[i : i + 3]))):
             return squash(" ".join(words[:i]))
     if verb:
         return squash(text[: verb.start()]) or None
@@ -58,7 +58,7 @@ def find_tasks(body: list[str]) -> list[ParsedTask]:
     the numbered items of the body."""
     start = None
     for i, paragraph in enumerate(body):
-        if is_upper(paragraph) and "to chuc thuc hien" in fold(paragraph):
+        if is_upper(paragraph) and "to chuc thuc hien" in fold_keeping_length(paragraph):
             start = i + 1
     has_sections = any(_SECTION.match(p) and is_upper(p) for p in body)
     if start is None:
@@ -91,7 +91,7 @@ _NUMBERED = re.compile(r"\(\d{1,2}\)\s*")
 
 def find_materials(body: list[str]) -> list[str]:
     for i, paragraph in enumerate(body):
-        match = _MATERIALS.search(fold(paragraph))
+        match = _MATERIALS.search(fold_keeping_length(paragraph))
         if not match or match.start() > 40:
             continue
         rest = squash(paragraph[match.end() :])

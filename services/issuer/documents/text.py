@@ -3,7 +3,8 @@
 Patterns run on a *folded* copy of the text (lower case, no diacritics, đ -> d) that has
 exactly the same length as the original, so a match's span in the folded text is the span
 of the same words in the original: the parser matches "tháng", "thang" and OCR's "thang"
-alike and still returns the words as the document wrote them.
+alike and still returns the words as the document wrote them. (``shared.slugs.fold``
+differs: it drops combining marks, so its output may be shorter than its input.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _fold_char(ch: str) -> str:
 
 
 class _Folding(dict[int, str]):
-    """``str.translate``'s table for ``fold``, filled as characters are met. Latin,
+    """``str.translate``'s table for ``fold_keeping_length``, filled as characters are met. Latin,
     Vietnamese and punctuation are kept; any rarer character is folded each time, so the
     table stays small whatever a document holds."""
 
@@ -37,13 +38,9 @@ class _Folding(dict[int, str]):
 _FOLDING = _Folding()
 
 
-def fold(text: str) -> str:
+def fold_keeping_length(text: str) -> str:
     """'Kế hoạch số 101-KH/ĐU' -> 'ke hoach so 101-kh/du', same length as the input."""
     return text.translate(_FOLDING)
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def squash(text: str) -> str:
@@ -163,7 +160,7 @@ ABBREVIATIONS_IN_NAMES = {"tp": "thành phố", "tw": "Trung ương", "ubnd": "�
 
 
 def _phrase_table() -> list[tuple[list[str], list[str]]]:
-    table = [(fold(p).split(), p.split()) for p in NAME_PHRASES]
+    table = [(fold_keeping_length(p).split(), p.split()) for p in NAME_PHRASES]
     return sorted(table, key=lambda entry: -len(entry[0]))
 
 
@@ -175,7 +172,9 @@ def name_case(text: str) -> str:
     'ĐẢNG ỦY KHỐI CƠ QUAN DÂN CHÍNH ĐẢNG TP CẦN THƠ' ->
     'Đảng ủy Khối Cơ quan Dân Chính Đảng thành phố Cần Thơ'."""
     words = squash(text).split(" ")
-    folded = [fold(w).strip(",.") for w in words]  # once: folding per position is quadratic
+    folded = [
+        fold_keeping_length(w).strip(",.") for w in words
+    ]  # once: folding per position is quadratic
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -186,7 +185,7 @@ def name_case(text: str) -> str:
                 break
         else:
             word = words[i]
-            expansion = ABBREVIATIONS_IN_NAMES.get(fold(word))
+            expansion = ABBREVIATIONS_IN_NAMES.get(fold_keeping_length(word))
             out.append(expansion if expansion else word[:1].upper() + word[1:].lower())
             i += 1
     return " ".join(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from services.issuer.documents.text import fold, is_upper, squash
+from services.issuer.documents.text import fold_keeping_length, is_upper, squash
 from shared.contracts import ParsedRecipient, Signer
 
 # "T/M BAN THƯỜNG VỤ", "K/T TRƯỞNG BAN", "TL. BỘ TRƯỞNG", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"
@@ -38,7 +38,7 @@ SIGNER_TITLES = [
     "TỔNG BÍ THƯ",
     "CHÁNH THANH TRA",
 ]
-_TITLES_BY_FOLD = {fold(t): t for t in SIGNER_TITLES}
+_TITLES_BY_FOLD = {fold_keeping_length(t): t for t in SIGNER_TITLES}
 _CAPACITY_WORDS = {  # "T/M BAN THUONG VU" (OCR) -> "T/M BAN THƯỜNG VỤ"
     "ban thuong vu": "BAN THƯỜNG VỤ",
     "dang uy": "ĐẢNG ỦY",
@@ -77,7 +77,7 @@ def role_mark(text: str, ocr: bool = False) -> tuple[str, str | None]:
     normal text a mark must be one of the known ones ("(đề nghị)" is not "(để biết)")."""
     match = _MARK_AT_END.search(text)
     if match:
-        mark = fold(match.group(1)).strip()
+        mark = fold_keeping_length(match.group(1)).strip()
         role = _ROLE_MARKS.get(mark)
         if role is None and ocr and len(mark) >= 5:
             best = min(_ROLE_MARKS, key=lambda known: Levenshtein.distance(mark, known))
@@ -85,7 +85,7 @@ def role_mark(text: str, ocr: bool = False) -> tuple[str, str | None]:
                 role = _ROLE_MARKS[best]
         if role is not None:
             return squash(text[: match.start()]).rstrip(",;. "), role
-    if re.match(r"^nhu (?:tren|dieu \d+)$", fold(text).strip(" ,;.")):
+    if re.match(r"^nhu (?:tren|dieu \d+)$", fold_keeping_length(text).strip(" ,;.")):
         return squash(text).rstrip(",;. "), "same_as_above"  # "Như trên", "Như Điều 3"
     return text, None
 
@@ -95,7 +95,7 @@ def _entry_text(parts: list[str]) -> str:
 
 
 def _is_archive(line: str) -> bool:
-    folded = fold(line).lstrip("-+• ").strip()
+    folded = fold_keeping_length(line).lstrip("-+• ").strip()
     return bool(re.match(r"^luu(\s*:|\s+vt\b|\s+\S)", folded))
 
 
@@ -112,12 +112,12 @@ def _title_case_name(line: str) -> bool:
 
 
 def canonical_title(text: str) -> str:
-    return _TITLES_BY_FOLD.get(fold(text).strip(" .,"), text)
+    return _TITLES_BY_FOLD.get(fold_keeping_length(text).strip(" .,"), text)
 
 
 def canonical_capacity(text: str) -> str:
     head, _, rest = text.partition(" ")
-    folded = fold(rest).strip()
+    folded = fold_keeping_length(rest).strip()
     return f"{head.upper()} {_CAPACITY_WORDS.get(folded, rest)}" if rest else text
 
 
@@ -135,7 +135,9 @@ def _split_trailing_title(text: str) -> tuple[str, str | None]:
     for size in (4, 3, 2):
         if len(words) >= size:
             tail = " ".join(words[-size:])
-            if fold(tail) in _TITLES_BY_FOLD or (_CAPACITY.match(tail) and is_upper(tail)):
+            if fold_keeping_length(tail) in _TITLES_BY_FOLD or (
+                _CAPACITY.match(tail) and is_upper(tail)
+            ):
                 return " ".join(words[:-size]), tail
     return text, None
 
@@ -148,7 +150,7 @@ def parse_closing(lines: list[str], ocr: bool = False) -> Closing:
     in_entries = False
     end = len(lines)
     for i, line in enumerate(lines):
-        folded = fold(line)
+        folded = fold_keeping_length(line)
         if folded.startswith("noi nhan"):
             rest = line.split(":", 1)[1].strip() if ":" in line else ""
             rest, trailing = _split_trailing_title(rest) if rest else ("", None)
@@ -176,18 +178,17 @@ def parse_closing(lines: list[str], ocr: bool = False) -> Closing:
             continue
         # Two columns flattened: signature lines may come between the entries, so they
         # do not end the list; the archive line or the signer's name does.
-        if _CAPACITY.match(line) and is_upper(line):
-            # "TM. ỦY BAN NHÂN DÂN" over "KT. CHỦ TỊCH": both say on whose behalf
-            line_capacity = canonical_capacity(line)
-            capacity = f"{capacity} / {line_capacity}" if capacity else line_capacity
-            continue
-        if is_upper(line) and fold(line).strip(" .") in _TITLES_BY_FOLD:
-            title = canonical_title(line)
+        if (signed := _signature_line(line, capacity, title)) is not None:
+            capacity, title = signed
             continue
         if (title or capacity) and _title_case_name(line):
             name = squash(line)
             continue
-        if (title or capacity) and fold(line).strip("() ") in ("da ky", "ky", "da ky va dong dau"):
+        if (title or capacity) and fold_keeping_length(line).strip("() ") in (
+            "da ky",
+            "ky",
+            "da ky va dong dau",
+        ):
             continue
         if in_entries and entries and not is_upper(line):
             entries[-1].append(line)  # an entry that goes on over several lines
@@ -195,14 +196,34 @@ def parse_closing(lines: list[str], ocr: bool = False) -> Closing:
         if is_upper(line) and (title or capacity):
             end = i  # an annex heading after an unnamed signature
             break
-    for parts in entries:
-        text, role = role_mark(_entry_text(parts), ocr)
-        if text:
-            closing.recipients.append(ParsedRecipient(text=text, role=role))
+    closing.recipients = _recipients(entries, ocr)
     if capacity or title or name:
         closing.signer = Signer(capacity=capacity, title=title, name=name)
     closing.appendix = lines[end:]
     return closing
+
+
+def _signature_line(
+    line: str, capacity: str | None, title: str | None
+) -> tuple[str | None, str | None] | None:
+    """A line of the signature block ("TM. BAN THƯỜNG VỤ", "BÍ THƯ"): the capacity and
+    the title with it; None for any other line."""
+    if _CAPACITY.match(line) and is_upper(line):
+        # "TM. ỦY BAN NHÂN DÂN" over "KT. CHỦ TỊCH": both say on whose behalf
+        line_capacity = canonical_capacity(line)
+        return (f"{capacity} / {line_capacity}" if capacity else line_capacity), title
+    if is_upper(line) and fold_keeping_length(line).strip(" .") in _TITLES_BY_FOLD:
+        return capacity, canonical_title(line)
+    return None
+
+
+def _recipients(entries: list[list[str]], ocr: bool) -> list[ParsedRecipient]:
+    recipients = []
+    for parts in entries:
+        text, role = role_mark(_entry_text(parts), ocr)
+        if text:
+            recipients.append(ParsedRecipient(text=text, role=role))
+    return recipients
 
 
 def _signer_part(

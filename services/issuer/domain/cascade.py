@@ -4,66 +4,17 @@ that were never ingested appear as placeholders."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from nats.js.errors import KeyWrongLastSequenceError
-from nats.js.kv import KeyValue
-
-from services.issuer.records import DirectiveRecord, RecordStore
+from services.issuer.domain.records import DirectiveRecord
 from shared.contracts import Directive, DocumentRef
-from shared.kv import get_entry
 from shared.slugs import slugify
-
-REF_INDEX = "ref."  # key prefix in the issuer's bucket: ref.<slug of number-symbol>
-
-
-def ref_key(ref: str) -> str:
-    return REF_INDEX + slugify(ref)
-
-
-class RefIndex:
-    """number-symbol -> directive ids that carry it (different bodies reuse numbers)."""
-
-    def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
-
-    async def ids(self, ref: str) -> list[str]:
-        value, _ = await get_entry(self._kv, ref_key(ref))
-        return json.loads(value) if value else []
-
-    async def add(self, directive: Directive) -> None:
-        key = ref_key(directive.ref)
-        for _ in range(20):
-            value, revision = await get_entry(self._kv, key)
-            ids = json.loads(value) if value else []
-            if directive.id in ids:
-                return
-            try:
-                await self._kv.update(key, json.dumps([*ids, directive.id]).encode(), last=revision)
-                return
-            except KeyWrongLastSequenceError:
-                continue
-        raise RuntimeError(f"could not index {directive.ref}")
 
 
 def refers_to(basis: DocumentRef, candidate: Directive) -> bool:
     if basis.ref is None or slugify(basis.ref) != slugify(candidate.ref):
         return False
     return basis.issued_on is None or basis.issued_on == candidate.issued_on
-
-
-async def parents_of(directive: Directive, index: RefIndex, records: RecordStore) -> list[str]:
-    """Ids of the known directives this one implements."""
-    found = []
-    for basis in directive.basis:
-        if basis.ref is None:
-            continue
-        for candidate_id in await index.ids(basis.ref):
-            record = await records.get(candidate_id)
-            if record and refers_to(basis, record.directive) and candidate_id not in found:
-                found.append(candidate_id)
-    return found
 
 
 @dataclass

@@ -1,27 +1,14 @@
-"""Publishing an issued directive: directive.issued, then one assignment.created per
-(unit, requirement), pipelined. Every event id is deterministic, so publishing the same
-record again (a retry, a resumed fan-out) adds nothing JetStream or a consumer would keep."""
+"""The events of an issued directive: directive.issued, then one assignment.created per
+(unit, requirement). Every event id is deterministic, so publishing the same record again
+(a retry, a resumed fan-out) adds nothing JetStream or a consumer would keep."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from faststream.nats import NatsBroker
-from nats.js import JetStreamContext
-from opentelemetry import trace
-
-from services.issuer.records import DirectiveRecord
-from shared import subjects, topology
-from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued
-from shared.publishing import Pipeline, publish_event
-
-
-@dataclass
-class FanOutResult:
-    assignments: int
-    new_assignments: int
-    duplicates: int
+from services.issuer.domain.records import DirectiveRecord
+from shared import subjects
+from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, ReportingRequirement
 
 
 def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
@@ -38,7 +25,9 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
     )
 
 
-def _assignment_event(record: DirectiveRecord, requirement, unit_id: str) -> AssignmentCreated:
+def _assignment_event(
+    record: DirectiveRecord, requirement: ReportingRequirement, unit_id: str
+) -> AssignmentCreated:
     directive = record.directive
     assignment = Assignment(
         directive_id=directive.id,
@@ -115,30 +104,3 @@ def assignment_payloads(
                 template.replace(_PLACEHOLDER, unit_id).encode(),
                 msg_id.replace(_PLACEHOLDER, unit_id),
             )
-
-
-async def fan_out(
-    broker: NatsBroker,
-    js: JetStreamContext,
-    record: DirectiveRecord,
-    assignees: dict[str, list[str]],
-) -> FanOutResult:
-    issued = directive_issued(record)
-    await publish_event(
-        broker, subjects.directive_issued(issued.directive_id), topology.DIRECTIVES.name, issued
-    )
-    # A span of its own, current while the pipeline is made: each assignment carries its
-    # context, so the mails and the reports it leads to join the directive's trace.
-    with trace.get_tracer("chidao.issuer").start_as_current_span(
-        "fan out", attributes={"chidao.directive_id": issued.directive_id}
-    ) as span:
-        pipeline = Pipeline(js, topology.ASSIGNMENTS.name)
-        count = 0
-        for subject, payload, msg_id in assignment_payloads(record, assignees):
-            await pipeline.add(subject, payload, msg_id)
-            count += 1
-        result = await pipeline.flush()
-        span.set_attribute("chidao.assignments", count)
-    return FanOutResult(
-        assignments=count, new_assignments=result.published, duplicates=result.duplicates
-    )

@@ -1,6 +1,6 @@
 """Reading uploaded documents in child processes with a time and a memory limit.
 
-A document is parsed by a worker process (``python -m services.issuer.documents.worker``),
+A document is parsed by a worker process (``python -m services.issuer.adapters.parse_workers``),
 never on the service's event loop: a file that takes too long is stopped by killing its
 worker, one that needs too much memory fails inside its worker (RLIMIT_AS), and the
 service keeps answering meanwhile. ``ParserPool`` keeps a few workers started ahead of
@@ -226,7 +226,7 @@ class ParserPool:
         for task in list(self._starting):
             task.cancel()
         await asyncio.gather(*self._starting, return_exceptions=True)
-        workers = list(self._busy)
+        workers: list[_Worker | None] = list(self._busy)
         while not self._idle.empty():
             workers.append(self._idle.get_nowait())
         await asyncio.gather(*(w.kill() for w in workers if w is not None))

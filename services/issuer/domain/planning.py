@@ -4,16 +4,28 @@ exactly the same fan-out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shared.contracts import Directive, Notice, RecipientRole
+from shared.contracts import Directive, Notice, RecipientRole, UnitSelector
 from shared.directory import Directory, DirectoryError
+from shared.errors import DomainError
 
 
-class PlanError(ValueError):
+class CannotIssue(DomainError):
+    """The directive cannot be issued as it stands; ``problems`` says why, one line each
+    (the API answers 422 with them)."""
+
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+        super().__init__("the directive cannot be issued", problems=problems)
         self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(self.problems)
+
+
+class PlanError(CannotIssue):
+    """A unit the directive names is not in the directory, or a requirement reaches no unit."""
 
 
 @dataclass
@@ -37,7 +49,7 @@ def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
     problems: list[str] = []
     plan = IssuePlan(directive)
 
-    def resolve(selectors, what: str) -> list[str]:
+    def resolve(selectors: Iterable[UnitSelector], what: str) -> list[str]:
         units: dict[str, None] = {}
         for selector in selectors:
             try:

@@ -1,0 +1,42 @@
+"""The issuer's own state: one record per directive.
+
+The record is written before any event, with status ``fanning_out``; it turns ``issued``
+once every event is acknowledged. A record left ``fanning_out`` by a crash is finished
+at the next start or by the next identical issue request."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel
+
+from shared.contracts import Directive, Notice
+from shared.forms import Form
+
+
+class FanOutStatus(StrEnum):
+    FANNING_OUT = "fanning_out"
+    ISSUED = "issued"
+
+
+def fingerprint(directive: Directive) -> str:
+    """Identity of the content. The attached file is left out: the same directive uploaded
+    as .docx and again as .pdf is the same directive."""
+    return hashlib.sha256(directive.model_dump_json(exclude={"document"}).encode()).hexdigest()
+
+
+class DirectiveRecord(BaseModel):
+    directive: Directive
+    fingerprint: str
+    status: FanOutStatus
+    issued_at: AwareDatetime
+    assignment_count: int
+    notices: list[Notice]
+    warnings: list[str]
+    parents: list[str] = []
+    forms: dict[str, Form] = {}  # the report forms its requirements name, as issued
+
+    def issued(self) -> DirectiveRecord:
+        """The same record once every event is acknowledged."""
+        return self.model_copy(update={"status": FanOutStatus.ISSUED})

@@ -1,0 +1,1 @@
+"""Where requests reach the issuer: its HTTP routes (it consumes no events)."""

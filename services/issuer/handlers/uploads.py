@@ -1,0 +1,54 @@
+"""Issuing from an uploaded document: read it in a parse worker, match what it names
+against the directory, keep the original file and issue the directive it is."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from services.issuer.adapters.originals import keep
+from services.issuer.deps import Deps
+from services.issuer.documents.errors import DocumentError
+from services.issuer.documents.ingest import Reading, build_directive, resolve_document
+from services.issuer.domain.report_forms import with_forms
+from services.issuer.handlers.issuing import Issued, issue_directive
+from shared.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str
+    issuer: str | None = None  # the issuing unit's id, when the document's name is ambiguous
+    ref: str | None = None  # number-symbol and date, for a document without
+    issued_on: date | None = None
+    results_form: str | None = None  # the report form of its results requirements
+
+
+async def read_upload(deps: Deps, upload: Upload) -> Reading:
+    """What the document says, roles and units decided; Invalid when it cannot be read."""
+    try:
+        document = await deps.parsers.parse(upload.data, upload.filename)
+    except DocumentError as exc:
+        deps.metrics.documents.labels(getattr(exc, "reason", "refused")).inc()
+        raise Invalid(str(exc)) from exc
+    deps.metrics.documents.labels("read").inc()
+    try:  # matching up to a thousand names: off the event loop too
+        return await asyncio.to_thread(
+            resolve_document, document, deps.directory(), upload.issuer, deps.resolver()
+        )
+    except DocumentError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
+    """Issue what was read, with the original file attached to it. Invalid when the
+    document lacks what a directive needs (a number, a date, a known issuer)."""
+    try:
+        directive = build_directive(reading, upload.ref, upload.issued_on)
+    except DocumentError as exc:
+        raise Invalid(f"{upload.filename}: {exc}") from exc
+    attached = await keep(deps.js, upload.data, upload.filename)
+    directive = with_forms(directive.model_copy(update={"document": attached}), upload.results_form)
+    return await issue_directive(deps, directive)

@@ -1,0 +1,46 @@
+"""What the reporter's handlers use, built once at start-up (``Service.provide``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from opentelemetry.trace import Tracer
+
+from services.reporter.adapters.attachments import Attachments
+from services.reporter.adapters.reports_stream import ReportsStream
+from services.reporter.metrics import ReporterMetrics
+from shared.directory import Directory
+from shared.links import Links
+from shared.service import Service
+
+
+@dataclass(frozen=True)
+class Deps:
+    reports: ReportsStream
+    attachments: Attachments
+    now: Callable[[], datetime]
+    directory: Callable[[], Directory]  # the mirror's current copy
+    links: Links
+    metrics: ReporterMetrics
+    tracer: Tracer
+    max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
+
+
+def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:
+    """The build function ``service.provide`` runs at start-up, once JetStream is there."""
+
+    async def build() -> Deps:
+        return Deps(
+            reports=ReportsStream(service.js),
+            attachments=Attachments(service.js),
+            now=service.clock.now,
+            directory=lambda: service.directory,
+            links=Links(service.settings, service.clock),
+            metrics=metrics,
+            tracer=service.tracer,
+            max_versions=service.settings.max_report_versions,
+        )
+
+    return build

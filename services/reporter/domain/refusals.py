@@ -1,0 +1,46 @@
+"""Why the reporter refuses a report, as shared.errors kinds. Each carries ``reason``, the
+label of ``chidao_submissions_refused_total`` it is counted under."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+
+class Refusal(DomainError):
+    reason: ClassVar[str] = ""  # "": not counted as a refused submission
+
+
+class UnknownDirective(NotFound, Refusal):
+    reason = "unknown_directive"
+
+
+class UnknownRequirement(NotFound, Refusal):
+    reason = "unknown_requirement"
+
+
+class NotAssigned(Forbidden, Refusal):
+    """The unit was not assigned the requirement (403)."""
+
+    reason = "not_assigned"
+
+
+class InvalidValues(Invalid, Refusal):
+    reason = "invalid_values"
+
+
+class AlreadyAccepted(Conflict, Refusal):
+    reason = "already_accepted"
+
+
+class TooManyVersions(Conflict, Refusal):
+    reason = "too_many_versions"
+
+
+class NotReported(NotFound, Refusal):
+    """A review, or a history, of a report the unit has not sent yet."""
+
+
+class ReasonMissing(Invalid, Refusal):
+    """A report returned for correction without a reason."""

@@ -1,0 +1,209 @@
+"""The staff boundary: everything the committee's staff use, and nothing a unit's signed
+link opens (that is ``public``). The API (``POST /api/submissions``, a report's history,
+the review), the page that shows a unit's report with every version and takes the review
+(``/reports/{d}/{u}/{r}``), and the files attached to a version (``/files/...``, linked
+from that page and from the unit's receipt)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as FastAPIPath
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import Field
+
+from services.reporter.deps import Deps
+from services.reporter.domain.refusals import ReasonMissing
+from services.reporter.domain.report_thread import ReviewDecision
+from services.reporter.entrypoints.pages import (
+    attachment_disposition,
+    download_type,
+    page,
+    shown_values,
+)
+from services.reporter.handlers import reviews
+from services.reporter.handlers.reading import attached_file, report_for_staff, report_history
+from services.reporter.handlers.submissions import submit_report
+from shared.contracts import Contract, ReportReviewed, ReportSubmitted, SubmissionRequest
+from shared.errors import DomainError, NotFound, http_status
+from shared.service import deps_of
+from shared.vietnamese import document_title, format_deadline, format_instant
+from shared.web import SlugPath
+
+SUBMISSIONS_PATH = "/api/submissions"  # a report's files come base64-encoded in the JSON
+
+router = APIRouter()
+
+DepsOf = Annotated[Deps, Depends(deps_of)]
+
+
+class ReviewRequest(Contract):
+    decision: Literal["accept", "return"]
+    reason: str = Field("", max_length=5000)
+
+
+def receipt(event: ReportSubmitted) -> dict:
+    s = event.submission
+    return {
+        "event_id": event.event_id,
+        "directive_id": s.directive_id,
+        "unit_id": s.unit_id,
+        "requirement_id": s.requirement_id,
+        "version": s.version,
+        "received_at": s.received_at.isoformat(),
+        "first_received_at": s.first_received_at.isoformat(),
+        "due_before": s.due_before.isoformat() if s.due_before else None,
+        "on_time": s.on_time,
+        "values": s.model_dump(mode="json")["values"],
+    }
+
+
+def review_json(event: ReportReviewed) -> dict:
+    return {"event_id": event.event_id, **event.review.model_dump(mode="json")}
+
+
+# --- the staff's pages ----------------------------------------------------------------
+
+
+async def staff_view(
+    deps: Deps, request: Request, d: str, u: str, r: str, status: int = 200, message: str = ""
+) -> HTMLResponse:
+    try:
+        found = await report_for_staff(deps, d, u, r)
+    except NotFound as exc:
+        return page(request, "link_error.html.j2", http_status(exc), heading="Không tìm thấy",
+                    explanation=exc.message)  # fmt: skip
+    versions, last = found.versions, found.thread.decision
+    return page(
+        request,
+        "report.html.j2",
+        status,
+        unit_name=deps.directory().name(u),
+        document=document_title(found.issued.directive.kind, found.issued.directive.ref),
+        action=found.requirement.action,
+        deadline=format_deadline(found.requirement.due_before),
+        versions=[
+            {
+                "version": v.submission.version,
+                "received": format_instant(v.submission.received_at),
+                "values": shown_values(found.form, v.submission),
+                "narrative": v.submission.narrative,
+                "source": v.submission.source,
+            }
+            for v in reversed(versions)
+        ],
+        on_time=versions[-1].submission.on_time if versions else None,
+        review=(
+            {
+                "decision": last.decision,
+                "version": last.version,
+                "reason": last.reason,
+                "at": format_instant(last.reviewed_at),
+            }
+            if last
+            else None
+        ),
+        message=message,
+    )
+
+
+@router.get("/files/{d}/{u}/{r}/v{version}/{field}", tags=["pages"])
+async def download(
+    d: SlugPath,
+    u: SlugPath,
+    r: SlugPath,
+    version: Annotated[int, FastAPIPath(ge=1, le=1_000_000)],
+    field: SlugPath,
+    deps: DepsOf,
+) -> Response:
+    """A file a unit attached to a version of its report."""
+    try:
+        found = await attached_file(deps, d, u, r, version, field)
+    except NotFound:
+        return Response("Không có tệp này.", status_code=404, media_type="text/plain")
+    if found.data is None:
+        return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
+    return Response(
+        found.data,
+        media_type=download_type(found.file.content_type),
+        headers={"Content-Disposition": attachment_disposition(found.file.filename)},
+    )
+
+
+@router.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
+async def read_report(
+    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf
+) -> HTMLResponse:
+    return await staff_view(deps, request, d, u, r)
+
+
+@router.post("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
+async def review_page(
+    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf
+) -> HTMLResponse:
+    posted = await request.form()
+    decision: ReviewDecision = "accepted" if posted.get("decision") == "accept" else "returned"
+    try:
+        await reviews.review_report(deps, d, u, r, decision, str(posted.get("reason", "")))
+    except ReasonMissing:
+        return await staff_view(
+            deps, request, d, u, r, 422, "Đề nghị ghi lý do trả lại để đơn vị biết cần sửa gì."
+        )
+    except DomainError as exc:
+        return await staff_view(deps, request, d, u, r, 422, exc.message)
+    done = "Đã chấp nhận báo cáo." if decision == "accepted" else (
+        "Đã trả lại báo cáo để đơn vị sửa; đơn vị sẽ nhận được thư báo.")  # fmt: skip
+    return await staff_view(deps, request, d, u, r, 200, done)
+
+
+# --- the API --------------------------------------------------------------------------
+
+
+@router.post(SUBMISSIONS_PATH, status_code=201, tags=["submissions"])
+async def submit(request: SubmissionRequest, deps: DepsOf) -> JSONResponse:
+    """Accept a unit's report for one of its assignments: the values of its report
+    form by field name (a file as {"filename", "content_type", "data": base64}). The
+    server stamps the time and timeliness; a correction keeps the first version's
+    timeliness."""
+    with deps.tracer.start_as_current_span(
+        "submit report",
+        attributes={"chidao.directive_id": request.directive_id, "chidao.unit": request.unit_id},
+    ):
+        filed = await submit_report(deps, request)
+        return JSONResponse(receipt(filed.event), status_code=201 if filed.new else 200)
+
+
+@router.get("/api/submissions/{directive_id}/{unit_id}/{requirement_id}", tags=["submissions"])
+async def history(
+    directive_id: SlugPath, unit_id: SlugPath, requirement_id: SlugPath, deps: DepsOf
+) -> JSONResponse:
+    """Every version of a unit's report with its time, and the parent's last review."""
+    found = await report_history(deps, directive_id, unit_id, requirement_id)
+    return JSONResponse(
+        {
+            "versions": [receipt(v) for v in found.versions],
+            "review": review_json(found.review) if found.review else None,
+        }
+    )
+
+
+@router.post(
+    "/api/submissions/{directive_id}/{unit_id}/{requirement_id}/review",
+    status_code=201,
+    tags=["submissions"],
+)
+async def review_report(
+    directive_id: SlugPath,
+    unit_id: SlugPath,
+    requirement_id: SlugPath,
+    request: ReviewRequest,
+    deps: DepsOf,
+) -> JSONResponse:
+    """The parent accepts the latest version (it can no longer change) or returns it
+    for correction with a reason (the unit is mailed)."""
+    decision: ReviewDecision = "accepted" if request.decision == "accept" else "returned"
+    outcome = await reviews.review_report(
+        deps, directive_id, unit_id, requirement_id, decision, request.reason
+    )
+    return JSONResponse(review_json(outcome.event), status_code=201 if outcome.new else 200)

@@ -1,0 +1,82 @@
+"""What the reporter's pages share: the templates (server-rendered in Vietnamese, usable
+without JavaScript), how a report's values show, and how an attached file is served."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from shared.contracts import Submission
+from shared.forms import FieldType, Form, computed
+from shared.forms.display import display
+from shared.slugs import fold
+from shared.web import StyleSheet
+
+# Every template is HTML and everything in it is escaped: what units, staff and documents
+# typed is shown as text. (select_autoescape, Starlette's default, would escape nothing
+# here: it goes by the name's extension, and these are *.html.j2.)
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parents[1] / "templates"), autoescape=True
+)
+STYLE = StyleSheet(_ENV.get_template("pages.css.j2").render())
+_ENV.globals["style"] = STYLE.markup
+TEMPLATES = Jinja2Templates(env=_ENV)
+
+# What an attached file is served as: its own type when a browser shows it as a document
+# (the form's accept list), otherwise bytes to save. Never what the uploader claimed.
+DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "image/jpeg",
+        "image/png",
+    }
+)
+
+_NOT_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+def shown_values(form: Form, submission: Submission) -> list[dict[str, str | None]]:
+    """Label and value of every answered field, computed ones included; a file comes
+    with the address it is downloaded from."""
+    values: dict[str, Any] = dict(submission.values)
+    values.update(computed(form, submission.values))
+    s = submission
+    return [
+        {
+            "label": f.label,
+            "value": display(f, values[f.name]),
+            "href": (
+                f"/files/{s.directive_id}/{s.unit_id}/{s.requirement_id}/v{s.version}/{f.name}"
+                if f.type is FieldType.ATTACHMENT
+                else None
+            ),
+        }
+        for f in form.fields
+        if f.name in values and display(f, values[f.name])
+    ]
+
+
+def download_type(claimed: str) -> str:
+    media = claimed.split(";", 1)[0].strip().lower()
+    return media if media in DOWNLOAD_TYPES else "application/octet-stream"
+
+
+def attachment_disposition(filename: str) -> str:
+    """``attachment`` always, so that no file a unit sent opens as a page of ours; the
+    name in RFC 5987 form, with a plain ASCII fallback ("Báo cáo.pdf": "bao_cao.pdf")."""
+    ascii_name = _NOT_FILENAME.sub("_", fold(filename)).strip("._")[:100] or "tep-dinh-kem"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

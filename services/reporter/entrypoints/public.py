@@ -1,0 +1,214 @@
+"""The public boundary: what a unit reaches through the signed link its mail carries, and
+nothing else. ``/r/{token}`` opens the unit's report on one requirement (its form with
+the deadline, messages next to the fields, a file upload), takes the form's post and
+answers with the receipt; a tampered or expired link gets a page that says so plainly.
+The token is the only key: every id comes from its signed claims."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
+
+from services.reporter.deps import Deps
+from services.reporter.domain.requirements import form_for
+from services.reporter.entrypoints.pages import page, shown_values
+from services.reporter.handlers.reading import report_form
+from services.reporter.handlers.submissions import find_requirement, submit_report
+from shared.contracts import Assignment, SubmissionRequest
+from shared.errors import DomainError, NotFound, http_status
+from shared.forms import FieldType, Form, Upload
+from shared.forms.display import display, input_text
+from shared.links import LinkClaims, LinkError
+from shared.service import deps_of
+from shared.vietnamese import document_title, format_date, format_deadline, format_instant
+
+FORM_PATH = "/r/{token}"  # the form's post carries the attachments (app.allow_uploads)
+
+router = APIRouter(tags=["pages"])
+
+LINK_ERRORS = {
+    "invalid": (
+        403,
+        "Đường dẫn không hợp lệ",
+        "Đường dẫn này không đúng hoặc đã bị sửa đổi, nên không mở được báo cáo của đơn vị nào.",
+    ),
+    "expired": (
+        410,
+        "Đường dẫn đã hết hạn",
+        "Thời hạn báo cáo và thời gian gia hạn của đường dẫn này đã qua.",
+    ),
+}
+
+# The refusals a unit can meet on its page, besides values that are not right.
+REFUSALS = {
+    403: "Đơn vị không được giao báo cáo nội dung này.",
+    404: "Không tìm thấy văn bản hoặc nội dung báo cáo này.",
+    409: (
+        "Báo cáo không gửi được: cấp trên đã chấp nhận báo cáo của đơn vị, hoặc báo cáo "
+        "vừa được gửi từ nơi khác. Đề nghị tải lại trang."
+    ),
+}
+
+DepsOf = Annotated[Deps, Depends(deps_of)]
+
+
+def link_error(request: Request, reason: str) -> HTMLResponse:
+    status, heading, explanation = LINK_ERRORS[reason]
+    return page(request, "link_error.html.j2", status, heading=heading, explanation=explanation)
+
+
+def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims | HTMLResponse:
+    try:
+        return deps.links.verify(token)
+    except LinkError as exc:
+        deps.metrics.refused.labels(f"link_{exc.reason}").inc()
+        return link_error(request, exc.reason)
+
+
+def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
+    directory = deps.directory()
+    return {
+        "unit_name": directory.name(a.unit_id),
+        "document": document_title(a.directive_kind, a.directive_ref),
+        "issued_on": format_date(a.directive_issued_on),
+        "issuer": a.issuer,
+        "title": a.directive_title,
+        "action": a.requirement.action,
+        "to_name": directory.name(a.requirement.to_unit or a.issuer_unit),
+        "deadline": format_deadline(a.requirement.due_before),
+    }
+
+
+def form_fields(form: Form, values: dict[str, Any], problems: dict[str, str]) -> list[dict]:
+    fields = []
+    for f in form.inputs:
+        value = values.get(f.name)
+        fields.append(
+            {
+                "f": f,
+                "text": value if isinstance(value, str) else input_text(f, value),
+                "chosen": set(value) if isinstance(value, list) else {value},
+                "file": display(f, value) if f.type is FieldType.ATTACHMENT and value else "",
+                "problem": problems.get(f.name),
+            }
+        )
+    return fields
+
+
+async def posted_values(request: Request, form: Form) -> tuple[dict[str, Any], str]:
+    """The posted form as raw values (lists for multiple choices, uploads for files; an
+    empty file input is left out: a correction keeps the file already sent) and the note."""
+    posted = await request.form()
+    values: dict[str, Any] = {}
+    for f in form.inputs:
+        if f.type is FieldType.MULTIPLE_CHOICE:
+            values[f.name] = [str(v) for v in posted.getlist(f.name)]
+        elif f.type is FieldType.ATTACHMENT:
+            upload = posted.get(f.name)
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read(f.max_bytes + 1)
+                values[f.name] = Upload(upload.filename, upload.content_type or "", data)
+        elif f.name in posted:
+            values[f.name] = str(posted.get(f.name, ""))
+    return values, str(posted.get("narrative", "")).strip()
+
+
+async def render_form(
+    deps: Deps,
+    request: Request,
+    claims: LinkClaims,
+    values: dict[str, Any] | None = None,
+    narrative: str = "",
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        found = await report_form(deps, claims.directive_id, claims.unit_id, claims.requirement_id)
+    except NotFound:
+        return link_error(request, "invalid")
+    previous, review = found.thread.current, found.thread.decision_on_current
+    if previous is not None and values is None:
+        values, narrative = dict(previous.values), previous.narrative
+    return page(
+        request,
+        "submission.html.j2",
+        status,
+        **heading(deps, found.assignment.assignment),
+        form=found.form,
+        fields=form_fields(found.form, values or {}, problems or {}),
+        narrative=narrative,
+        problems=problems or {},
+        notice="",
+        previous=(
+            {
+                "version": previous.version,
+                "received": format_instant(previous.first_received_at),
+                "on_time": previous.on_time,
+            }
+            if previous
+            else None
+        ),
+        review=(
+            {
+                "decision": review.decision,
+                "reason": review.reason,
+                "at": format_instant(review.reviewed_at),
+            }
+            if review
+            else None
+        ),
+        locked=found.thread.accepted,
+    )
+
+
+@router.get(FORM_PATH, response_class=HTMLResponse)
+async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
+    claims = claims_or_page(deps, request, token)
+    if isinstance(claims, HTMLResponse):
+        return claims
+    return await render_form(deps, request, claims)
+
+
+@router.post(FORM_PATH, response_class=HTMLResponse)
+async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
+    claims = claims_or_page(deps, request, token)
+    if isinstance(claims, HTMLResponse):
+        return claims
+    try:
+        issued, requirement = await find_requirement(
+            deps, claims.directive_id, claims.requirement_id
+        )
+    except NotFound:
+        return link_error(request, "invalid")
+    form = form_for(issued, requirement)
+    raw, narrative = await posted_values(request, form)
+    submission = SubmissionRequest(
+        directive_id=claims.directive_id,
+        unit_id=claims.unit_id,
+        requirement_id=claims.requirement_id,
+        values=raw,
+        narrative=narrative,
+    )
+    try:
+        filed = await submit_report(deps, submission)
+    except DomainError as exc:
+        refusal = REFUSALS.get(http_status(exc), "")
+        problems = exc.details.get("problems") or {"narrative": refusal}
+        shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
+        return await render_form(deps, request, claims, shown, narrative, problems, 422)
+    s = filed.event.submission
+    return page(
+        request,
+        "receipt.html.j2",
+        201 if filed.new else 200,
+        **heading(deps, filed.assignment.assignment),
+        received=format_instant(s.received_at),
+        first_received=format_instant(s.first_received_at),
+        version=s.version,
+        on_time=s.on_time,
+        values=shown_values(form, s),
+        unchanged=not filed.new,
+    )
