@@ -479,6 +479,35 @@ def nats_declare(nats_url: NatsUrl = None):
     typer.echo("declared every stream, bucket and object store of shared/topology.py")
 
 
+@app.command("api-docs")
+def api_docs(
+    check: Annotated[
+        bool, typer.Option("--check", help="write nothing; fail if a file is stale")
+    ] = False,
+    out: Annotated[Path, typer.Option("--dir", help="where the documents are")] = Path("docs/api"),
+):
+    """Write each service's OpenAPI (HTTP) and AsyncAPI (events) document, generated from
+    the code, to docs/api/; with --check, say which committed file is stale."""
+    from chidao.apidocs import ApiDocsError, generate, stale, write
+
+    try:
+        files = generate()
+    except ApiDocsError as exc:
+        fail(str(exc))
+    if check:
+        problems = stale(out, files)
+        for problem in problems:
+            typer.echo(f"chidao: {problem}", err=True)
+        if problems:
+            fail(f"{len(problems)} file(s) in {out} are stale; run `chidao api-docs`")
+        typer.echo(f"{out}: the {len(files)} documents are up to date")
+        return
+    changed = write(out, files)
+    for path in changed:
+        typer.echo(f"wrote {path}" if path.exists() else f"removed {path}")
+    typer.echo(f"{out}: {len(files)} documents, {len(changed)} changed")
+
+
 @bench_app.command("fanout")
 def bench_fanout(
     units: Annotated[
