@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
-from services.notifier.ledger import LedgerEntry
+from services.notifier.adapters.ledger import LedgerEntry
 from shared import topology
 from shared.contracts import Unit
 from shared.settings import Settings

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 import aiosmtplib
 
 from chidao.runtime.ports import free_port, wait_for_port
-from services.notifier.compose import Link, assignment_mail
-from services.notifier.mailer import Mailer
+from services.notifier.adapters.mailer import Mailer
+from services.notifier.domain.mails import Link, assignment_mail
 from shared import subjects
 from shared.contracts import Assignment, AssignmentCreated, ReportingRequirement, Unit
 from shared.directory import Directory

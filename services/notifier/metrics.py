@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.notifier.domain.timer_plan import TimerKind, TimerOutcome
 
 TEMPLATES = ("assignment", "directive_notice", "reminder", "overdue", "digest", "returned")
 
@@ -47,6 +51,16 @@ class NotifierMetrics:
             ["template"],
             registry=registry,
         )
+        self.smtp_seconds = Histogram(
+            "chidao_smtp_send_seconds",
+            "Seconds the SMTP server took to accept one mail",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        self._timer_metrics(registry)
+        self._series_at_zero()
+
+    def _timer_metrics(self, registry: CollectorRegistry) -> None:
         self.timers_scheduled = Counter(
             "chidao_reminders_scheduled_total",
             "Timers scheduled, by kind (remind, overdue, digest)",
@@ -64,12 +78,6 @@ class NotifierMetrics:
             "Pending reminders and overdue notices cancelled by a report",
             registry=registry,
         )
-        self.smtp_seconds = Histogram(
-            "chidao_smtp_send_seconds",
-            "Seconds the SMTP server took to accept one mail",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=registry,
-        )
         self.timer_delay = Histogram(
             "chidao_reminder_delay_seconds",
             "Seconds between a timer's instant and its handling, on the chidao clock",
@@ -82,7 +90,9 @@ class NotifierMetrics:
             "set every minute); stale means scheduled messages are not firing",
             registry=registry,
         )
-        # Every series at 0 from the start, so rate() and alerts see them before a failure.
+
+    def _series_at_zero(self) -> None:
+        """Every series at 0 from the start, so rate() and alerts see them before a failure."""
         for template in TEMPLATES:
             self.sent.labels(template)
             self.dead_lettered.labels(template)
@@ -90,7 +100,7 @@ class NotifierMetrics:
                 self.failed.labels(template, kind)
             for policy in ("resend", "skip"):
                 self.possibly_sent.labels(template, policy)
-        for kind in ("remind", "overdue", "digest"):
+        for kind in get_args(TimerKind):
             self.timers_scheduled.labels(kind)
-            for outcome in ("mailed", "reported", "nobody_late"):
+            for outcome in get_args(TimerOutcome):
                 self.timers_fired.labels(kind, outcome)

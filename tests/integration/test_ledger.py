@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.ledger import Claim, Ledger, LedgerEntry
+from services.notifier.adapters.ledger import Claim, Ledger, LedgerEntry
 from shared import topology
 from shared.settings import Settings
 

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from services.notifier import mailer as mailer_module
-from services.notifier.mailer import Mailer, TransientMailError, UncertainMailError
+from services.notifier.adapters import mailer as mailer_module
+from services.notifier.adapters.mailer import Mailer, TransientMailError, UncertainMailError
 from shared.settings import Settings
 
 

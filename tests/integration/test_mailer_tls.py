@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from chidao.runtime.ports import free_port
-from services.notifier.mailer import Mailer, PermanentMailError
+from services.notifier.adapters.mailer import Mailer, PermanentMailError
 from shared.settings import Settings
 
 USER, PASSWORD = "chidao", "mật-khẩu-đúng"

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.notifier.timers import Timer, Timers
+from services.notifier.adapters.timers import Timers
+from services.notifier.domain.timer_plan import Timer
 from shared import subjects, topology
 from shared.clock import Clock
 from shared.contracts import Unit

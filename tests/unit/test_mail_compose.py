@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from services.notifier.compose import (
+from services.notifier.domain.mails import (
     LateUnit,
     Link,
     assignment_mail,

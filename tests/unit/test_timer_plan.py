@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.notifier.timers import Timers
+from services.notifier.adapters.timers import Timers
 from shared.clock import Clock
 from shared.contracts import Unit
 from shared.directory import Directory

@@ -32,6 +32,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from shared.availability import until_available
 from shared.kv import get_entry
+from shared.retry import on_conflict_retry
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ Status = Literal["claimed", "sent", "rejected", "failed", "uncertain"]
 Policy = Literal["resend", "skip"]
 # Why a mail is not sent: the server accepted it, or it possibly did and the policy skips.
 Skip = Literal["already_sent", "possibly_sent"]
+# Races lost in a row on one mail's entry before the event is handed back (Busy, for a
+# redelivery); each loss means another replica moved the entry on, so a few are plenty.
+CLAIM_ATTEMPTS = 20
+
+
+class _LostRace(Exception):
+    """Another writer changed the entry between our read and our compare-and-set."""
 
 
 class LedgerEntry(BaseModel):
@@ -124,12 +132,8 @@ class Ledger:
     async def settled(self, key: str) -> Skip | None:
         """Before taking a connection: why the mail must not be sent, or None when it may
         be. While another claim on it is live, waits for it to be resolved or to expire."""
-        while True:
-            entry, _ = await self.get(key)
-            if entry is not None and self._live(entry):
-                await self._wait_while_claimed(entry)
-                continue
-            return self._skip(entry)
+        entry, _ = await self._unclaimed(key)
+        return self._skip(entry)
 
     # --- claiming --------------------------------------------------------------------
 
@@ -156,14 +160,12 @@ class Ledger:
         fresh = claimed(possibly_sent=False)
         if written := await self._compare_and_set(key, fresh, 0):
             return Claim(key, fresh, written)
-        while True:
-            entry, revision = await self.get(key)
+
+        async def attempt(_: int) -> Claim | Skip:
+            entry, revision = await self._unclaimed(key, claim_id)
             if entry is not None and entry.claim_id == claim_id:
                 # our own write, which got through although its answer was lost
                 return Claim(key, entry, revision)
-            if entry is not None and self._live(entry):
-                await self._wait_while_claimed(entry)
-                continue
             skip = self._skip(entry)
             if skip is not None:
                 return skip
@@ -172,19 +174,45 @@ class Ledger:
             )
             if possibly_sent and self._policy == "skip":
                 assert entry is not None
-                uncertain = entry.model_copy(
-                    update={"status": "uncertain", "at": self._now(), "possibly_sent": True}
-                )
-                if await self._compare_and_set(key, uncertain, revision):
-                    log.warning(
-                        "mail possibly sent by a notifier that stopped; not sent again",
-                        extra={"key": key, "claimant": entry.claimant},
-                    )
-                    return "possibly_sent"
-                continue
+                return await self._record_uncertain(key, entry, revision)
             taking = claimed(possibly_sent)
-            if written := await self._compare_and_set(key, taking, revision):
-                return Claim(key, taking, written)
+            if not (written := await self._compare_and_set(key, taking, revision)):
+                raise _LostRace(key)
+            return Claim(key, taking, written)
+
+        return await on_conflict_retry(
+            attempt,
+            conflicts=_LostRace,
+            attempts=CLAIM_ATTEMPTS,
+            busy=f"mail {key}: another notifier keeps changing its ledger entry",
+        )
+
+    async def _unclaimed(
+        self, key: str, claim_id: str | None = None
+    ) -> tuple[LedgerEntry | None, int]:
+        """The entry once no live claim holds it but ``claim_id``'s (ours, when the answer
+        to our own write was lost)."""
+        while True:
+            entry, revision = await self.get(key)
+            theirs = entry is not None and (claim_id is None or entry.claim_id != claim_id)
+            if entry is not None and theirs and self._live(entry):
+                await self._wait_while_claimed(entry)
+                continue
+            return entry, revision
+
+    async def _record_uncertain(self, key: str, entry: LedgerEntry, revision: int) -> Skip:
+        """Under the ``skip`` policy: the mail a stopped notifier may have sent is not sent
+        again, and its entry says so."""
+        uncertain = entry.model_copy(
+            update={"status": "uncertain", "at": self._now(), "possibly_sent": True}
+        )
+        if not await self._compare_and_set(key, uncertain, revision):
+            raise _LostRace(key)
+        log.warning(
+            "mail possibly sent by a notifier that stopped; not sent again",
+            extra={"key": key, "claimant": entry.claimant},
+        )
+        return "possibly_sent"
 
     async def _compare_and_set(self, key: str, entry: LedgerEntry, revision: int) -> int:
         """Write ``entry`` if ``revision`` is still the key's last; its new revision, or 0

@@ -15,7 +15,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -23,7 +23,7 @@ from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, Rec
 from shared.directory import Directory
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
-_LOADER = FileSystemLoader(Path(__file__).parent / "templates")
+_LOADER = FileSystemLoader(Path(__file__).parents[1] / "templates")
 _TEXT = Environment(loader=_LOADER, undefined=StrictUndefined, keep_trailing_newline=True)
 _HTML = Environment(loader=_LOADER, undefined=StrictUndefined, autoescape=True)
 
@@ -86,7 +86,8 @@ class Mail:
             )
             mixed.attach(part)
             message = mixed
-        message["Subject"] = Header(self.subject, "utf-8")
+        # (the compat32 policy these MIME classes use takes a Header where typeshed says str)
+        cast("Message[str, str | Header]", message)["Subject"] = Header(self.subject, "utf-8")
         message["From"] = _address(mail_from)
         message["To"] = ", ".join(
             formataddr((self.unit.name, a), "utf-8") for a in self.unit.emails

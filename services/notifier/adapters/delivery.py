@@ -1,5 +1,5 @@
 """One mail's way out: the ledger first, a claim once an SMTP connection is ready, the
-send, and the server's answer recorded (services/notifier/ledger.py says why)."""
+send, and the server's answer recorded (adapters/ledger.py says why)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import logging
 
 from opentelemetry.trace import Tracer
 
-from services.notifier.compose import Mail
-from services.notifier.ledger import Claim, Ledger, Status
-from services.notifier.mailer import (
+from services.notifier.adapters.ledger import Claim, Ledger, Status
+from services.notifier.adapters.mailer import (
     Mailer,
     PermanentMailError,
     TransientMailError,
     UncertainMailError,
 )
+from services.notifier.domain.mails import Mail
 from services.notifier.metrics import NotifierMetrics
 from shared.settings import Settings
 
@@ -69,7 +69,8 @@ class Sender:
             await attempt.resolve("rejected", str(exc))
             return f"{mail.unit.id}: {exc}"
         except UncertainMailError as exc:
-            return await self._uncertain(attempt, exc)
+            await self._uncertain(attempt, exc)
+            return None
         else:
             if sent:
                 await attempt.resolve("sent")
@@ -105,7 +106,6 @@ class Sender:
         )
         if policy == "resend":
             raise TransientMailError(f"possibly sent, to be sent again: {exc}") from exc
-        return None
 
 
 class _Attempt:

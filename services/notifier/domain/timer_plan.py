@@ -1,0 +1,90 @@
+"""Which timers an assignment gets (reminders before its deadline, the overdue notice at
+it, the parent's digest after it) and when the next heartbeat is due: pure rules, the
+scheduling itself is in adapters/timers.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel
+
+from shared.contracts import Assignment
+
+TimerKind = Literal["remind", "overdue", "digest"]
+# what came of a timer that fired, as the chidao_reminders_fired_total metric counts it
+TimerOutcome = Literal["mailed", "reported", "nobody_late"]
+
+
+class Timer(BaseModel):
+    """The payload of a schedule; it comes back as is on chidao.fired.*."""
+
+    id: str  # also the ledger key of the mail it causes
+    kind: TimerKind
+    days_before: int | None = None
+    unit_id: str  # who is mailed: the assigned unit, or for a digest its parent
+    assignment: Assignment
+    at: AwareDatetime  # on the chidao clock
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        a = self.assignment
+        kind = f"remind-{self.days_before}d" if self.kind == "remind" else self.kind
+        if self.kind == "digest":
+            return kind, a.directive_id, a.requirement.id, self.unit_id
+        return kind, a.directive_id, a.unit_id, a.requirement.id
+
+
+class Heartbeat(BaseModel):
+    """A timer the notifier sets for itself once a period (CHIDAO_HEARTBEAT_SECONDS, a
+    minute), due in the middle of the next half-period: its arrival shows
+    that JetStream's scheduled messages fire and reach the notifier (the
+    ChidaoRemindersNotFiring alert watches the time it last arrived)."""
+
+    heartbeat_at: float  # real unix time it is due
+
+
+def timer(
+    kind: TimerKind, assignment: Assignment, unit_id: str, at: datetime, days: int | None = None
+) -> Timer:
+    draft = Timer(
+        id="-", kind=kind, days_before=days, unit_id=unit_id, assignment=assignment, at=at
+    )
+    return draft.model_copy(update={"id": "timer." + ".".join(draft.tokens)})
+
+
+def plan(
+    assignment: Assignment,
+    now: datetime,
+    *,
+    reminder_days: Iterable[int],
+    digest_after: timedelta,
+    parent: str | None,
+) -> list[Timer]:
+    """The timers an assignment needs from now on. A deadline already passed when the
+    assignment was made gets none: its mail already said so. ``parent`` (the assigned
+    unit's, if it has one) gets the digest."""
+    due = assignment.requirement.due_before
+    if due is None or due <= assignment.assigned_at:
+        return []
+    timers = []
+    for days in sorted(set(reminder_days), reverse=True):
+        at = due - timedelta(days=days)
+        if at > now and at > assignment.assigned_at:
+            timers.append(timer("remind", assignment, assignment.unit_id, at, days))
+    timers.append(timer("overdue", assignment, assignment.unit_id, due))
+    if parent is not None:
+        timers.append(timer("digest", assignment, parent, due + digest_after))
+    return timers
+
+
+def heartbeat_slot(now: float, every: float) -> tuple[int, float]:
+    """The next heartbeat period still ahead of ``now`` (real unix time) and its due time,
+    the middle of that period."""
+    slot = int(now // every)
+    due = slot * every + every / 2
+    if due <= now:
+        slot += 1
+        due += every
+    return slot, due

@@ -1,0 +1,25 @@
+"""assignment.created: the unit's mail, with its link and the original, then its timers."""
+
+from __future__ import annotations
+
+from services.notifier.deps import Deps
+from services.notifier.domain.delivery import recipient
+from services.notifier.domain.mails import assignment_mail
+from services.notifier.domain.timer_plan import Timer
+from services.notifier.handlers.mailing import deliver, link_for, original
+from shared.contracts import AssignmentCreated
+
+
+async def assignment_created(deps: Deps, event: AssignmentCreated) -> list[Timer]:
+    """Mails the assigned unit and schedules its reminders, overdue notice and parent's
+    digest (after the mail: a mail that cannot go yet brings the event back first)."""
+    a = event.assignment
+    directory = deps.directory()
+    unit = recipient(directory, a.unit_id)
+    attachment = await original(deps, a.document)
+    await deliver(deps, [assignment_mail(event, unit, directory, link_for(deps, a), attachment)])
+    timers = deps.timers.plan(a)
+    await deps.timers.schedule(timers)
+    for timer in timers:
+        deps.metrics.timers_scheduled.labels(timer.kind).inc()
+    return timers

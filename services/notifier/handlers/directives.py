@@ -1,0 +1,21 @@
+"""directive.issued: the notice to every unit that receives the directive without an
+assignment (to act on it, to know, to be reported to), with the original attached."""
+
+from __future__ import annotations
+
+from services.notifier.deps import Deps
+from services.notifier.domain.delivery import recipient
+from services.notifier.domain.mails import Mail, notice_mail
+from services.notifier.handlers.mailing import deliver, original
+from shared.contracts import DirectiveIssued
+
+
+async def directive_issued(deps: Deps, event: DirectiveIssued) -> list[Mail]:
+    directory = deps.directory()
+    attachment = await original(deps, event.directive.document)
+    mails = [
+        notice_mail(event, recipient(directory, n.unit_id), n.role, attachment)
+        for n in event.notices
+    ]
+    await deliver(deps, mails)
+    return mails
