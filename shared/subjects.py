@@ -117,3 +117,9 @@ def synthesis_approved_id(
 ) -> str:
     ids = _tokens(directive_id, unit_id, requirement_id)
     return f"synthesis-approved.{ids}.{_version(version)}"
+
+
+def timer_id(kind: str, *ids: str) -> str:
+    """A timer's id: the same timer scheduled again replaces itself (its subject) and is
+    dropped as a duplicate within the window (this id)."""
+    return f"timer.{_tokens(kind, *ids)}"

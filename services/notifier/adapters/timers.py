@@ -15,6 +15,7 @@ from datetime import timedelta
 from nats.js import JetStreamContext
 
 from services.notifier.domain.timer_plan import Heartbeat, Timer, heartbeat_slot, plan
+from shared import subjects
 from shared import timers as shared_timers
 from shared.clock import Clock
 from shared.contracts import Assignment
@@ -83,7 +84,8 @@ class Timers:
                     ("heartbeat",),
                     Heartbeat(heartbeat_at=due).model_dump_json().encode(),
                     due,
-                    f"timer.heartbeat.{every:g}.{slot}",
+                    # "1" for 1.0 s, "0-5" for 0.5 s: ids are slugs
+                    subjects.timer_id("heartbeat", format(every, "g").replace(".", "-"), str(slot)),
                 )
             ],
         )

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
+from shared import subjects
 from shared.contracts import Assignment
 
 TimerKind = Literal["remind", "overdue", "digest"]
@@ -51,7 +52,7 @@ def timer(
     draft = Timer(
         id="-", kind=kind, days_before=days, unit_id=unit_id, assignment=assignment, at=at
     )
-    return draft.model_copy(update={"id": "timer." + ".".join(draft.tokens)})
+    return draft.model_copy(update={"id": subjects.timer_id(*draft.tokens)})
 
 
 def plan(
