@@ -28,7 +28,7 @@ from chidao.bench.fanout import DIRECTIVE
 from chidao.bench.tree import ROOT, synthetic_tree
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
-from services.aggregator.nodes import Node, node_key
+from services.aggregator.domain.nodes import Node, node_key
 from shared import subjects, topology
 from shared.clock import VN_TZ
 from shared.contracts import ReportSubmitted, Submission, directive_id

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from services.aggregator.rollup import Rollup
+from services.aggregator.adapters.rollup import Rollup
 from shared import topology
 from shared.contracts import Unit
 from shared.directory import Directory

@@ -31,8 +31,8 @@ from services.aggregator.documents import markdown
 from services.aggregator.documents.docx import render as render_docx
 from services.aggregator.documents.report import build_report
 from services.aggregator.status import page as status_page
-from services.notifier import compose
-from services.reporter import pages
+from services.notifier.domain import mails as compose
+from services.reporter.entrypoints import pages
 from shared.contracts import Assignment, ReportingRequirement, Unit
 from shared.directory import Directory
 from tests.html_checks import assert_inert, shape, shown

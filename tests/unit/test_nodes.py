@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.aggregator.nodes import Node
+from services.aggregator.domain.nodes import Node
 from shared.contracts import Totals
 from shared.forms import DEFAULT_FORM, builtin
 from tests.factories import assignment, submission

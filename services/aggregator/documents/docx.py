@@ -33,8 +33,6 @@ from services.aggregator.documents.report import (
 )
 from shared.contracts.submissions import without_controls
 
-# A table with more columns than this goes on a landscape page.
-
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 TABLE_SIZE = Pt(13)

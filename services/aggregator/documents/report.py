@@ -3,15 +3,26 @@ the number-symbol to fill in, "ĐẢNG CỘNG SẢN VIỆT NAM", place and date)
 trích yếu, the sections, "Nơi nhận" and the signature block to be signed.
 
 All Vietnamese wording lives here; the renderers only lay it out. The content comes from
-the synthesis JSON (``services/aggregator/synthesis.py: build``)."""
+the synthesis (``services/aggregator/domain/synthesis.py``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from services.aggregator.domain.synthesis import (
+    Column,
+    Counted,
+    Late,
+    Listed,
+    RequirementSynthesis,
+    Synthesis,
+    TotalsSynthesis,
+    as_synthesis,
+)
 from shared.vietnamese import format_date, format_date_long, format_number
 
 MOTTO = "ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -99,60 +110,65 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{format_number(round(100 * rate, 1))}%"
 
 
-def _symbol(s: dict) -> str:
-    d, unit = s["directive"], s["unit"]
-    if unit["id"] == d["issuer_unit"] and "/" in d["ref"]:
-        return d["ref"].rsplit("/", 1)[1]
-    return SYMBOLS.get(unit.get("kind") or "", "")
+def _symbol(s: Synthesis) -> str:
+    d, unit = s.directive, s.unit
+    if unit.id == d.issuer_unit and "/" in d.ref:
+        return d.ref.rsplit("/", 1)[1]
+    return SYMBOLS.get(unit.kind or "", "")
 
 
-def _situation(r: dict) -> str:
-    t = r["totals"]
+def _situation(r: RequirementSynthesis) -> str:
+    t = r.totals
     sentence = (
-        f"Số đơn vị phải báo cáo: {_count(t['expected'])}; đã báo cáo: "
-        f"{_count(t['submitted'])} ({_percent(t['submitted_rate'])}), trong đó đúng hạn "
-        f"{_count(t['on_time'])}, muộn {_count(t['late'])}"
+        f"Số đơn vị phải báo cáo: {_count(t.expected)}; đã báo cáo: "
+        f"{_count(t.submitted)} ({_percent(t.submitted_rate)}), trong đó đúng hạn "
+        f"{_count(t.on_time)}, muộn {_count(t.late)}"
     )
-    if t["late"] and t["average_days_late"]:
-        sentence += f" (bình quân muộn {format_number(round(t['average_days_late'], 1))} ngày)"
-    sentence += f"; chưa báo cáo: {_count(t['missing'])}."
-    if t["accepted"]:
-        sentence += f" Đã xem xét, chấp nhận báo cáo của {_count(t['accepted'])} đơn vị."
+    if t.late and t.average_days_late:
+        sentence += f" (bình quân muộn {format_number(round(t.average_days_late, 1))} ngày)"
+    sentence += f"; chưa báo cáo: {_count(t.missing)}."
+    if t.accepted:
+        sentence += f" Đã xem xét, chấp nhận báo cáo của {_count(t.accepted)} đơn vị."
     return sentence
 
 
-def reporting_status(t: dict) -> str:
+def reporting_status(t: TotalsSynthesis) -> str:
     """One unit: "Đúng hạn", "Muộn 2 ngày", "Chưa báo cáo"; a subtree: "8/9 (đúng hạn
     6, muộn 2)"."""
-    if t["expected"] == 1:
-        if t["submitted"] == 0:
+    if t.expected == 1:
+        if t.submitted == 0:
             return "Chưa báo cáo"
-        return "Đúng hạn" if t["on_time"] else f"Muộn {_count(t['days_late'])} ngày"
+        return "Đúng hạn" if t.on_time else f"Muộn {_count(t.days_late)} ngày"
     return (
-        f"{_count(t['submitted'])}/{_count(t['expected'])} (đúng hạn {_count(t['on_time'])}, "
-        f"muộn {_count(t['late'])})"
+        f"{_count(t.submitted)}/{_count(t.expected)} (đúng hạn {_count(t.on_time)}, "
+        f"muộn {_count(t.late)})"
     )
 
 
-def _unit_table(r: dict) -> Table | None:
-    if not r["children"]:
+def filled_columns(r: RequirementSynthesis) -> list[Column]:
+    """The form's added-up columns that some unit filled in."""
+    texts = {f.name: f.text for f in r.figures}
+    return [c for c in (r.form.columns if r.form else []) if texts.get(c.name)]
+
+
+def total_cells(r: RequirementSynthesis, columns: list[Column]) -> list[str]:
+    """The "Tổng cộng" row's figures, one per column."""
+    texts = {f.name: f.text for f in r.figures}
+    return [bare_figure(texts[c.name]) for c in columns]
+
+
+def _unit_table(r: RequirementSynthesis) -> Table | None:
+    if not r.children:
         return None
-    by_name = {f["name"]: f for f in r["figures"]}
-    # The form's added-up columns that some unit filled in.
-    columns = [
-        c
-        for c in (r.get("form") or {}).get("columns", [])
-        if by_name.get(c["name"], {}).get("text")
-    ]
+    columns = filled_columns(r)
     header = ["STT", "Đơn vị", "Tình hình báo cáo"]
-    header += [c["label"] + (f" ({c['unit']})" if c["unit"] else "") for c in columns]
+    header += [c.label + (f" ({c.unit})" if c.unit else "") for c in columns]
     rows = []
-    for index, c in enumerate(r["children"], start=1):
-        row = [str(index), c["name"], reporting_status(c)]
-        row += [bare_figure(c["figures"].get(col["name"], "")) for col in columns]
+    for index, c in enumerate(r.children, start=1):
+        row = [str(index), c.name, reporting_status(c)]
+        row += [bare_figure(c.figures.get(col.name, "")) for col in columns]
         rows.append(row)
-    total = ["", "Tổng cộng", reporting_status(r["totals"])]
-    total += [bare_figure(by_name[col["name"]]["text"]) for col in columns]
+    total = ["", "Tổng cộng", reporting_status(r.totals), *total_cells(r, columns)]
     numeric = [True, False, False] + [True] * len(columns)
     return Table(header, rows, numeric, total)
 
@@ -162,128 +178,148 @@ def bare_figure(text: str) -> str:
     return text.split(" ", 1)[0] if text and not text.endswith("%") else text
 
 
-def _figure_items(r: dict) -> list[str]:
+def _figure_items(r: RequirementSynthesis) -> list[str]:
     items = []
-    for f in r["figures"]:
-        if f["kind"] == "count":
-            chosen = [c for c in f["choices"] if c["count"]]
+    for f in r.figures:
+        if isinstance(f, Counted):
+            chosen = [c for c in f.choices if c.count]
             if chosen:
-                listed = "; ".join(f"{c['label']}: {_count(c['count'])} đơn vị" for c in chosen)
-                items.append(f"{f['label']}: {listed}.")
-        elif f["text"]:
-            items.append(f"{f['label']}: {f['text']}.")
+                listed = "; ".join(f"{c.label}: {_count(c.count)} đơn vị" for c in chosen)
+                items.append(f"{f.label}: {listed}.")
+        elif f.text:
+            items.append(f"{f.label}: {f.text}.")
     return items
 
 
-def _names(entries: list[dict], late: bool = False) -> str:
-    parts = []
-    for e in entries:
-        extra = f" (muộn {e['days_late']} ngày)" if late and e.get("days_late") else ""
-        parts.append(f"{e['name']}{extra}")
-    return "; ".join(parts)
+def _names(entries: Sequence[Listed]) -> str:
+    return "; ".join(e.name for e in entries)
 
 
-def build_report(s: dict) -> Report:
-    d, unit = s["directive"], s["unit"]
-    as_of = datetime.fromisoformat(s["as_of"])
-    issued_on = date.fromisoformat(d["issued_on"])
-    own_directive = unit["id"] == d["issuer_unit"]
-    place = d.get("place") or ""
-    reference = f"{d['document']} ngày {format_date(issued_on)} của {d['issuer']}"
-    requirements = s["requirements"]
-    many = len(requirements) > 1
+def _late_names(entries: Sequence[Late]) -> str:
+    return "; ".join(
+        f"{e.name} (muộn {e.days_late} ngày)" if e.days_late else e.name for e in entries
+    )
 
-    blocks: list[Block] = [Block("heading", "TÌNH HÌNH TRIỂN KHAI THỰC HIỆN", 1)]
+
+def _each_requirement(
+    s: Synthesis, blocks_of: Callable[[RequirementSynthesis], list[Block]]
+) -> list[Block]:
+    """A section's blocks for every requirement, each under its own subsection heading
+    when the directive has several."""
+    many = len(s.requirements) > 1
+    blocks = []
+    for index, r in enumerate(s.requirements, start=1):
+        if many:
+            blocks.append(Block("heading", f"{index}. {_upper_first(r.action)}", 2))
+        blocks += blocks_of(r)
+    return blocks
+
+
+def _progress(s: Synthesis, reference: str) -> list[Block]:
+    """I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN: what was done, as of when, per requirement."""
+    d, unit, as_of = s.directive, s.unit, datetime.fromisoformat(s.as_of)
+    own_directive = unit.id == d.issuer_unit
     opening = (
-        f"Thực hiện {reference} về {_lower_first(d['title'])}, {unit['name']} đã triển khai "
+        f"Thực hiện {reference} về {_lower_first(d.title)}, {unit.name} đã triển khai "
         "đến các đơn vị trực thuộc và theo dõi, tổng hợp báo cáo của các đơn vị."
         if own_directive
-        else f"Thực hiện {reference} về {_lower_first(d['title'])}, {unit['name']} tổng hợp "
+        else f"Thực hiện {reference} về {_lower_first(d.title)}, {unit.name} tổng hợp "
         "tình hình thực hiện của các đơn vị trực thuộc như sau."
     )
-    blocks.append(Block("paragraph", opening))
-    blocks.append(
+    blocks = [
+        Block("heading", "TÌNH HÌNH TRIỂN KHAI THỰC HIỆN", 1),
+        Block("paragraph", opening),
         Block(
             "paragraph",
             f"Số liệu tính đến {as_of.hour:02d} giờ {as_of.minute:02d}, "
             f"{format_date_long(as_of.date())}.",
-        )
-    )
-    for index, r in enumerate(requirements, start=1):
+        ),
+    ]
+    many = len(s.requirements) > 1
+    for index, r in enumerate(s.requirements, start=1):
         lead = f"{index}. " if many else ""
-        blocks.append(
-            Block(
-                "paragraph",
-                f"{lead}{_upper_first(r['action'])}, thời hạn {r['deadline']}. " + _situation(r),
-            )
-        )
+        text = f"{lead}{_upper_first(r.action)}, thời hạn {r.deadline}. " + _situation(r)
+        blocks.append(Block("paragraph", text))
+    return blocks
 
-    blocks.append(Block("heading", "KẾT QUẢ THỰC HIỆN", 1))
-    for index, r in enumerate(requirements, start=1):
-        if many:
-            blocks.append(Block("heading", f"{index}. {_upper_first(r['action'])}", 2))
-        table = _unit_table(r)
-        if table is not None:
-            blocks.append(Block("paragraph", "Kết quả của từng đơn vị:"))
-            blocks.append(Block("table", table=table))
-        items = _figure_items(r)
-        if items:
-            blocks.append(Block("paragraph", "Số liệu tổng hợp:"))
-            blocks.append(Block("bullets", items=items))
-        if r.get("truncated"):
-            blocks.append(
-                Block("paragraph", "Danh sách đơn vị chỉ gồm một phần; số liệu tổng là đầy đủ.")
-            )
 
-    blocks.append(Block("heading", "ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO MUỘN", 1))
-    for index, r in enumerate(requirements, start=1):
-        if many:
-            blocks.append(Block("heading", f"{index}. {_upper_first(r['action'])}", 2))
-        items = [
-            f"Chưa báo cáo ({len(r['missing'])}): {_names(r['missing']) or 'không có'}.",
-            f"Báo cáo muộn ({len(r['late'])}): {_names(r['late'], late=True) or 'không có'}.",
-        ]
-        if r.get("returned"):
-            items.append(
-                "Báo cáo trả lại để sửa ("
-                + str(len(r["returned"]))
-                + "): "
-                + "; ".join(f"{e['name']} ({e['reason'].rstrip('.')})" for e in r["returned"])
-                + "."
-            )
+def _results(s: Synthesis) -> list[Block]:
+    """II. KẾT QUẢ THỰC HIỆN: the units' table and the added-up figures."""
+    return [Block("heading", "KẾT QUẢ THỰC HIỆN", 1), *_each_requirement(s, _results_of)]
+
+
+def _results_of(r: RequirementSynthesis) -> list[Block]:
+    blocks = []
+    table = _unit_table(r)
+    if table is not None:
+        blocks.append(Block("paragraph", "Kết quả của từng đơn vị:"))
+        blocks.append(Block("table", table=table))
+    items = _figure_items(r)
+    if items:
+        blocks.append(Block("paragraph", "Số liệu tổng hợp:"))
         blocks.append(Block("bullets", items=items))
+    if r.truncated:
+        blocks.append(
+            Block("paragraph", "Danh sách đơn vị chỉ gồm một phần; số liệu tổng là đầy đủ.")
+        )
+    return blocks
 
-    blocks.append(Block("heading", "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ", 1))
-    quoted = False
-    for r in requirements:
-        for group in r.get("texts", []):
-            if not group["entries"]:
+
+def _missing_and_late(s: Synthesis) -> list[Block]:
+    """III. ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO MUỘN (and the reports returned)."""
+    heading = Block("heading", "ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO MUỘN", 1)
+    return [heading, *_each_requirement(s, _missing_and_late_of)]
+
+
+def _missing_and_late_of(r: RequirementSynthesis) -> list[Block]:
+    items = [
+        f"Chưa báo cáo ({len(r.missing)}): {_names(r.missing) or 'không có'}.",
+        f"Báo cáo muộn ({len(r.late)}): {_late_names(r.late) or 'không có'}.",
+    ]
+    if r.returned:
+        items.append(
+            f"Báo cáo trả lại để sửa ({len(r.returned)}): "
+            + "; ".join(f"{e.name} ({(e.reason or '').rstrip('.')})" for e in r.returned)
+            + "."
+        )
+    return [Block("bullets", items=items)]
+
+
+def _difficulties(s: Synthesis) -> list[Block]:
+    """IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ: the units' words, by field."""
+    blocks = [Block("heading", "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ", 1)]
+    for r in s.requirements:
+        for group in r.texts:
+            if not group.entries:
                 continue
-            quoted = True
-            blocks.append(Block("paragraph", f"{group['label']}:"))
-            blocks.append(
-                Block(
-                    "bullets",
-                    items=[f"{e['name']}: “{_one_line(e['text'])}”" for e in group["entries"]],
-                )
-            )
-    if not quoted:
+            blocks.append(Block("paragraph", f"{group.label}:"))
+            quotes = [f"{e.name}: “{_one_line(e.text)}”" for e in group.entries]
+            blocks.append(Block("bullets", items=quotes))
+    if len(blocks) == 1:
         blocks.append(Block("paragraph", "Các đơn vị không nêu khó khăn, vướng mắc, kiến nghị."))
+    return blocks
 
-    parent = unit.get("parent")
+
+def build_report(synthesis: Synthesis | Mapping[str, Any]) -> Report:
+    s = as_synthesis(synthesis)
+    d, unit = s.directive, s.unit
+    as_of = datetime.fromisoformat(s.as_of)
+    reference = f"{d.document} ngày {format_date(date.fromisoformat(d.issued_on))} của {d.issuer}"
+    blocks = [*_progress(s, reference), *_results(s), *_missing_and_late(s), *_difficulties(s)]
+    parent = unit.parent
     recipients = []
     if parent:
-        recipients.append(f"- {parent['name']} (để báo cáo),")
+        recipients.append(f"- {parent.name} (để báo cáo),")
     recipients.append("- Lưu Văn phòng.")
-    capacity, title = SIGNERS.get(unit.get("kind") or "", (f"T/M {_upper(unit['name'])}", ""))
+    capacity, title = SIGNERS.get(unit.kind or "", (f"T/M {_upper(unit.name)}", ""))
     symbol = _symbol(s)
     subject = f"Kết quả thực hiện {reference}"
     return Report(
-        superior=_upper(superior_name(parent["name"])) if parent else "",
-        body=_upper(unit["name"]),
+        superior=_upper(superior_name(parent.name)) if parent else "",
+        body=_upper(unit.name),
         number=f"Số:      -BC/{symbol}" if symbol else "Số:      -BC",
         motto=MOTTO,
-        place_date=f"{place + ', ' if place else ''}{format_date_long(as_of.date())}",
+        place_date=f"{d.place + ', ' if d.place else ''}{format_date_long(as_of.date())}",
         kind="BÁO CÁO",
         subject=subject,
         blocks=blocks,

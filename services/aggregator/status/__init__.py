@@ -1,3 +1,3 @@
 """The live status page of a directive for a unit: who reported, on time or late, who is
 missing, the figures added up, with inline SVG charts, rendered server-side from the
-synthesis JSON and refreshed by the browser without JavaScript."""
+synthesis and refreshed by the browser without JavaScript."""

@@ -4,32 +4,29 @@ For a batch: every touched unit and all its ancestors get one update each, deepe
 first; a parent takes its children's new (version, totals) in the same write as any
 change of its own. A root that thousands of submissions pass through is written once per
 batch, not once per submission. Writes are compare-and-set on the KV revision, retried
-on conflict, so replicas can share the work.
+on conflict (``shared.retry``), so replicas can share the work; past the attempts the
+batch is ``Busy`` and redelivered.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cachetools import LRUCache
 from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from services.aggregator.nodes import Node, node_key
+from services.aggregator.domain.nodes import Node, node_key
 from shared.contracts import Assignment, Review, Submission, Totals
 from shared.directory import Directory
 from shared.forms import Form
 from shared.kv import get_entry
+from shared.retry import on_conflict_retry
 
 MAX_CAS_ATTEMPTS = 50
 CACHED_NODES = 50_000
-
-
-class RollupContention(RuntimeError):
-    pass
 
 
 @dataclass
@@ -61,12 +58,7 @@ class Rollup:
         # The nodes this process wrote last, with their revisions: a write can go
         # straight to compare-and-set without reading first. A stale entry (another
         # replica wrote since) fails the compare-and-set and is read again.
-        self._cache: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
-
-    def _remember(self, key: str, data: bytes, revision: int) -> None:
-        self._cache[key] = (data, revision)
-        if len(self._cache) > CACHED_NODES:
-            self._cache.popitem(last=False)
+        self._cache: LRUCache[str, tuple[bytes, int]] = LRUCache(maxsize=CACHED_NODES)
 
     async def get(self, directive_id: str, requirement_id: str, unit_id: str) -> Node | None:
         return (await self._read(node_key(directive_id, requirement_id, unit_id)))[0]
@@ -79,9 +71,9 @@ class Rollup:
 
     async def apply(
         self,
-        assignments: list[Assignment] = (),
-        submissions: list[Submission] = (),
-        reviews: list[Review] = (),
+        assignments: Sequence[Assignment] = (),
+        submissions: Sequence[Submission] = (),
+        reviews: Sequence[Review] = (),
     ) -> list[Node]:
         """Apply events and propagate to the root. Returns the nodes written."""
         directory = self._directory()
@@ -128,45 +120,59 @@ class Rollup:
     async def _update(self, item: _Work) -> tuple[Node, bool]:
         key = node_key(item.directive_id, item.requirement_id, item.unit_id)
         cached = self._cache.pop(key, None)
-        for attempt in range(MAX_CAS_ATTEMPTS):
-            if cached is not None:
-                value, revision = cached
-                node = Node.model_validate_json(value)
-            else:
-                node, revision = await self._read(key)
-            if node is None:
-                node = Node(
-                    directive_id=item.directive_id,
-                    requirement_id=item.requirement_id,
-                    unit_id=item.unit_id,
-                )
-            changed = False
-            for assignment in item.assignments:
-                changed |= node.apply_assignment(assignment)
-            for submission in item.submissions:
-                changed |= node.apply_submission(submission)
-            for review in item.reviews:
-                changed |= node.apply_review(review)
-            for child_id, (v, totals) in item.children.items():
-                changed |= node.set_child(child_id, v, totals)
+
+        async def attempt(n: int) -> tuple[Node, bool]:
+            # What this process wrote last first; after a conflict, the bucket.
+            node, revision, changed = await self._decided(item, key, cached if n == 0 else None)
             if not changed:
-                if cached is not None:
-                    # What this process wrote last may not be the latest (another
-                    # replica): "nothing to do" is only trusted from the bucket itself.
-                    cached = None
-                    continue
                 return node, False
             node.v += 1
             node.recompute(self._forms(item.directive_id, item.requirement_id))
             data = node.model_dump_json().encode()
-            try:
-                revision = await self._kv.update(key, data, last=revision)
-            except KeyWrongLastSequenceError:
-                self._on_conflict()
-                cached = None
-                await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
-                continue
-            self._remember(key, data, revision)
+            revision = await self._kv.update(key, data, last=revision)
+            self._cache[key] = (data, revision)
             self._on_write(node)
             return node, True
-        raise RollupContention(f"could not update {key} after {MAX_CAS_ATTEMPTS} attempts")
+
+        return await on_conflict_retry(
+            attempt,
+            conflicts=KeyWrongLastSequenceError,
+            attempts=MAX_CAS_ATTEMPTS,
+            busy=f"could not update {key} after {MAX_CAS_ATTEMPTS} attempts",
+            jitter=0.005,
+            on_conflict=self._on_conflict,
+        )
+
+    async def _decided(
+        self, item: _Work, key: str, cached: tuple[bytes, int] | None
+    ) -> tuple[Node, int, bool]:
+        """The node with the work applied, the revision to write it over, and whether the
+        work changed it. What this process wrote last may not be the latest (another
+        replica): "nothing to do" is only trusted from the bucket itself."""
+        if cached is not None:
+            node, revision = Node.model_validate_json(cached[0]), cached[1]
+            if _apply(node, item):
+                return node, revision, True
+        read, revision = await self._read(key)
+        node = read or _empty(item)
+        return node, revision, _apply(node, item)
+
+
+def _empty(item: _Work) -> Node:
+    return Node(
+        directive_id=item.directive_id, requirement_id=item.requirement_id, unit_id=item.unit_id
+    )
+
+
+def _apply(node: Node, item: _Work) -> bool:
+    """Whether the work changes the node (it is changed in place)."""
+    changed = False
+    for assignment in item.assignments:
+        changed |= node.apply_assignment(assignment)
+    for submission in item.submissions:
+        changed |= node.apply_submission(submission)
+    for review in item.reviews:
+        changed |= node.apply_review(review)
+    for child_id, (v, totals) in item.children.items():
+        changed |= node.set_child(child_id, v, totals)
+    return changed

@@ -90,10 +90,6 @@ class Node(BaseModel):
     children: dict[str, ChildEntry] = Field(default_factory=dict)
     totals: Totals = Field(default_factory=Totals)
 
-    @property
-    def key(self) -> str:
-        return node_key(self.directive_id, self.requirement_id, self.unit_id)
-
     def apply_assignment(self, assignment: Assignment) -> bool:
         if self.own is not None:
             return False

@@ -1,27 +1,27 @@
-"""Closing a level: a unit's staff approve their synthesis of one of their own
+"""Closing a level, the rules: a unit's staff approve their synthesis of one of their own
 directives (or it is approved by itself shortly before the report it answers is due,
 when the directive says so), and it goes up as the unit's own report on the parent
 directive that their directive implements, carrying its figures.
 
-The aggregator publishes ``synthesis.approved``; the reporter, which owns every report,
-files it as the unit's submission, so the parent's roll-up includes it like any other."""
+What the synthesis sends up (``approval``), as answers to the parent's form, and when an
+automatic approval is due (``auto_schedule``). The aggregator publishes
+``synthesis.approved``; the reporter, which owns every report, files it as the unit's
+submission, so the parent's roll-up includes it like any other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from faststream.nats import NatsBroker
-from nats.js import JetStreamContext
 from pydantic import BaseModel
 
-from services.aggregator.directives import DirectiveBook
-from shared import subjects, topology
-from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
+from services.aggregator.domain.synthesis import RequirementSynthesis
+from shared import subjects
+from shared.contracts import DirectiveIssued, SynthesisApproved
+from shared.errors import Conflict, Invalid
 from shared.forms import Aggregation, FieldType, Form
-from shared.publishing import publish_event
-from shared.streams import last_event
 from shared.timers import Schedule
 from shared.vietnamese import document_title
 
@@ -31,62 +31,53 @@ OWNER = "aggregator"  # the auto-approval timers are the aggregator's
 AUTO_APPROVE_AHEAD = timedelta(hours=1)
 
 
-class CannotClose(Exception):
-    """Why a synthesis cannot go up (said to the staff as is)."""
-
-
 @dataclass(frozen=True)
 class Target:
+    """The parent's requirement the issuer's synthesis answers."""
+
     directive_id: str  # the parent's directive
     requirement_id: str
     due_before: datetime | None
     form: Form | None
 
 
-async def find_target(
-    js: JetStreamContext, book: DirectiveBook, issued: DirectiveIssued, requirement_id: str
-) -> Target:
-    """The parent's requirement the issuer's synthesis answers: among the directives its
-    own implements, one that assigned the issuer a report (not the plan it already
-    issued), the same report form first."""
-    unit = issued.directive.issuer_unit
-    own_form = issued.form_of(requirement_id)
-    candidates = []
-    for parent_id in issued.parents:
-        parent = await book.get(parent_id)
-        if parent is None:
-            continue
-        for r in parent.directive.requirements:
-            if r.asks_for_a_plan:
-                continue
-            assigned = await last_event(
-                js,
-                topology.ASSIGNMENTS.name,
-                subjects.assignment_created(parent_id, unit, r.id),
-                AssignmentCreated,
-            )
-            if assigned is None:
-                continue
-            form = parent.form_of(r.id)
-            same_form = form is not None and own_form is not None and form.id == own_form.id
-            candidates.append((not same_form, parent_id, r.id, r.due_before, form))
-    if not candidates:
-        raise CannotClose(
-            f"no directive that {issued.directive.ref} implements asks {unit} for a report "
-            "this synthesis could answer; send the report by hand"
-        )
-    _, parent_id, requirement, due, form = sorted(candidates, key=lambda c: c[:3])[0]
-    return Target(parent_id, requirement, due, form)
+def no_target(issued: DirectiveIssued) -> Conflict:
+    return Conflict(
+        f"no directive that {issued.directive.ref} implements asks "
+        f"{issued.directive.issuer_unit} for a report this synthesis could answer; send the "
+        "report by hand",
+        reason="no_target",
+    )
 
 
-def forwarded_values(section: dict[str, Any], target: Form | None) -> dict[str, Any]:
+def already_accepted() -> Conflict:
+    return Conflict(
+        "the parent has accepted the report this synthesis would replace; it can go up "
+        "again only after they return it",
+        reason="accepted",
+    )
+
+
+def results_requirement(issued: DirectiveIssued, requirement_id: str | None) -> str:
+    """The requirement whose synthesis goes up: the one named, or the first that asks for
+    results."""
+    requirements = issued.directive.requirements
+    chosen = [r for r in requirements if r.id == requirement_id] or [
+        r for r in requirements if not r.asks_for_a_plan
+    ]
+    if not chosen:
+        raise Invalid(f"{issued.directive.ref} has no results requirement to send up")
+    return chosen[0].id
+
+
+def forwarded_values(section: RequirementSynthesis, target: Form | None) -> dict[str, Any]:
     """The synthesis as answers to the parent's form: sums as numbers, the choices that
     any unit made, the most frequent single choice, and the units' texts by name."""
     if target is None:
         return {}
-    sums = section["totals"]["sums"]
-    choices = section["totals"]["choices"]
-    texts = {group["name"]: group["entries"] for group in section.get("texts", [])}
+    sums = section.totals.sums
+    choices = section.totals.choices
+    texts = {group.name: group.entries for group in section.texts}
     values: dict[str, Any] = {}
     for f in target.inputs:
         if f.type in (FieldType.INTEGER, FieldType.DECIMAL) and f.name in sums:
@@ -98,14 +89,14 @@ def forwarded_values(section: dict[str, Any], target: Form | None) -> dict[str, 
             counts = choices[f.name]
             values[f.name] = max(f.choices, key=lambda c: counts.get(c.value, 0)).value
         elif f.type is FieldType.TEXT and f.rule is Aggregation.TEXTS and texts.get(f.name):
-            text = "\n".join(f"{e['name']}: {e['text']}" for e in texts[f.name])
+            text = "\n".join(f"{e.name}: {e.text}" for e in texts[f.name])
             values[f.name] = text[: f.max_length]
     return values
 
 
 def approval(
     issued: DirectiveIssued,
-    section: dict[str, Any],
+    section: RequirementSynthesis,
     target: Target,
     version: int,
     now: datetime,
@@ -113,31 +104,26 @@ def approval(
     automatic: bool,
 ) -> SynthesisApproved:
     d = issued.directive
-    t = section["totals"]
+    t = section.totals
     return SynthesisApproved(
         event_id=subjects.synthesis_approved_id(
-            issued.directive_id, d.issuer_unit, section["id"], version
+            issued.directive_id, d.issuer_unit, section.id, version
         ),
         occurred_at=now,
         directive_id=issued.directive_id,
-        requirement_id=section["id"],
+        requirement_id=section.id,
         unit_id=d.issuer_unit,
         target_directive_id=target.directive_id,
         target_requirement_id=target.requirement_id,
         values=forwarded_values(section, target.form),
         narrative=(
             f"Báo cáo tổng hợp của {unit_name} theo {document_title(d.kind, d.ref)}: "
-            f"{t['submitted']}/{t['expected']} đơn vị đã báo cáo, {t['on_time']} đúng hạn, "
-            f"{t['late']} muộn."
+            f"{t.submitted}/{t.expected} đơn vị đã báo cáo, {t.on_time} đúng hạn, "
+            f"{t.late} muộn."
         ),
         automatic=automatic,
         approved_at=now,
     )
-
-
-async def publish_approval(broker: NatsBroker, event: SynthesisApproved) -> None:
-    subject = subjects.synthesis_approved(event.directive_id, event.unit_id, event.requirement_id)
-    await publish_event(broker, subject, topology.SYNTHESIS.name, event)
 
 
 class AutoApproval(BaseModel):
@@ -149,7 +135,10 @@ class AutoApproval(BaseModel):
 
 
 def auto_schedule(
-    issued: DirectiveIssued, requirement_id: str, target: Target, real_epoch_of
+    issued: DirectiveIssued,
+    requirement_id: str,
+    target: Target,
+    real_epoch_of: Callable[[datetime], float],
 ) -> Schedule | None:
     if target.due_before is None:
         return None
@@ -161,5 +150,5 @@ def auto_schedule(
         .model_dump_json()
         .encode(),
         real_epoch_of(at),
-        "timer." + ".".join(tokens),
+        subjects.timer_id(*tokens),
     )

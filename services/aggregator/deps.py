@@ -1,0 +1,57 @@
+"""What the aggregator's handlers use, built once at start-up (``build_deps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from services.aggregator.adapters.directives import DirectiveBook
+from services.aggregator.adapters.rollup import Rollup
+from services.aggregator.metrics import AggregatorMetrics
+from shared import topology
+from shared.clock import Clock
+from shared.directory import Directory
+from shared.service import Service
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Deps:
+    js: JetStreamContext
+    broker: NatsBroker  # publishes synthesis.approved and waits for its ack
+    book: DirectiveBook  # the directives, their requirements and forms
+    rollup: Rollup  # the roll-up nodes
+    clock: Clock
+    directory: Callable[[], Directory]  # the mirror's current directory
+    metrics: AggregatorMetrics
+    settings: Settings  # public_url: the pages link to the reporter's
+
+
+def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], Awaitable[Deps]]:
+    """``build_deps`` for ``service.provide``: the aggregator's buckets opened."""
+
+    async def build_deps() -> Deps:
+        js = service.js
+        book = DirectiveBook(await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name), js)
+        rollup = Rollup(
+            await js.key_value(topology.AGGREGATOR_ROLLUP.name),
+            lambda: service.directory,
+            on_write=lambda node: metrics.writes.inc(),
+            on_conflict=metrics.conflicts.inc,
+            forms=book.form,
+        )
+        return Deps(
+            js=js,
+            broker=service.broker,
+            book=book,
+            rollup=rollup,
+            clock=service.clock,
+            directory=lambda: service.directory,
+            metrics=metrics,
+            settings=service.settings,
+        )
+
+    return build_deps

@@ -1,0 +1,220 @@
+"""The synthesis of a directive for one unit (the báo cáo tổng hợp's content), as a model:
+who reported, on time or late and by how many days, who is missing, which reports the
+parent returned, the figures added up by their form's rules, and the units' own words
+grouped by field.
+
+``model_dump(mode="json")`` is the API's JSON: the fields are declared in the order the
+JSON has them, and instants and dates are kept as the ISO strings it shows. The
+documents (``documents/``) and the status page read the attributes. It is built by
+``synthesis_build.py`` from the roll-up nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.forms import PLAN_FORM
+
+
+class _Part(BaseModel):
+    # A key the model does not know is drift between the JSON and the code.
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- the figures ---------------------------------------------------------------------------
+
+
+class TotalsSynthesis(_Part):
+    expected: int
+    submitted: int
+    on_time: int
+    late: int
+    missing: int
+    accepted: int
+    days_late: int
+    submitted_rate: float | None
+    on_time_rate: float | None
+    average_days_late: float | None
+    sums: dict[str, float]
+    choices: dict[str, dict[str, int]]
+    ratios: dict[str, float | None]
+
+
+class AddedUp(_Part):
+    """A SUM or RATIO field of the form, added up."""
+
+    name: str
+    label: str
+    unit: str
+    kind: Literal["sum", "ratio"]
+    value: int | float | None
+    text: str
+
+
+class ChoiceCount(_Part):
+    value: str
+    label: str
+    count: int
+
+
+class Counted(_Part):
+    """A COUNT field of the form: how many units made each choice."""
+
+    name: str
+    label: str
+    unit: str
+    kind: Literal["count"]
+    value: int
+    choices: list[ChoiceCount]
+    text: str
+
+
+Figure = Annotated[AddedUp | Counted, Field(discriminator="kind")]
+
+
+class _Child(_Part):
+    unit_id: str
+    name: str
+
+
+class ChildSynthesis(TotalsSynthesis, _Child):
+    """One child unit's row: its subtree's totals and its added-up numbers and ratios,
+    written out. (The bases in this order put ``unit_id`` and ``name`` first, as the JSON
+    has them.)"""
+
+    figures: dict[str, str]
+
+
+# -- the units listed by name --------------------------------------------------------------
+
+
+class Listed(_Part):
+    unit_id: str
+    name: str
+
+
+class Received(Listed):
+    received_at: str | None = None
+
+
+class Late(Received):
+    days_late: int = 0
+
+
+class Returned(Listed):
+    reason: str | None = None
+
+
+class Quoted(Listed):
+    text: str
+
+
+class TextGroup(_Part):
+    """A TEXTS field of the form: what each unit wrote in it."""
+
+    name: str
+    label: str
+    entries: list[Quoted]
+
+
+class Column(_Part):
+    name: str
+    label: str
+    unit: str
+
+
+class FormSynthesis(_Part):
+    id: str
+    title: str
+    columns: list[Column]  # the added-up fields (SUM, RATIO), a table's columns
+
+
+class OwnReport(_Part):
+    """The unit's own report on the requirement, when it is itself assigned it."""
+
+    version: int
+    on_time: bool | None
+    received_at: str | None
+    source: str
+    accepted: bool
+    returned: bool
+
+
+class RequirementSynthesis(_Part):
+    id: str
+    action: str
+    # Not in the JSON: read from the requirement when the synthesis is built; a synthesis
+    # read back from its JSON tells a plan by its form.
+    asks_for: Literal["plan", "results"] = Field("results", exclude=True)
+    due_before: str | None
+    deadline: str
+    recurrence: str | None
+    auto_approve: bool
+    form: FormSynthesis | None
+    totals: TotalsSynthesis
+    figures: list[Figure]
+    children: list[ChildSynthesis]
+    own: OwnReport | None
+    truncated: bool
+    on_time: list[Received]
+    late: list[Late]
+    missing: list[Listed]
+    returned: list[Returned]
+    notes: list[Quoted]
+    texts: list[TextGroup]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plan_by_its_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "asks_for" not in data:
+            form = data.get("form")
+            form_id = form.get("id") if isinstance(form, dict) else getattr(form, "id", None)
+            data = {**data, "asks_for": "plan" if form_id == PLAN_FORM else "results"}
+        return data
+
+    @property
+    def asks_for_a_plan(self) -> bool:
+        return self.asks_for == "plan"
+
+
+class UnitRef(_Part):
+    id: str
+    name: str
+
+
+class UnitSynthesis(_Part):
+    id: str
+    name: str
+    kind: str | None
+    parent: UnitRef | None
+
+
+class DirectiveSynthesis(_Part):
+    id: str
+    kind: str
+    ref: str
+    document: str
+    title: str
+    issuer: str
+    issuer_unit: str
+    issued_on: str
+    place: str
+    parents: list[str]
+
+
+class Synthesis(_Part):
+    directive: DirectiveSynthesis
+    unit: UnitSynthesis
+    as_of: str
+    requirements: list[RequirementSynthesis]
+
+    def section(self, requirement_id: str) -> RequirementSynthesis:
+        return next(r for r in self.requirements if r.id == requirement_id)
+
+
+def as_synthesis(s: Synthesis | Mapping[str, Any]) -> Synthesis:
+    """A synthesis, or one read back from its JSON (a saved one, a test's fixture),
+    checked against the model."""
+    return s if isinstance(s, Synthesis) else Synthesis.model_validate(s)

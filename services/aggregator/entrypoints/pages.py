@@ -1,0 +1,73 @@
+"""The live status page of a directive, and its "approve and send up" button."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Form as FormField
+from fastapi.responses import HTMLResponse, Response
+
+from services.aggregator.deps import Deps
+from services.aggregator.handlers.approval import approve_from_status_page
+from services.aggregator.handlers.synthesis import get_synthesis
+from services.aggregator.status.page import render as status_page_of
+from shared.errors import NotFound, http_status
+from shared.service import deps_of
+from shared.slugs import SLUG_PATTERN
+from shared.web import SlugPath, plain_error
+
+# What the status page says after its "approve and send up" button.
+SENT = "Đã duyệt báo cáo tổng hợp và gửi lên cấp trên."
+NOT_SENT = {
+    "no_target": (
+        "Chưa gửi được: không có văn bản cấp trên nào giao cho đơn vị báo cáo mà báo cáo "
+        "tổng hợp này trả lời; đề nghị gửi báo cáo theo cách thông thường."
+    ),
+    "accepted": (
+        "Chưa gửi được: cấp trên đã chấp nhận báo cáo trước của đơn vị; chỉ gửi lại được "
+        "khi cấp trên trả lại báo cáo."
+    ),
+}
+NOT_SENT_OTHERWISE = "Chưa gửi được báo cáo tổng hợp."
+PAGE_NOT_FOUND = "Không tìm thấy văn bản này, hoặc đơn vị không có trong danh bạ."
+
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/directives/{directive_id}/status", response_class=HTMLResponse)
+async def status_page(
+    request: Request,
+    deps: Annotated[Deps, Depends(deps_of)],
+    directive_id: SlugPath,
+    unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
+) -> Response:
+    """The live status page of a directive for a unit (the issuer if unset)."""
+    try:
+        synthesis = await get_synthesis(deps, directive_id, unit)
+    except NotFound:
+        return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
+    return HTMLResponse(status_page_of(synthesis, deps.settings.public_url))
+
+
+@router.post("/directives/{directive_id}/status", response_class=HTMLResponse)
+async def status_approve(
+    request: Request,
+    deps: Annotated[Deps, Depends(deps_of)],
+    directive_id: SlugPath,
+    requirement: str | None = FormField(None, max_length=128),
+) -> Response:
+    """The status page's "approve and send up" button."""
+    try:
+        result = await approve_from_status_page(deps, directive_id, requirement)
+    except NotFound:
+        return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
+    refused = result.refused
+    if refused is None:
+        return HTMLResponse(status_page_of(result.synthesis, deps.settings.public_url, SENT))
+    message = NOT_SENT.get(refused.details.get("reason", ""), NOT_SENT_OTHERWISE)
+    return HTMLResponse(
+        status_page_of(result.synthesis, deps.settings.public_url, message=message),
+        status_code=http_status(refused),
+    )

@@ -1,0 +1,139 @@
+"""Closing a level: the issuer's synthesis approved, by its staff (the API, the status
+page's button) or by itself (a timer), and sent up as its report on the parent's
+directive. The rules are ``domain/approval.py``; a refusal is a raised ``Conflict``,
+``NotFound`` or ``Invalid``, which a timer's subscriber turns into a dead letter."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.aggregator.adapters.synthesis_stream import publish_approval
+from services.aggregator.deps import Deps
+from services.aggregator.domain import approval as rules
+from services.aggregator.domain.approval import AutoApproval, Target
+from services.aggregator.domain.synthesis import Synthesis
+from services.aggregator.handlers.synthesis import get_synthesis
+from shared import subjects, timers, topology
+from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
+from shared.errors import Conflict, DomainError, NotFound
+from shared.streams import last_event
+
+log = logging.getLogger(__name__)
+
+
+async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) -> Target:
+    """The parent's requirement the issuer's synthesis answers: among the directives its
+    own implements, one that assigned the issuer a report (not the plan it already
+    issued), the same report form first; ``Conflict`` (reason ``no_target``) if none."""
+    unit = issued.directive.issuer_unit
+    own_form = issued.form_of(requirement_id)
+    candidates = []
+    for parent_id in issued.parents:
+        parent = await deps.book.get(parent_id)
+        if parent is None:
+            continue
+        for r in parent.directive.requirements:
+            if r.asks_for_a_plan:
+                continue
+            assigned = await last_event(
+                deps.js,
+                topology.ASSIGNMENTS.name,
+                subjects.assignment_created(parent_id, unit, r.id),
+                AssignmentCreated,
+            )
+            if assigned is None:
+                continue
+            form = parent.form_of(r.id)
+            same_form = form is not None and own_form is not None and form.id == own_form.id
+            candidates.append((not same_form, parent_id, r.id, r.due_before, form))
+    if not candidates:
+        raise rules.no_target(issued)
+    _, parent_id, requirement, due, form = sorted(candidates, key=lambda c: c[:3])[0]
+    return Target(parent_id, requirement, due, form)
+
+
+async def approve(
+    deps: Deps,
+    directive_id: str,
+    requirement_id: str | None,
+    automatic: bool = False,
+    at: datetime | None = None,
+) -> SynthesisApproved:
+    """Send the issuer's synthesis up as its report on the parent's directive, as
+    approved now (or, for a timer, at the instant it was due)."""
+    issued = await deps.book.get(directive_id)
+    if issued is None:
+        raise NotFound(f"no directive '{directive_id}' is known to the aggregator")
+    chosen = rules.results_requirement(issued, requirement_id)
+    target = await find_target(deps, issued, chosen)
+    issuer = issued.directive.issuer_unit
+    upward = await deps.rollup.get(target.directive_id, target.requirement_id, issuer)
+    if upward is not None and upward.own is not None and upward.own.accepted:
+        raise rules.already_accepted()
+    synthesis = await get_synthesis(deps, directive_id)
+    node = await deps.rollup.get(directive_id, chosen, issuer)
+    now = deps.clock.now()
+    event = rules.approval(
+        issued,
+        synthesis.section(chosen),
+        target,
+        node.v if node else 0,
+        min(at, now) if at else now,
+        deps.directory().name(issuer),
+        automatic,
+    )
+    await publish_approval(deps.broker, event)
+    deps.metrics.approvals.labels("automatic" if automatic else "staff").inc()
+    log.info(
+        "synthesis approved", extra={"event_id": event.event_id, "target": target.directive_id}
+    )
+    return event
+
+
+async def approve_automatically(deps: Deps, timer: AutoApproval) -> SynthesisApproved:
+    """An auto-approval timer fired: approved as at the instant it was due."""
+    return await approve(
+        deps, timer.directive_id, timer.requirement_id, automatic=True, at=timer.at
+    )
+
+
+@dataclass(frozen=True)
+class PageApproval:
+    """What the status page shows after its "approve and send up" button: the synthesis
+    now, and the approval or why it was refused."""
+
+    synthesis: Synthesis
+    refused: DomainError | None = None
+
+
+async def approve_from_status_page(
+    deps: Deps, directive_id: str, requirement_id: str | None
+) -> PageApproval:
+    """The status page's button; ``NotFound`` only when the page itself cannot be shown."""
+    try:
+        await approve(deps, directive_id, requirement_id)
+        refused = None
+    except DomainError as exc:
+        refused = exc
+    return PageApproval(await get_synthesis(deps, directive_id), refused)
+
+
+async def schedule_auto_approval(deps: Deps, issued: DirectiveIssued) -> None:
+    """A timer shortly before the parent's deadline for each requirement that asks to be
+    approved by itself; none when nothing above could take it (said in the log)."""
+    for r in issued.directive.requirements:
+        if not r.auto_approve:
+            continue
+        try:
+            target = await find_target(deps, issued, r.id)
+        except Conflict as exc:
+            log.warning(
+                "no automatic approval",
+                extra={"directive_id": issued.directive_id, "reason": str(exc)},
+            )
+            continue
+        timer = rules.auto_schedule(issued, r.id, target, deps.clock.real_epoch_of)
+        if timer is not None:
+            await timers.schedule(deps.js, rules.OWNER, [timer])

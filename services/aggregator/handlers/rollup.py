@@ -1,0 +1,69 @@
+"""The consumed events: a directive issued is remembered (and its automatic approvals
+scheduled); assignments, reports and reviews are rolled up the unit tree, and every
+changed node that rolls up other units is announced. And the dashboards' progress."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from services.aggregator.adapters.synthesis_stream import announce
+from services.aggregator.deps import Deps
+from services.aggregator.handlers.approval import schedule_auto_approval
+from shared.contracts import Assignment, DirectiveIssued, Review, Submission, Totals
+
+
+async def directive_issued(deps: Deps, event: DirectiveIssued) -> None:
+    await deps.book.remember(event)
+    await schedule_auto_approval(deps, event)
+    deps.metrics.events.labels("directive.issued").inc()
+
+
+async def assignments_created(deps: Deps, assignments: Sequence[Assignment]) -> None:
+    await _roll_up(deps, assignments=assignments)
+    deps.metrics.events.labels("assignment.created").inc(len(assignments))
+
+
+async def reports_submitted(deps: Deps, submissions: Sequence[Submission]) -> None:
+    await _roll_up(deps, submissions=submissions)
+    deps.metrics.events.labels("report.submitted").inc(len(submissions))
+
+
+async def reports_reviewed(deps: Deps, reviews: Sequence[Review]) -> None:
+    await _roll_up(deps, reviews=reviews)
+    deps.metrics.events.labels("report.reviewed").inc(len(reviews))
+
+
+async def _roll_up(
+    deps: Deps,
+    assignments: Sequence[Assignment] = (),
+    submissions: Sequence[Submission] = (),
+    reviews: Sequence[Review] = (),
+) -> None:
+    started = time.perf_counter()
+    # The forms of these directives, so that values add up by their rules.
+    await deps.book.load(
+        {a.directive_id for a in assignments}
+        | {s.directive_id for s in submissions}
+        | {r.directive_id for r in reviews}
+    )
+    written = await deps.rollup.apply(assignments, submissions, reviews)
+    await announce(deps.js, written, deps.clock)
+    deps.metrics.batch_seconds.observe(time.perf_counter() - started)
+
+
+async def sample_progress(deps: Deps) -> None:
+    """chidao_assignments: the roll-up roots of every directive, for the dashboards."""
+    now = deps.clock.now()
+    for directive_id in await deps.book.ids():
+        issued = await deps.book.get(directive_id)
+        if issued is None:
+            continue
+        d = issued.directive
+        roots: list[tuple[Totals, datetime | None]] = []
+        for r in d.requirements:
+            root = await deps.rollup.get(directive_id, r.id, d.issuer_unit)
+            if root is not None:
+                roots.append((root.totals, r.due_before))
+        deps.metrics.set_progress(directive_id, roots, now)

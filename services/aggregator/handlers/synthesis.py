@@ -1,0 +1,75 @@
+"""Getting the synthesis of a directive for a unit: its roll-up node for each
+requirement and a walk of its subtree to list the units by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.aggregator.adapters.rollup import Rollup
+from services.aggregator.deps import Deps
+from services.aggregator.domain.nodes import Node
+from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis
+from services.aggregator.domain.synthesis_build import (
+    Listing,
+    requirement_synthesis,
+    synthesis_of,
+)
+from shared.contracts import DirectiveIssued
+from shared.directory import Directory
+from shared.errors import NotFound
+from shared.forms import Form
+
+MAX_LISTED_NODES = 5000  # a synthesis walks at most this many nodes to list units by name
+
+
+async def get_synthesis(deps: Deps, directive_id: str, unit: str | None = None) -> Synthesis:
+    """The synthesis for ``unit``'s subtree, the issuer's if unset."""
+    issued = await deps.book.get(directive_id)
+    if issued is None:
+        raise NotFound(f"no directive '{directive_id}' is known to the aggregator yet")
+    unit_id = unit or issued.directive.issuer_unit
+    directory = deps.directory()
+    if unit_id not in directory:
+        raise NotFound(f"unit '{unit_id}' is not in the directory")
+    return await build(deps.rollup, issued, unit_id, directory, deps.clock.now(), deps.book.form)
+
+
+async def build(
+    rollup: Rollup,
+    issued: DirectiveIssued,
+    unit_id: str,
+    directory: Directory,
+    now: datetime,
+    form_of: Callable[[str, str], Form | None] | None = None,
+) -> Synthesis:
+    sections: list[RequirementSynthesis] = []
+    for requirement in issued.directive.requirements:
+        form = form_of(issued.directive_id, requirement.id) if form_of else None
+        node = await rollup.get(issued.directive_id, requirement.id, unit_id)
+        listing = Listing(directory, form)
+        truncated = await _walk(rollup, node, listing) if node else False
+        sections.append(
+            requirement_synthesis(requirement, form, node, listing, truncated, directory)
+        )
+    return synthesis_of(issued, unit_id, directory, now, sections)
+
+
+async def _walk(rollup: Rollup, root: Node, listing: Listing) -> bool:
+    """Every node of the subtree with something to report into ``listing``; whether the
+    walk was cut short (``MAX_LISTED_NODES``)."""
+    stack = [root]
+    visited = 0
+    while stack:
+        node = stack.pop()
+        visited += 1
+        listing.add(node)
+        for child_id, child in node.children.items():
+            if child.totals.expected == 0:
+                continue
+            if visited + len(stack) >= MAX_LISTED_NODES:
+                return True
+            child_node = await rollup.get(node.directive_id, node.requirement_id, child_id)
+            if child_node is not None:
+                stack.append(child_node)
+    return False
