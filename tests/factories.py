@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from shared.contracts import Assignment, ReportingRequirement, Submission, Unit
+from shared.contracts.directives import directive_id
 
+DEMO_DIRECTORY = Path(__file__).parents[1] / "chidao" / "demo" / "directory.yaml"
 DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
 
 
@@ -71,23 +76,77 @@ def committee_with_chi_bo(parent: str, count: int, domain: str = "test.example.o
     return units
 
 
+FAR = "2099-12-10T00:00:00+07:00"  # a deadline no test reaches: every report is on time
+_TAKEN: dict[int, str] = {}
+
+
+def number_for(name: str) -> int:
+    """A directive number of its own for ``name`` (a test's node id), from 1000 to 9999:
+    the same for the same name, never the same for two names in one session (the tests'
+    fixed numbers are all below 1000)."""
+    number = 1000 + zlib.crc32(name.encode()) % 9000
+    while _TAKEN.setdefault(number, name) != name:
+        number = 1000 + (number - 999) % 9000
+    return number
+
+
+def ref_with_number(ref: str, number: int) -> str:
+    """``153-KH/ĐUK`` numbered ``number``: ``<number>-KH/ĐUK``."""
+    return re.sub(r"^\d+", str(number), ref)
+
+
+def numbered(directive: dict, number: int) -> tuple[dict, str]:
+    """A copy of ``directive`` (JSON, as POST /api/directives takes it) under its own
+    number, and its id."""
+    ref = ref_with_number(directive["ref"], number)
+    return {**directive, "ref": ref}, directive_id(ref, directive["issuer_unit"])
+
+
+def renumbered_document(text: str, number: int) -> str:
+    """A document's text with its own number ("Số 101 -KH/ĐU") replaced by ``number``."""
+    return re.sub(r"(Số\s*)\d+(\s*-)", rf"\g<1>{number}\g<2>", text, count=1)
+
+
+def directive_to_chi_bo(
+    issuer_unit: str,
+    issuer: str,
+    ref: str,
+    title: str,
+    *,
+    requirement: str = "r1",
+    due_before: str = FAR,
+    form: str | None = None,
+    issued_on: str = "2024-06-19",
+    place: str | None = None,
+) -> dict:
+    """A directive (JSON, as POST /api/directives takes it) from ``issuer_unit`` to every
+    chi bộ directly under it, asking for one results report."""
+    wanted = {"id": requirement, "action": "báo cáo kết quả thực hiện", "due_before": due_before}
+    if form is not None:
+        wanted["form"] = form
+    return {
+        "kind": "KH",
+        "ref": ref,
+        "issued_on": issued_on,
+        **({"place": place} if place is not None else {}),
+        "issuer_unit": issuer_unit,
+        "issuer": issuer,
+        "title": title,
+        "addressees": [{"under": issuer_unit, "kinds": ["chi_bo"]}],
+        "requirements": [wanted],
+    }
+
+
 def plan_for_chi_bo(committee: str, number: int) -> dict:
     """A directive (JSON, as POST /api/directives takes it) from ``committee`` to every chi
     bộ under it, asking for a results report by 2099; its id is ``<number>-kh-du--<committee>``."""
-    return {
-        "kind": "KH",
-        "ref": f"{number}-KH/ĐU",
-        "issued_on": "2024-05-20",
-        "place": "Hưng Yên",
-        "issuer_unit": committee,
-        "issuer": f"Đảng ủy {committee}",
-        "title": "Triển khai đợt sinh hoạt chính trị",
-        "addressees": [{"under": committee, "kinds": ["chi_bo"]}],
-        "requirements": [
-            {
-                "id": "report",
-                "action": "báo cáo kết quả thực hiện",
-                "due_before": "2099-06-01T00:00:00+07:00",
-            }
-        ],
-    }
+    return directive_to_chi_bo(
+        committee,
+        f"Đảng ủy {committee}",
+        f"{number}-KH/ĐU",
+        "Triển khai đợt sinh hoạt chính trị",
+        requirement="report",
+        due_before="2099-06-01T00:00:00+07:00",
+        issued_on="2024-05-20",
+        place="Hưng Yên",
+    )

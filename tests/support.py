@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,6 +63,63 @@ async def metric(http, stack, service: str, name: str, **labels: str) -> float:
         if named and all(f'{k}="{v}"' in line for k, v in labels.items()):
             total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+async def notifier_finished(js: JetStreamContext, within: float = 20.0) -> None:
+    """Wait until the notifier has acknowledged every assignment event (so that a repeated
+    mail, were there one, would have arrived)."""
+    from shared import topology
+
+    await eventually(
+        lambda: consumer_caught_up(
+            js, topology.ASSIGNMENTS.name, topology.NOTIFIER_ASSIGNMENTS.durable
+        ),
+        within=within,
+        what="the notifier to finish",
+    )
+
+
+def header(mail, name: str) -> str:
+    """A header of a received mail as plain text ("" when absent)."""
+    return str(mail.message[name] or "").strip()
+
+
+def mails_of(sink, directive_id: str, template: str | None = None, unit: str | None = None) -> list:
+    """The mails ``sink`` (a chidao.runtime.mailsink.MailSink) received for one directive
+    (its id is a token of the mail's X-Chidao-Event), of ``template`` and to ``unit`` if
+    given: what a test sent, whatever other tests sent to the same sink."""
+    return [
+        m
+        for m in list(sink.messages)
+        if directive_id in header(m, "X-Chidao-Event").split(".")
+        and (template is None or header(m, "X-Chidao-Template") == template)
+        and (unit is None or header(m, "X-Chidao-Unit") == unit)
+    ]
+
+
+def delivered(sink, directive_id: str) -> Counter:
+    """How many times each (event, unit) mail of a directive arrived."""
+    return Counter(
+        (header(m, "X-Chidao-Event"), header(m, "X-Chidao-Unit"))
+        for m in mails_of(sink, directive_id)
+    )
+
+
+def signed_link(mail) -> str:
+    """The unit's signed link (``.../r/<token>``) in a mail."""
+    found = re.search(r"http://\S+/r/\S+", mail.text())
+    assert found, f"no signed link in {mail.subject!r}"
+    return found.group(0)
+
+
+def assignment_link(sink, directive_id: str, unit: str, timeout: float = 20.0) -> str:
+    """The signed link in ``unit``'s assignment mail for a directive, once it arrives."""
+    mail = wait_for(
+        lambda: next(iter(mails_of(sink, directive_id, "assignment", unit)), None),
+        timeout,
+        f"{unit}'s assignment mail",
+    )
+    return signed_link(mail)
 
 
 @contextmanager

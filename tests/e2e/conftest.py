@@ -3,8 +3,6 @@ separate processes, with the demo directory loaded."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import nats
 import pytest
@@ -12,9 +10,8 @@ import pytest_asyncio
 
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
+from tests.factories import DEMO_DIRECTORY, number_for
 from tests.support import running
-
-DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +32,10 @@ async def stack_js(stack):
 async def http():
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def number(request) -> int:
+    """This test's own directive number, from its node id: a test issues its own directive
+    and asserts only about it, so it passes alone and in any order."""
+    return number_for(request.node.nodeid)

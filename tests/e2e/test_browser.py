@@ -3,37 +3,31 @@ as processes: a chi bộ opens the link from its mail, fills in the report form,
 what is wrong next to the fields, sends it with its signed report attached and reads the
 receipt; the committee's staff watch the status page (its charts drawn with nothing from
 the network), open the report and return it for correction. Each page is saved as a
-screenshot (var/screenshots/)."""
+screenshot (var/screenshots/). Each test issues its own directive; the staff's test has
+the chi bộ's report sent through the API first."""
 
 from __future__ import annotations
 
-import re
+import base64
 
 import httpx
 import pytest
 
 from tests.e2e.browser import browser, screenshot
-from tests.support import wait_for
+from tests.factories import directive_to_chi_bo, numbered
+from tests.support import assignment_link, wait_for
 
 pytestmark = pytest.mark.e2e
 
 PARENT = "du-so-khdt-hy"
 UNIT = "cb-skhdt-van-phong"
-DIRECTIVE = {
-    "kind": "KH",
-    "ref": "77-KH/ĐU",
-    "issued_on": "2024-06-19",
-    "place": "Hưng Yên",
-    "issuer_unit": PARENT,
-    "issuer": "Đảng ủy Sở Kế hoạch và Đầu tư",
-    "title": "Thử các trang trong trình duyệt",
-    "addressees": [{"under": PARENT, "kinds": ["chi_bo"]}],
-    "requirements": [
-        {"id": "r1", "action": "báo cáo kết quả thực hiện",
-         "due_before": "2099-12-10T00:00:00+07:00"}
-    ],
-}  # fmt: skip
-DIRECTIVE_ID = "77-kh-du--du-so-khdt-hy"
+DIRECTIVE = directive_to_chi_bo(
+    PARENT,
+    "Đảng ủy Sở Kế hoạch và Đầu tư",
+    "77-KH/ĐU",
+    "Thử các trang trong trình duyệt",
+    place="Hưng Yên",
+)
 SIGNED_REPORT = b"%PDF-1.4\n% bao cao da ky\n%%EOF\n"
 REPORT_NAME = "Báo cáo chi bộ Văn phòng.pdf"
 
@@ -45,26 +39,19 @@ def driver(tmp_path_factory):
     chrome.quit()
 
 
-@pytest.fixture(scope="module")
-def link(stack) -> str:
-    """The signed link in the chi bộ's assignment mail."""
-    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
+@pytest.fixture
+def issued(stack, number) -> str:
+    """This test's own directive, issued: its id."""
+    directive, directive_id = numbered(DIRECTIVE, number)
+    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert response.status_code == 201, response.text
+    return directive_id
 
-    def mail():
-        return next(
-            (
-                m
-                for m in stack.mail.messages
-                if m.message["X-Chidao-Unit"] == UNIT
-                and m.message["X-Chidao-Template"] == "assignment"
-                and DIRECTIVE_ID in m.message["X-Chidao-Event"]
-            ),
-            None,
-        )
 
-    found = wait_for(mail, what="the assignment mail")
-    return re.search(r"http://\S+/r/\S+", found.text()).group(0)
+@pytest.fixture
+def link(stack, issued) -> str:
+    """The signed link in the chi bộ's assignment mail."""
+    return assignment_link(stack.mail, issued, UNIT)
 
 
 def _fill(driver, name: str, text: str) -> None:
@@ -146,8 +133,27 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     screenshot(driver, "2-receipt")
 
 
-def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, stack):
-    url = f"{stack.url('aggregator')}/directives/{DIRECTIVE_ID}/status"
+def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, issued, stack):
+    # the chi bộ's report, as the form above sends it, with its signed report attached
+    sent = httpx.post(
+        f"{stack.url('reporter')}/api/submissions",
+        json={
+            "directive_id": issued,
+            "unit_id": UNIT,
+            "requirement_id": "r1",
+            "values": {
+                "sessions": "3", "participants": "1.234", "members_attending": "18",
+                "members_total": "19", "forms": ["hoi-nghi", "truc-tuyen"],
+                "difficulties": "Thiếu phòng họp.",
+                "report_file": {
+                    "filename": REPORT_NAME, "data": base64.b64encode(SIGNED_REPORT).decode()
+                },
+            },
+        },
+        timeout=30,
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    url = f"{stack.url('aggregator')}/directives/{issued}/status"
 
     def rolled_up():
         driver.get(url)

@@ -1,10 +1,13 @@
 """Issuing from document files, through the services as processes: the reading is shown,
 the original is kept and attached to the mails, the cascade links the levels, and a unit's
-own implementing plan counts as its report on the parent's "issue a plan" requirement."""
+own implementing plan counts as its report on the parent's "issue a plan" requirement.
+
+A test that issues a seed issues its own copy, under its own number (in the text, or given
+by the operator), and looks only at what that copy caused; the test of the cascade's
+forest issues the five seeds as they are and looks only at them."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -16,7 +19,9 @@ import docx
 import pytest
 
 from shared import topology
-from tests.support import eventually, stream_count
+from shared.contracts.directives import directive_id
+from tests.factories import renumbered_document
+from tests.support import eventually, mails_of, stream_count
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +33,13 @@ def seed(prefix: str) -> Path:
 
 
 SEED_BYTES = {path.name: path.read_bytes() for path in SEEDS.glob("*.txt")}
+
+
+def numbered_seed(prefix: str, number: int) -> tuple[Path, bytes]:
+    """A seed and its text under ``number`` instead of its own number."""
+    path = seed(prefix)
+    text = renumbered_document(SEED_BYTES[path.name].decode("utf-8"), number)
+    return path, text.encode("utf-8")
 
 
 async def upload(
@@ -44,30 +56,39 @@ def attachments_of(mail) -> list[tuple[str, bytes]]:
     return [(p.get_filename(), p.get_payload(decode=True)) for p in mail.message.iter_attachments()]
 
 
-async def test_a_document_is_read_issued_and_mailed_with_its_original(stack, http, stack_js):
-    path = seed("003")
-    response = await upload(http, stack, path)
+async def test_a_document_is_read_issued_and_mailed_with_its_original(stack, http, number):
+    path, data = numbered_seed("003", number)
+    ref = f"{number}-KH/ĐU"  # seed 003 is 101-KH/ĐU
+    response = await upload(http, stack, path, data)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["document"]["ref"] == "101-KH/ĐU" and body["issuer_unit"] == "du-so-noi-vu-hy"
+    assert body["document"]["ref"] == ref and body["issuer_unit"] == "du-so-noi-vu-hy"
     assert body["assignments"] == 9 and body["notices"] == 3
     address = "chibo.thanhtra@snv.hungyen.example.org"
-    mail = (await eventually(lambda: stack.mail.to(address), what="the chi bộ's mail"))[0]
-    assert mail.subject.startswith("[101-KH/ĐU] ")
-    assert attachments_of(mail) == [(path.name, SEED_BYTES[path.name])]
+
+    def mails():
+        return [m for m in mails_of(stack.mail, body["directive_id"]) if address in m.envelope_to]
+
+    mail = (await eventually(mails, what="the chi bộ's mail"))[0]
+    assert mail.subject.startswith(f"[{ref}] ")
+    assert attachments_of(mail) == [(path.name, data)]
 
 
-async def test_the_same_document_again_even_as_word_creates_nothing_new(stack, http, stack_js):
-    path = seed("003")
+async def test_the_same_document_again_even_as_word_creates_nothing_new(
+    stack, http, stack_js, number
+):
+    path, data = numbered_seed("003", number)
+    first = await upload(http, stack, path, data)
+    assert first.status_code == 201, first.text
     before = await stream_count(stack_js, topology.ASSIGNMENTS.name)
-    again = await upload(http, stack, path)
+    again = await upload(http, stack, path, data)
     assert again.status_code == 200 and again.json()["status"] == "already_issued"
     document = docx.Document()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in data.decode("utf-8").splitlines():
         document.add_paragraph(line)
     buffer = io.BytesIO()
     document.save(buffer)
-    as_word = await upload(http, stack, path, buffer.getvalue(), "ke-hoach-101.docx")
+    as_word = await upload(http, stack, path, buffer.getvalue(), f"ke-hoach-{number}.docx")
     assert as_word.status_code == 200, as_word.text
     assert as_word.json()["status"] == "already_issued"
     assert await stream_count(stack_js, topology.ASSIGNMENTS.name) == before
@@ -83,18 +104,19 @@ async def test_preview_shows_the_reading_and_issues_nothing(stack, http, stack_j
     assert await stream_count(stack_js, topology.DIRECTIVES.name) == before
 
 
-async def test_a_document_without_number_or_date_needs_the_operator(stack, http):
+async def test_a_document_without_number_or_date_needs_the_operator(stack, http, number):
     path = seed("000")
     refused = await upload(http, stack, path, issuer="duk-cqdn-son-ha")
     assert refused.status_code == 422
     body = refused.json()
     assert "--ref" in body["error"] and "--date" in body["error"]
     assert any("no number-symbol" in w for w in body["document"]["warnings"])
+    ref = f"{number}-KH/ĐUK"  # the demo gives it 01-KH/ĐUK
     issued = await upload(
-        http, stack, path, issuer="duk-cqdn-son-ha", ref="01-KH/ĐUK", issued_on="2024-03-27"
+        http, stack, path, issuer="duk-cqdn-son-ha", ref=ref, issued_on="2024-03-27"
     )
     assert issued.status_code == 201, issued.text
-    assert issued.json()["directive_id"] == "01-kh-duk--duk-cqdn-son-ha"
+    assert issued.json()["directive_id"] == f"{number}-kh-duk--duk-cqdn-son-ha"
 
 
 async def test_files_that_cannot_be_read_are_refused_in_plain_words(stack, http):
@@ -105,16 +127,24 @@ async def test_files_that_cannot_be_read_are_refused_in_plain_words(stack, http)
 
 
 async def test_ingesting_the_five_seeds_gives_the_forest_of_the_design_notes(stack, http):
-    for prefix in ("001", "002", "004"):
-        response = await upload(http, stack, seed(prefix))
+    # seed 000 has no number or date: the operator gives them, as the demo does
+    operator = {"issuer": "duk-cqdn-son-ha", "ref": "01-KH/ĐUK", "issued_on": "2024-03-27"}
+    seeds = {"000": operator, "001": {}, "002": {}, "003": {}, "004": {}}
+    ours = set()
+    for prefix, form in seeds.items():
+        response = await upload(http, stack, seed(prefix), **form)
         assert response.status_code in (200, 201), response.text
+        ours.add(response.json()["directive_id"])
     forest = (await http.get(f"{stack.url('issuer')}/api/cascade")).json()["trees"]
 
     def shape(node):
-        label = node["ref"] + (" (placeholder)" if node["placeholder"] else "")
-        return label, sorted(shape(child) for child in node["children"])
+        """The node with what the five seeds are below it; None if they are not."""
+        children = sorted(filter(None, (shape(child) for child in node["children"])))
+        if node["placeholder"]:
+            return (node["ref"] + " (placeholder)", children) if children else None
+        return (node["ref"], children) if node["directive_id"] in ours else None
 
-    assert sorted(shape(tree) for tree in forest) == sorted(
+    assert sorted(filter(None, (shape(tree) for tree in forest))) == sorted(
         [
             ("143-HD/BTGTW (placeholder)", [("1817-CV/TU", []), ("69-KH/BTGTU", [])]),
             ("52-HD/BTGTU (placeholder)", [("32-HD/BTGĐUK", [])]),
@@ -123,9 +153,8 @@ async def test_ingesting_the_five_seeds_gives_the_forest_of_the_design_notes(sta
         ]
     )
     one = (await http.get(f"{stack.url('issuer')}/api/cascade/101-KH/ĐU")).json()
-    assert one["ref"] == "153-KH/ĐUK" and one["children"][0]["directive_id"] == (
-        "101-kh-du--du-so-noi-vu-hy"
-    )
+    assert one["ref"] == "153-KH/ĐUK"
+    assert "101-kh-du--du-so-noi-vu-hy" in [c["directive_id"] for c in one["children"]]
     missing = await http.get(f"{stack.url('issuer')}/api/cascade/999-KH/XX")
     assert missing.status_code == 404
 
@@ -153,14 +182,21 @@ Nguyễn Văn An
 """
 
 
-async def test_a_units_own_plan_counts_as_its_report_to_the_parent(stack, http, stack_js):
-    # 01-KH/ĐUK (seed 000, issued above) asks each grassroots unit to "ban hành Kế hoạch
-    # triển khai"; Đảng ủy Sở Y tế now issues its own plan implementing it.
+async def test_a_units_own_plan_counts_as_its_report_to_the_parent(stack, http, stack_js, number):
+    # Seed 000, issued as N-KH/ĐUK, asks each grassroots unit to "ban hành Kế hoạch triển
+    # khai"; Đảng ủy Sở Y tế then issues its own plan N-KH/ĐU implementing it.
+    parent_ref, ref = f"{number}-KH/ĐUK", f"{number}-KH/ĐU"
+    parent = await upload(
+        http, stack, seed("000"), issuer="duk-cqdn-son-ha", ref=parent_ref, issued_on="2024-03-27"
+    )
+    assert parent.status_code == 201, parent.text
+    text = CHILD_PLAN.replace("12-KH/ĐU", ref).replace("01-KH/ĐUK", parent_ref)
     response = await upload(
-        http, stack, Path("x.txt"), CHILD_PLAN.encode(), "12-KH-DU.txt", issuer="du-so-y-te-son-ha"
+        http, stack, Path("x.txt"), text.encode(), f"{number}-KH-DU.txt", issuer="du-so-y-te-son-ha"
     )
     assert response.status_code == 201, response.text
-    subject = "chidao.report.submitted.01-kh-duk--duk-cqdn-son-ha.du-so-y-te-son-ha.r1"
+    parent_id = directive_id(parent_ref, "duk-cqdn-son-ha")
+    subject = f"chidao.report.submitted.{parent_id}.du-so-y-te-son-ha.r1"
 
     async def filed():
         try:
@@ -170,17 +206,17 @@ async def test_a_units_own_plan_counts_as_its_report_to_the_parent(stack, http, 
 
     message = await eventually(filed, what="the plan to be filed as the unit's report")
     submission = json.loads(message.data)["submission"]
-    assert submission["values"]["document_ref"] == "12-KH/ĐU"
+    assert submission["values"]["document_ref"] == ref
     assert submission["values"]["document_date"] == "2024-04-05"
-    assert submission["values"]["summary"].startswith("Kế hoạch số 12-KH/ĐU: ")
+    assert submission["values"]["summary"].startswith(f"Kế hoạch số {ref}: ")
     assert (submission["version"], submission["source"]) == (1, "plan")
 
     # The child plan's own deadline goes to its two chi bộ.
     def child_assignments():
         return [
             m
-            for m in stack.mail.messages
-            if m.subject.startswith("[12-KH/ĐU]") and "30/11/2024" in m.subject
+            for m in mails_of(stack.mail, response.json()["directive_id"])
+            if m.subject.startswith(f"[{ref}]") and "30/11/2024" in m.subject
         ]
 
     mails = await eventually(
@@ -192,8 +228,12 @@ async def test_a_units_own_plan_counts_as_its_report_to_the_parent(stack, http, 
     }
 
 
-def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path):
+def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, number):
     env = {**os.environ, "CHIDAO_ISSUER_URL": stack.url("issuer")}
+    path, data = numbered_seed("004", number)
+    ref = f"{number}-HD/BTGĐUK"  # seed 004 is 32-HD/BTGĐUK
+    document = tmp_path / path.name
+    document.write_bytes(data)
 
     def chidao(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -204,18 +244,24 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path):
             timeout=120,
         )
 
-    preview = chidao("issue", str(seed("004")), "--preview")
+    preview = chidao("issue", str(document), "--preview")
     assert preview.returncode == 0, preview.stderr
-    assert "Hướng dẫn số 32-HD/BTGĐUK (Cần Thơ, 29/03/2024)" in preview.stdout
+    assert f"Hướng dẫn số {ref} (Cần Thơ, 29/03/2024)" in preview.stdout
     assert "recipient: action        Cấp ủy các TCCSĐ trực thuộc" in preview.stdout
-    tree = chidao("cascade", "32-HD/BTGĐUK")
+    issued = chidao("issue", str(document))
+    assert issued.returncode == 0, issued.stderr
+    assert '"status": "already_issued"' not in issued.stdout
+    tree = chidao("cascade", ref)
     assert tree.returncode == 0, tree.stderr
-    assert tree.stdout.splitlines()[:2] == [
-        "52-HD/BTGTU  Ban Tuyên giáo Thành ủy Cần Thơ, 14/03/2024  [referred to, not ingested]",
-        "└── 32-HD/BTGĐUK  Ban Tuyên giáo Đảng ủy Khối Cơ quan Dân Chính Đảng thành phố Cần Thơ, "
-        "29/03/2024",
-    ]
-    digest = hashlib.sha256(seed("004").read_bytes()).hexdigest()
-    assert digest  # the same file issued through the CLI is the same directive:
-    again = chidao("issue", str(seed("004")))
+    lines = tree.stdout.splitlines()
+    assert lines[0] == (
+        "52-HD/BTGTU  Ban Tuyên giáo Thành ủy Cần Thơ, 14/03/2024  [referred to, not ingested]"
+    )
+    # under it, beside the forest test's seed 004 if that ran first
+    assert (
+        f"{ref}  Ban Tuyên giáo Đảng ủy Khối Cơ quan Dân Chính Đảng thành phố Cần Thơ, 29/03/2024"
+        in [line[4:] for line in lines[1:] if line[:4] in ("└── ", "├── ")]
+    )
+    # the same file issued through the CLI again is the same directive
+    again = chidao("issue", str(document))
     assert again.returncode == 0 and '"status": "already_issued"' in again.stdout

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import directive_to_chi_bo
+
 pytestmark = pytest.mark.e2e
 
 FORM_FILE = Path(__file__).parents[1] / "fixtures" / "forms" / "every-type.yaml"
@@ -21,19 +23,10 @@ SIGNED = b"%PDF-1.4 bao cao co chu ky"
 
 
 def directive(form: str) -> dict:
-    return {
-        "kind": "KH",
-        "ref": "31-KH/ĐU",
-        "issued_on": "2024-06-19",
-        "issuer_unit": "du-so-gddt-hy",
-        "issuer": "Đảng ủy Sở Giáo dục và Đào tạo",
-        "title": "Thử biểu mẫu riêng",
-        "addressees": [{"under": "du-so-gddt-hy", "kinds": ["chi_bo"]}],
-        "requirements": [
-            {"id": "r1", "action": "báo cáo kết quả thực hiện",
-             "due_before": "2099-12-10T00:00:00+07:00", "form": form}
-        ],
-    }  # fmt: skip
+    return directive_to_chi_bo(
+        "du-so-gddt-hy", "Đảng ủy Sở Giáo dục và Đào tạo", "31-KH/ĐU", "Thử biểu mẫu riêng",
+        form=form,
+    )  # fmt: skip
 
 
 async def submit(http, stack, **values):

@@ -16,7 +16,7 @@ import pytest
 from chidao.runtime.stack import Stack
 from shared.clock import VN_TZ, parse_clock
 from shared.directory import load_file
-from tests.e2e.conftest import DEMO_DIRECTORY
+from tests.factories import DEMO_DIRECTORY
 from tests.support import eventually, running
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,7 @@ each link's token."""
 
 from __future__ import annotations
 
-import re
 import secrets
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,27 +14,19 @@ import pytest
 from chidao.runtime.nats_server import NatsServer
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
-from tests.support import running, wait_for
+from tests.factories import DEMO_DIRECTORY, directive_to_chi_bo, numbered
+from tests.support import mails_of, running, signed_link, wait_for
 
 pytestmark = pytest.mark.e2e
 
-DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
 PARENT = "du-so-khdt-hy"
-DIRECTIVE = {
-    "kind": "KH",
-    "ref": "78-KH/ĐU",
-    "issued_on": "2024-06-19",
-    "place": "Hưng Yên",
-    "issuer_unit": PARENT,
-    "issuer": "Đảng ủy Sở Kế hoạch và Đầu tư",
-    "title": "Thử nhật ký không lộ bí mật",
-    "addressees": [{"under": PARENT, "kinds": ["chi_bo"]}],
-    "requirements": [
-        {"id": "r1", "action": "báo cáo kết quả thực hiện",
-         "due_before": "2099-12-10T00:00:00+07:00"}
-    ],
-}  # fmt: skip
-DIRECTIVE_ID = "78-kh-du--du-so-khdt-hy"
+DIRECTIVE = directive_to_chi_bo(
+    PARENT,
+    "Đảng ủy Sở Kế hoạch và Đầu tư",
+    "78-KH/ĐU",
+    "Thử nhật ký không lộ bí mật",
+    place="Hưng Yên",
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,24 +43,21 @@ def secured(tmp_path_factory):
             yield stack, password, link_secret
 
 
-def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured):
+def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured, number):
     stack, password, link_secret = secured
     reporter = stack.url("reporter")
-    issued = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
+    directive, directive_id = numbered(DIRECTIVE, number)
+    issued = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert issued.status_code == 201, issued.text
     expected = issued.json()["assignments"]
     assert expected >= 2
 
     def assignment_mails():
-        found = [
-            m
-            for m in stack.mail.messages
-            if m.message["X-Chidao-Template"] == "assignment" and DIRECTIVE["ref"] in m.subject
-        ]
+        found = mails_of(stack.mail, directive_id, "assignment")
         return found if len(found) == expected else None
 
     mails = wait_for(assignment_mails, 60, "the assignment mails")
-    links = [re.search(r"http://\S+/r/\S+", m.text()).group(0) for m in mails]
+    links = [signed_link(m) for m in mails]
     tokens = [link.rsplit("/r/", 1)[1] for link in links]
     with httpx.Client(timeout=30) as http:
         for link in links:
@@ -81,7 +68,7 @@ def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured):
         unit = mails[1].message["X-Chidao-Unit"]
         sent = http.post(
             f"{reporter}/api/submissions",
-            json={"directive_id": DIRECTIVE_ID, "unit_id": unit, "requirement_id": "r1",
+            json={"directive_id": directive_id, "unit_id": unit, "requirement_id": "r1",
                   "values": {"sessions": 1}},
         )  # fmt: skip
         assert sent.status_code == 201, sent.text

@@ -1,7 +1,9 @@
 """Mail that survives trouble, through the four services as processes, a real nats-server
 and a real SMTP server: a mail server down for a while, one that refuses mail for good
 (dead letters, then replay), and a notifier stopped or killed in the middle of a large
-send. Every mail arrives; none twice (within the one limit SMTP leaves, see the kill)."""
+send. Every mail arrives; none twice (within the one limit SMTP leaves, see the kill).
+Each test issues its own directive, from its own committee, and counts only its mails and
+what the notifier's counters gained while it ran."""
 
 from __future__ import annotations
 
@@ -12,11 +14,19 @@ from collections import Counter
 import pytest
 
 from chidao.runtime.stack import Stack
-from services.notifier.ledger import LedgerEntry
+from services.notifier.adapters.ledger import LedgerEntry
 from shared import topology
 from shared.settings import Settings
-from tests.factories import committee_with_chi_bo
-from tests.support import consumer_caught_up, eventually, metric, running
+from tests.factories import committee_with_chi_bo, directive_to_chi_bo
+from tests.support import (
+    delivered,
+    eventually,
+    header,
+    mails_of,
+    metric,
+    notifier_finished,
+    running,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,59 +55,33 @@ def stack(tmp_path_factory):
         yield stack
 
 
-def directive_id(parent: str) -> str:
-    return f"1-kh-du--{parent}"
-
-
-async def issue(http, stack, parent: str) -> None:
-    response = await http.post(
-        f"{stack.url('issuer')}/api/directives",
-        json={
-            "kind": "KH",
-            "ref": "1-KH/ĐU",
-            "issued_on": "2024-06-19",
-            "issuer_unit": parent,
-            "issuer": f"Đảng ủy {parent}",
-            "title": "Thử gửi thư",
-            "addressees": [{"under": parent, "kinds": ["chi_bo"]}],
-            "requirements": [
-                {
-                    "id": "r1",
-                    "action": "báo cáo kết quả thực hiện",
-                    "due_before": "2099-12-10T00:00:00+07:00",
-                }
-            ],
-        },
-    )
+async def issue(http, stack, parent: str, number: int) -> str:
+    """The test's own directive from ``parent`` to its chi bộ, issued: its id."""
+    directive = directive_to_chi_bo(parent, f"Đảng ủy {parent}", f"{number}-KH/ĐU", "Thử gửi thư")
+    response = await http.post(f"{stack.url('issuer')}/api/directives", json=directive)
     assert response.status_code == 201, response.text
     assert response.json()["assignments"] == SIZES[parent]
+    return response.json()["directive_id"]
 
 
-def delivered(stack, parent: str) -> Counter:
-    """How many times each (event, unit) mail of this parent's directive arrived."""
-    return Counter(
-        (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"])
-        for m in list(stack.mail.messages)
-        if directive_id(parent) in m.message["X-Chidao-Event"]
-    )
-
-
-async def all_delivered(stack, js, parent: str) -> Counter:
+async def all_delivered(stack, js, directive_id: str, size: int) -> Counter:
     """Wait for a mail to every unit, then for the notifier to have nothing left to do
     (so that a repeat, if there were one, would have arrived)."""
     await eventually(
-        lambda: len(delivered(stack, parent)) == SIZES[parent],
+        lambda: len(delivered(stack.mail, directive_id)) == size,
         within=60,
-        what=f"a mail to each of the {SIZES[parent]} units",
+        what=f"a mail to each of the {size} units",
     )
-    await eventually(
-        lambda: consumer_caught_up(
-            js, topology.ASSIGNMENTS.name, topology.NOTIFIER_ASSIGNMENTS.durable
-        ),
-        within=60,
-        what="the notifier to finish",
-    )
-    return delivered(stack, parent)
+    await notifier_finished(js, within=60)
+    return delivered(stack.mail, directive_id)
+
+
+async def notifier_count(http, stack, name: str, **labels: str) -> float:
+    return await metric(http, stack, "notifier", name, **labels)
+
+
+async def grew(count, since: float) -> bool:
+    return (await count) > since
 
 
 def chidao(*args: str) -> subprocess.CompletedProcess[str]:
@@ -107,35 +91,44 @@ def chidao(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_a_mail_server_down_for_a_while_gets_every_mail_once_it_is_back(
-    stack, http, stack_js
+    stack, http, stack_js, number
 ):
+    failed = await notifier_count(http, stack, "chidao_mails_failed_total", kind="transient")
+    retried = await notifier_count(http, stack, "chidao_mails_retried_total")
     stack.mail.stop()  # connections refused
     try:
-        await issue(http, stack, DOWN)
+        directive_id = await issue(http, stack, DOWN, number)
         await eventually(
-            lambda: metric(http, stack, "notifier", "chidao_mails_failed_total", kind="transient"),
+            lambda: grew(
+                notifier_count(http, stack, "chidao_mails_failed_total", kind="transient"), failed
+            ),
             within=60,
             what="the notifier to find the server down",
         )
-        assert delivered(stack, DOWN) == Counter()
+        assert delivered(stack.mail, directive_id) == Counter()
     finally:
         stack.mail.start()
-    counts = await all_delivered(stack, stack_js, DOWN)
+    counts = await all_delivered(stack, stack_js, directive_id, SIZES[DOWN])
     assert set(counts.values()) == {1}
-    assert await metric(http, stack, "notifier", "chidao_mails_retried_total") > 0
+    assert await notifier_count(http, stack, "chidao_mails_retried_total") > retried
 
 
 async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_replayed(
-    stack, http, stack_js
+    stack, http, stack_js, number
 ):
+    consumer = topology.NOTIFIER_ASSIGNMENTS.durable
+    dead_before = await notifier_count(http, stack, "chidao_dead_letters_total", consumer=consumer)
+    lettered_before = await notifier_count(
+        http, stack, "chidao_mails_dead_lettered_total", template="assignment"
+    )
     stack.mail.refuse(550, "5.1.1 Mailbox unavailable")
     try:
-        await issue(http, stack, REFUSED)
+        directive_id = await issue(http, stack, REFUSED, number)
 
         def letters() -> list[str]:
             listed = chidao("dlq", "list", "--nats-url", stack.nats.url)
             assert listed.returncode == 0, listed.stderr
-            return [x for x in listed.stdout.splitlines() if directive_id(REFUSED) in x]
+            return [x for x in listed.stdout.splitlines() if directive_id in x]
 
         found = await eventually(
             lambda: len(letters()) == SIZES[REFUSED] and letters(),
@@ -143,16 +136,13 @@ async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_re
             what="two dead letters",
         )
         assert all("550 5.1.1 Mailbox unavailable" in line for line in found)
-        consumer = topology.NOTIFIER_ASSIGNMENTS.durable
-        dead = await metric(http, stack, "notifier", "chidao_dead_letters_total", consumer=consumer)
-        assert dead == SIZES[REFUSED]
-        assert (
-            await metric(
-                http, stack, "notifier", "chidao_mails_dead_lettered_total", template="assignment"
-            )
-            == SIZES[REFUSED]
+        dead = await notifier_count(http, stack, "chidao_dead_letters_total", consumer=consumer)
+        assert dead - dead_before == SIZES[REFUSED]
+        lettered = await notifier_count(
+            http, stack, "chidao_mails_dead_lettered_total", template="assignment"
         )
-        assert delivered(stack, REFUSED) == Counter()
+        assert lettered - lettered_before == SIZES[REFUSED]
+        assert delivered(stack.mail, directive_id) == Counter()
     finally:
         stack.mail.refuse(None)
 
@@ -160,7 +150,7 @@ async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_re
     for line in found:
         replayed = chidao("dlq", "replay", line.split()[0], "--nats-url", stack.nats.url)
         assert replayed.returncode == 0 and "replayed" in replayed.stdout, replayed.stderr
-    counts = await all_delivered(stack, stack_js, REFUSED)
+    counts = await all_delivered(stack, stack_js, directive_id, SIZES[REFUSED])
     assert set(counts.values()) == {1}
 
     unknown = chidao("dlq", "replay", "nobody.42", "--nats-url", stack.nats.url)
@@ -170,67 +160,73 @@ async def test_a_mail_refused_for_good_is_a_dead_letter_with_its_reason_until_re
 
 
 async def test_a_mail_whose_acceptance_never_came_is_sent_again_with_the_same_message_id(
-    stack, http, stack_js
+    stack, http, stack_js, number
 ):
     """The server kept the message but did not answer its end in time: possibly sent. It is
     not retried at once but after the redelivery delay, and under the default policy sent
     again with the same Message-ID, which lets the recipient's client show it once."""
+    resent_before = await notifier_count(
+        http, stack, "chidao_mails_possibly_sent_total", policy="resend"
+    )
     stack.mail.stall(4, times=SIZES[UNANSWERED])  # the first mail to each unit
     try:
-        await issue(http, stack, UNANSWERED)
+        directive_id = await issue(http, stack, UNANSWERED, number)
         await eventually(
             lambda: (
-                set(delivered(stack, UNANSWERED).values()) == {2}
-                and len(delivered(stack, UNANSWERED)) == SIZES[UNANSWERED]
+                set(delivered(stack.mail, directive_id).values()) == {2}
+                and len(delivered(stack.mail, directive_id)) == SIZES[UNANSWERED]
             ),
             within=60,
             what="each mail sent a second time",
         )
     finally:
         stack.mail.stall(0)
-    counts = await all_delivered(stack, stack_js, UNANSWERED)
+    counts = await all_delivered(stack, stack_js, directive_id, SIZES[UNANSWERED])
     assert set(counts.values()) == {2}
     for event, unit in counts:
         copies = [
-            m
-            for m in stack.mail.messages
-            if (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"]) == (event, unit)
-        ]
+            m for m in mails_of(stack.mail, directive_id, unit=unit)
+            if header(m, "X-Chidao-Event") == event
+        ]  # fmt: skip
         assert len({m.message["Message-ID"] for m in copies}) == 1
         assert copies[1].received_at - copies[0].received_at >= 2  # not retried at once
     kv = await stack_js.key_value(topology.NOTIFIER_LEDGER.name)
     for event, unit in counts:
         entry = LedgerEntry.model_validate_json((await kv.get(f"{event}.{unit}")).value)
         assert entry.status == "sent" and entry.possibly_sent
-    resent = await metric(
-        http, stack, "notifier", "chidao_mails_possibly_sent_total", policy="resend"
-    )
-    assert resent == SIZES[UNANSWERED]
+    resent = await notifier_count(http, stack, "chidao_mails_possibly_sent_total", policy="resend")
+    assert resent - resent_before == SIZES[UNANSWERED]
 
 
-async def _interrupt_mid_send(stack, http, parent: str, stop) -> int:
-    await issue(http, stack, parent)
+async def _interrupt_mid_send(stack, http, parent: str, number: int, stop) -> str:
+    directive_id = await issue(http, stack, parent, number)
     await eventually(
-        lambda: len(delivered(stack, parent)) >= 100, within=60, what="the send to be under way"
+        lambda: len(delivered(stack.mail, directive_id)) >= 100,
+        within=60,
+        what="the send to be under way",
     )
     stop()
-    at_stop = sum(delivered(stack, parent).values())
+    at_stop = sum(delivered(stack.mail, directive_id).values())
     assert at_stop < SIZES[parent], "the send finished before the notifier was stopped"
     stack.start_service("notifier")
-    return at_stop
+    return directive_id
 
 
 async def test_a_notifier_stopped_mid_send_sends_the_rest_after_restart_and_none_twice(
-    stack, http, stack_js
+    stack, http, stack_js, number
 ):
-    await _interrupt_mid_send(stack, http, STOPPED, stack.procs["notifier"].stop)
-    counts = await all_delivered(stack, stack_js, STOPPED)
+    stop = stack.procs["notifier"].stop
+    directive_id = await _interrupt_mid_send(stack, http, STOPPED, number, stop)
+    counts = await all_delivered(stack, stack_js, directive_id, SIZES[STOPPED])
     assert set(counts.values()) == {1}
 
 
-async def test_a_notifier_killed_mid_send_sends_the_rest_after_restart(stack, http, stack_js):
-    await _interrupt_mid_send(stack, http, KILLED, stack.procs["notifier"].kill)
-    counts = await all_delivered(stack, stack_js, KILLED)
+async def test_a_notifier_killed_mid_send_sends_the_rest_after_restart(
+    stack, http, stack_js, number
+):
+    kill = stack.procs["notifier"].kill
+    directive_id = await _interrupt_mid_send(stack, http, KILLED, number, kill)
+    counts = await all_delivered(stack, stack_js, directive_id, SIZES[KILLED])
     # Every mail arrived. SMTP cannot say whether the server took a mail when the sender
     # died between the server's "250" and the ledger's record, so a mail in flight at the
     # instant of a SIGKILL may come again: at most one per SMTP connection, and with the
@@ -240,8 +236,8 @@ async def test_a_notifier_killed_mid_send_sends_the_rest_after_restart(stack, ht
     assert len(repeated) <= Settings().smtp_connections
     for event, unit in repeated:
         ids = {
-            m.message["Message-ID"]
-            for m in stack.mail.messages
-            if (m.message["X-Chidao-Event"], m.message["X-Chidao-Unit"]) == (event, unit)
+            header(m, "Message-ID")
+            for m in mails_of(stack.mail, directive_id, unit=unit)
+            if header(m, "X-Chidao-Event") == event
         }
         assert len(ids) == 1

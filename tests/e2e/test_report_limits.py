@@ -2,7 +2,7 @@
 dropped from every text it types (so the parent's .docx synthesis is made whatever it
 typed), a report has at most CHIDAO_MAX_REPORT_VERSIONS versions, a submission at most
 200 answers, a note at most 20,000 characters and a file name at most 255, each refused
-with a Vietnamese message the unit can act on."""
+with a Vietnamese message the unit can act on. Each test issues its own directive."""
 
 from __future__ import annotations
 
@@ -17,38 +17,30 @@ import httpx
 import pytest
 
 from shared.settings import Settings
-from tests.support import eventually, wait_for
+from tests.factories import directive_to_chi_bo, numbered
+from tests.support import assignment_link, eventually
 
 pytestmark = pytest.mark.e2e
 
-DIRECTIVE = {
-    "kind": "KH",
-    "ref": "77-KH/ĐU",
-    "issued_on": "2024-06-19",
-    "place": "Hưng Yên",
-    "issuer_unit": "du-so-noi-vu-hy",
-    "issuer": "Đảng ủy Sở Nội vụ",
-    "title": "Thử giới hạn của báo cáo",
-    "addressees": [{"under": "du-so-noi-vu-hy", "kinds": ["chi_bo"]}],
-    "requirements": [
-        {
-            "id": "r1",
-            "action": "báo cáo kết quả thực hiện",
-            "due_before": "2099-12-10T00:00:00+07:00",
-        }
-    ],
-}
-DIRECTIVE_ID = "77-kh-du--du-so-noi-vu-hy"
+DIRECTIVE = directive_to_chi_bo(
+    "du-so-noi-vu-hy",
+    "Đảng ủy Sở Nội vụ",
+    "77-KH/ĐU",
+    "Thử giới hạn của báo cáo",
+    place="Hưng Yên",
+)
 # Every kind of character a .docx cannot hold, in what a unit types.
 DIRTY = "Khó\x00 khăn\x08 về\x1b kinh\x7f phí\x85\ufffe\r\nđã báo\x0c cáo"
 CLEAN = "Khó khăn về kinh phí\nđã báo cáo"
 
 
-@pytest.fixture(scope="module")
-def issued(stack):
-    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
+@pytest.fixture
+def issued(stack, number) -> str:
+    """This test's own directive, issued: its id."""
+    directive, directive_id = numbered(DIRECTIVE, number)
+    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert response.status_code == 201, response.text
-    return DIRECTIVE_ID
+    return directive_id
 
 
 async def post_json(http, url: str, body: dict):
@@ -58,9 +50,9 @@ async def post_json(http, url: str, body: dict):
     )
 
 
-async def submit(http, stack, unit: str, narrative: str = "", **values):
+async def submit(http, stack, directive_id: str, unit: str, narrative: str = "", **values):
     body = {
-        "directive_id": DIRECTIVE_ID,
+        "directive_id": directive_id,
         "unit_id": unit,
         "requirement_id": "r1",
         "values": values,
@@ -74,6 +66,7 @@ async def test_control_characters_are_dropped_and_the_docx_synthesis_is_made(sta
     response = await submit(
         http,
         stack,
+        issued,
         "cb-snv-van-phong",
         narrative=f"Ghi\x00 chú\x1f {nfd}\x9b",
         sessions="3",
@@ -90,11 +83,11 @@ async def test_control_characters_are_dropped_and_the_docx_synthesis_is_made(sta
     assert values["proposals"] == "Đề xuất tăng kinh phí"  # NFC
     assert values["report_file"]["filename"] == "Báo cáo.pdf"
     history = await http.get(
-        f"{stack.url('reporter')}/api/submissions/{DIRECTIVE_ID}/cb-snv-van-phong/r1"
+        f"{stack.url('reporter')}/api/submissions/{issued}/cb-snv-van-phong/r1"
     )
     assert history.status_code == 200
 
-    url = f"{stack.url('aggregator')}/api/directives/{DIRECTIVE_ID}/synthesis"
+    url = f"{stack.url('aggregator')}/api/directives/{issued}/synthesis"
 
     async def synthesis_docx() -> bytes | None:
         rolled = (await http.get(url)).json()
@@ -118,24 +111,24 @@ async def test_a_report_takes_at_most_its_versions_then_the_unit_is_sent_to_its_
     limit = Settings().max_report_versions  # the default, 50: the stack sets none
     unit = "cb-snv-thanh-tra"
     for version in range(1, limit + 1):
-        response = await submit(http, stack, unit, sessions=str(version))
+        response = await submit(http, stack, issued, unit, sessions=str(version))
         assert response.status_code == 201 and response.json()["version"] == version
-    again = await submit(http, stack, unit, sessions=str(limit))
+    again = await submit(http, stack, issued, unit, sessions=str(limit))
     assert again.status_code == 200 and again.json()["version"] == limit  # a retry
-    over = await submit(http, stack, unit, sessions=str(limit + 1))
+    over = await submit(http, stack, issued, unit, sessions=str(limit + 1))
     assert over.status_code == 409
     assert over.json()["error"] == (
         f"Báo cáo này đã được gửi {limit} lần, số lần nhiều nhất được phép; hệ thống không "
         "nhận thêm bản sửa nào. Nếu cần sửa nữa, đề nghị đơn vị liên hệ Đảng ủy Sở Nội vụ "
         "(đơn vị giao báo cáo)."
     )
-    history = await http.get(f"{stack.url('reporter')}/api/submissions/{DIRECTIVE_ID}/{unit}/r1")
+    history = await http.get(f"{stack.url('reporter')}/api/submissions/{issued}/{unit}/r1")
     assert len(history.json()["versions"]) == limit
 
 
 async def test_a_submission_of_too_many_answers_is_refused_in_one_line(stack, http, issued):
     answers = {f"muc_{n}": "1" for n in range(5000)}
-    response = await submit(http, stack, "cb-snv-cchc", sessions="1", **answers)
+    response = await submit(http, stack, issued, "cb-snv-cchc", sessions="1", **answers)
     assert response.status_code == 422
     problems = response.json()["problems"]
     assert len(problems) == 1 and "at most 200" in problems[0], problems
@@ -143,31 +136,20 @@ async def test_a_submission_of_too_many_answers_is_refused_in_one_line(stack, ht
 
 
 async def test_a_note_over_20000_characters_is_refused_beside_the_note(stack, http, issued):
-    response = await submit(http, stack, "cb-snv-cchc", narrative="a" * 20_001, sessions="1")
+    response = await submit(
+        http, stack, issued, "cb-snv-cchc", narrative="a" * 20_001, sessions="1"
+    )
     assert response.status_code == 422
     assert response.json()["problems"] == {"narrative": "Ghi chú: dài quá 20.000 ký tự."}
     # control characters do not count: they are dropped first
-    fits = await submit(http, stack, "cb-snv-cchc", narrative="a" * 20_000 + "\x00", sessions="1")
+    fits = await submit(
+        http, stack, issued, "cb-snv-cchc", narrative="a" * 20_000 + "\x00", sessions="1"
+    )
     assert fits.status_code == 201, fits.text
 
 
 async def test_the_form_page_refuses_a_long_note_with_its_message(stack, http, issued):
-    unit = "cb-snv-ton-giao"
-
-    def mail():
-        return next(
-            (
-                m
-                for m in stack.mail.messages
-                if m.message["X-Chidao-Unit"] == unit
-                and DIRECTIVE_ID in m.message["X-Chidao-Event"]
-            ),
-            None,
-        )
-
-    link = re.search(r"http://\S+/r/\S+", wait_for(mail, what="the assignment mail").text()).group(
-        0
-    )
+    link = assignment_link(stack.mail, issued, "cb-snv-ton-giao")
     page = await http.post(link, data={"sessions": "2", "narrative": "b" * 20_001})
     assert page.status_code == 422
     assert "Ghi chú: dài quá 20.000 ký tự." in page.text
@@ -177,6 +159,7 @@ async def test_an_attached_file_with_a_name_over_255_characters_is_refused(stack
     response = await submit(
         http,
         stack,
+        issued,
         "cb-snv-xdcq-ctn",
         sessions="1",
         report_file={"filename": "a" * 300 + ".pdf", "data": base64.b64encode(b"%PDF").decode()},
@@ -190,10 +173,10 @@ async def test_an_attached_file_with_a_name_over_255_characters_is_refused(stack
 
 async def test_a_return_reason_is_kept_without_control_characters(stack, http, issued):
     unit = "cb-snv-thi-dua-khen-thuong"
-    assert (await submit(http, stack, unit, sessions="1")).status_code == 201
+    assert (await submit(http, stack, issued, unit, sessions="1")).status_code == 201
     reviewed = await post_json(
         http,
-        f"{stack.url('reporter')}/api/submissions/{DIRECTIVE_ID}/{unit}/r1/review",
+        f"{stack.url('reporter')}/api/submissions/{issued}/{unit}/r1/review",
         {"decision": "return", "reason": DIRTY},
     )
     assert reviewed.status_code == 201, reviewed.text

@@ -32,12 +32,12 @@ from chidao.runtime.stack import Stack
 from shared.directory import load_file
 from shared.links import SALT
 from shared.settings import DEVELOPMENT_LINK_SECRET
+from tests.factories import DEMO_DIRECTORY, directive_to_chi_bo
 from tests.html_checks import assert_inert, elements, shown, style_hashes
-from tests.support import running, wait_for
+from tests.support import assignment_link, running, wait_for
 
 pytestmark = pytest.mark.e2e
 
-DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
 UPLOAD_LIMIT = 4 << 20  # CHIDAO_MAX_UPLOAD_BYTES of this stack
 PARENT = "du-so-khdt-hy"
 UNIT = "cb-skhdt-van-phong"
@@ -49,19 +49,9 @@ HOSTILE = (
 FILE_NAME = "\"><img src=x onerror=alert('f')>.pdf"
 # A browser (and httpx) sends a '"' in a posted file's name as %22.
 POSTED_FILE_NAME = "<svg onload=alert('p')><img src=x onerror=alert('f')>.pdf"
-DIRECTIVE = {
-    "kind": "KH",
-    "ref": "79-KH/ĐU",
-    "issued_on": "2024-06-19",
-    "issuer_unit": PARENT,
-    "issuer": "Đảng ủy Sở Kế hoạch và Đầu tư",
-    "title": f"Thử nội dung độc {HOSTILE}",
-    "addressees": [{"under": PARENT, "kinds": ["chi_bo"]}],
-    "requirements": [
-        {"id": "r1", "action": "báo cáo kết quả thực hiện",
-         "due_before": "2099-12-10T00:00:00+07:00"}
-    ],
-}  # fmt: skip
+DIRECTIVE = directive_to_chi_bo(
+    PARENT, "Đảng ủy Sở Kế hoạch và Đầu tư", "79-KH/ĐU", f"Thử nội dung độc {HOSTILE}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +70,7 @@ def token(stack) -> str:
     issued = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
     assert issued.status_code == 201, issued.text
 
-    def link():
-        for m in stack.mail.messages:
-            if m.message["X-Chidao-Unit"] == UNIT and DIRECTIVE_ID in m.message["X-Chidao-Event"]:
-                return re.search(r"/r/(\S+)", m.text()).group(1)
-        return None
-
-    return wait_for(link, what="the assignment mail")
+    return assignment_link(stack.mail, DIRECTIVE_ID, UNIT).rsplit("/r/", 1)[1]
 
 
 def _page(response: httpx.Response, status: int = 200) -> str:

@@ -10,7 +10,6 @@ Any 5xx fails the test, with schemathesis' report of the request (curl to reprod
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +19,11 @@ import pytest
 
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
-from tests.support import running, wait_for
+from tests.factories import DEMO_DIRECTORY, directive_to_chi_bo
+from tests.support import assignment_link, running, wait_for
 
 pytestmark = pytest.mark.e2e
 
-DEMO_DIRECTORY = Path(__file__).parents[2] / "chidao" / "demo" / "directory.yaml"
 SERVICES = ("issuer", "notifier", "reporter", "aggregator")
 # Examples per operation and phase: ~35 operations, the whole run well under 2 minutes
 # on 2 cores.
@@ -34,19 +33,9 @@ SCHEMATHESIS = Path(sys.executable).with_name("st")
 PARENT = "du-so-khdt-hy"
 UNIT = "cb-skhdt-van-phong"
 DIRECTIVE_ID = "78-kh-du--du-so-khdt-hy"
-DIRECTIVE = {
-    "kind": "KH",
-    "ref": "78-KH/ĐU",
-    "issued_on": "2024-06-19",
-    "issuer_unit": PARENT,
-    "issuer": "Đảng ủy Sở Kế hoạch và Đầu tư",
-    "title": "Thử mọi yêu cầu sai",
-    "addressees": [{"under": PARENT, "kinds": ["chi_bo"]}],
-    "requirements": [
-        {"id": "r1", "action": "báo cáo kết quả thực hiện",
-         "due_before": "2099-12-10T00:00:00+07:00"}
-    ],
-}  # fmt: skip
+DIRECTIVE = directive_to_chi_bo(
+    PARENT, "Đảng ủy Sở Kế hoạch và Đầu tư", "78-KH/ĐU", "Thử mọi yêu cầu sai"
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,21 +63,13 @@ def known(stack) -> dict[str, object]:
 
     wait_for(submitted, what="the report accepted")  # once the reporter knows the directive
 
-    def link():
-        for m in stack.mail.messages:
-            if m.message["X-Chidao-Unit"] == UNIT and m.message["X-Chidao-Template"] == (
-                "assignment"
-            ):
-                return re.search(r"/r/(\S+)", m.text()).group(1)
-        return None
-
     return {
         "directive": DIRECTIVE_ID,
         "unit": UNIT,
         "requirement": "r1",
         "field": "report_file",
         "version": 1,
-        "token": wait_for(link, what="the assignment mail"),
+        "token": assignment_link(stack.mail, DIRECTIVE_ID, UNIT).rsplit("/r/", 1)[1],
     }
 
 
