@@ -6,14 +6,16 @@ import nats.errors
 import pytest
 from nats.js.client import JetStreamContext
 
-from shared import compat
+from shared import compat, process
 from shared.compat import nats_timeouts
-from shared.process import set_up
 from shared.settings import Settings
 
 
-def test_pull_fetch_is_wrapped_once_the_process_is_set_up_and_only_once():
-    set_up(Settings(), "reporter")
+def test_pull_fetch_is_wrapped_once_the_process_is_set_up_and_only_once(monkeypatch):
+    # set_up's logging and global tracer provider would stay for every later test
+    monkeypatch.setattr(process, "configure_logging", lambda *_: None)
+    monkeypatch.setattr(process, "configure_tracing", lambda *_: None)
+    process.set_up(Settings(), "reporter")
     assert getattr(JetStreamContext.PullSubscription.fetch, "chidao_converts_timeouts", False)
     assert compat.install() is False  # a second set-up does not wrap it again
 
