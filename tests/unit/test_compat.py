@@ -15,6 +15,10 @@ def test_pull_fetch_is_wrapped_once_the_process_is_set_up_and_only_once(monkeypa
     # set_up's logging and global tracer provider would stay for every later test
     monkeypatch.setattr(process, "configure_logging", lambda *_: None)
     monkeypatch.setattr(process, "configure_tracing", lambda *_: None)
+    pull = JetStreamContext.PullSubscription
+    # as a fresh process has it (the test session's own set-up already wrapped it)
+    monkeypatch.setattr(pull, "fetch", pull.fetch.__wrapped__)
+    assert not getattr(pull.fetch, "chidao_converts_timeouts", False)
     process.set_up(Settings(), "reporter")
     assert getattr(JetStreamContext.PullSubscription.fetch, "chidao_converts_timeouts", False)
     assert compat.install() is False  # a second set-up does not wrap it again
