@@ -237,7 +237,10 @@ async def test_the_synthesis_counts_the_tree_level_by_level(stack, http, issued)
             return None
         body = response.json()
         totals = {r["id"]: r["totals"] for r in body["requirements"]}
-        done = totals["plan"]["submitted"] == 2 and totals["report"]["submitted"] == 4
+        # this test's directive was just issued: its assignments and its reports reach the
+        # roll-up through two consumers, so wait for both, not the reports alone
+        assigned = totals["plan"]["expected"] == 4 and totals["report"]["expected"] == 17
+        done = assigned and totals["plan"]["submitted"] == 2 and totals["report"]["submitted"] == 4
         return body if done and totals["report"]["sums"].get("sessions") == 11 else None
 
     body = await eventually(rolled_up, what="the roll-up of 6 reports")
