@@ -37,6 +37,7 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from shared import subjects, topology
+from shared.auth.audit import AuditEntry
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
@@ -60,6 +61,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     subjects.REPORT_REVIEWED: ReportReviewed,
     subjects.SYNTHESIS_UPDATED: SynthesisUpdated,
     subjects.SYNTHESIS_APPROVED: SynthesisApproved,
+    subjects.AUDIT: AuditEntry,
 }
 
 
@@ -165,7 +167,11 @@ def published_by(name: str) -> tuple[Published, ...]:
             target = f"{subjects.FIRED}.{owner_and_rest}.>"
             out.append(Published(subject, stream, None, target))
         else:
-            out.append(Published(subject, stream, EVENTS.get(prefix)))
+            # an event's subject, or a service's own branch of one (chidao.audit.<service>)
+            contract = EVENTS.get(prefix) or next(
+                (c for p, c in EVENTS.items() if prefix.startswith(p + ".")), None
+            )
+            out.append(Published(subject, stream, contract))
     return tuple(out)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import secrets
 import signal
 import sys
 import time
@@ -15,6 +16,7 @@ import httpx
 import typer
 
 from chidao.client import DEV_PORTS, ApiError, call, service_url
+from shared.auth.roles import ROLE_NAMES, Role
 from shared.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -23,11 +25,13 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one 
 dlq_app = typer.Typer(no_args_is_help=True, help="Messages the services gave up on.")
 forms_app = typer.Typer(no_args_is_help=True, help="Report forms.")
 nats_app = typer.Typer(no_args_is_help=True, help="NATS: the topology and who may do what.")
+users_app = typer.Typer(no_args_is_help=True, help="Staff accounts (as the NATS admin user).")
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(forms_app, name="forms")
 app.add_typer(nats_app, name="nats")
+app.add_typer(users_app, name="users")
 
 SERVICE_MODULES = {
     "issuer": "services.issuer.app",
@@ -63,10 +67,18 @@ def serve(name: Annotated[str, typer.Argument(help="issuer, notifier, reporter o
     if name not in SERVICE_MODULES:
         fail(f"unknown service '{name}'; choose one of {', '.join(SERVICE_MODULES)}")
     from shared import process
+    from shared.production import UnsafeSettings
 
     settings = Settings()
     tracer_provider = process.set_up(settings, name)  # logs, tracing, the nats-py fix
-    service = importlib.import_module(SERVICE_MODULES[name]).create_service(settings)
+    try:
+        service = importlib.import_module(SERVICE_MODULES[name]).create_service(settings)
+    except UnsafeSettings as exc:
+        # a sentence per variable to set, no traceback: this is configuration, not a bug
+        problems = "".join(f"\n  - {p}" for p in exc.problems)
+        typer.echo(f"chidao: refusing to start in production:{problems}", err=True)
+        tracer_provider.shutdown()
+        raise typer.Exit(2) from None
     service.on_started.append(process.freeze_what_start_up_built)
     try:
         uvicorn.run(
@@ -88,15 +100,20 @@ def dev(
     clock: Annotated[str, typer.Option(help="'real' or 'sim:<start>@<factor>'")] = "real",
     directory: Annotated[Path | None, typer.Option(help="directory YAML to load")] = None,
 ):
-    """Start nats-server, a mail sink and the four services; Ctrl-C stops them all."""
+    """Start nats-server, a mail sink and the four services; Ctrl-C stops them all. With
+    --directory, the demo's staff accounts of its units are created too."""
+    from chidao.runtime.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_accounts
     from chidao.runtime.stack import Stack
 
+    # the admin command line's token for this run (chidao dlq, directory, ... over HTTP)
+    operator_token = secrets.token_urlsafe(32)
     stack = Stack(
         var_dir=var,
         clock=clock,
         nats_port=nats_port,
         smtp_port=smtp_port,
         http_ports=dict(DEV_PORTS),
+        extra_env={"CHIDAO_OPERATOR_TOKEN": operator_token},
     )
     stopping = False
 
@@ -107,8 +124,12 @@ def dev(
     signal.signal(signal.SIGTERM, stop)
     try:
         stack.start_infrastructure()
+        accounts = []
         if directory is not None:
             _load_directory(directory, stack.nats.url)
+            loaded = {unit.id for unit in _read_directory_file(directory)}
+            accounts = [a for a in DEMO_ACCOUNTS if a.unit_id in loaded]
+            asyncio.run(ensure_accounts(stack.nats.url, accounts, DEMO_PASSWORD))
         for name in SERVICE_MODULES:
             stack.start_service(name, wait=False)
         for name in SERVICE_MODULES:
@@ -117,6 +138,19 @@ def dev(
         typer.echo(f"SMTP sink   127.0.0.1:{stack.mail.port}  (mail in {var / 'mail'})")
         for name in SERVICE_MODULES:
             typer.echo(f"{name:<11} {stack.url(name)}")
+        if accounts:
+            typer.echo(
+                f"sign in     {stack.url('issuer')}/login (or /login on any service), "
+                f"password {DEMO_PASSWORD}, as:"
+            )
+            for account in accounts:
+                roles = ", ".join(ROLE_NAMES[r] for r in Role if r in account.roles)
+                typer.echo(
+                    f"              {account.username:<16} {account.display_name}, {roles}, "
+                    f"{account.unit_id}"
+                )
+            typer.echo(f"            or: chidao login --username {accounts[0].username}")
+        typer.echo(f"operator    export CHIDAO_OPERATOR_TOKEN={operator_token}")
         typer.echo(f"logs        {var / 'logs'}    Ctrl-C stops everything.")
         while not stopping:
             for name, proc in stack.procs.items():
@@ -142,15 +176,24 @@ def demo(var: Annotated[Path, typer.Option(help="state directory")] = Path("var"
         fail(str(exc))
 
 
-def _load_directory(path: Path, nats_url: str) -> dict[str, int]:
-    from chidao.runtime.admin import store_directory
+def _read_directory_file(path: Path) -> list:
     from shared.directory import DirectoryError, load_file
 
     try:
-        units = load_file(path)
+        return load_file(path)
     except DirectoryError as exc:
         fail(str(exc))
-    return asyncio.run(store_directory(nats_url, units))
+        raise  # unreachable: fail() exits
+
+
+def _load_directory(path: Path, nats_url: str) -> dict[str, int]:
+    from chidao.runtime.accounts import record_action
+    from chidao.runtime.admin import store_directory
+
+    counts = asyncio.run(store_directory(nats_url, _read_directory_file(path)))
+    detail = f"{path.name}: " + ", ".join(f"{n} {what}" for what, n in counts.items())
+    asyncio.run(record_action(nats_url, "directory.load", detail=detail))
+    return counts
 
 
 @directory_app.command("load")
@@ -399,8 +442,12 @@ def forms_load(
         forms = read_forms(file)
     except FormError as exc:
         fail(str(exc))
+    from chidao.runtime.accounts import record_action
+
+    url = nats_url or Settings().nats_url
     try:
-        asyncio.run(store_report_forms(nats_url or Settings().nats_url, forms))
+        asyncio.run(store_report_forms(url, forms))
+        asyncio.run(record_action(url, "forms.load", detail=", ".join(f.id for f in forms)))
     except OSError as exc:
         fail(f"cannot reach NATS: {exc}")
     typer.echo(f"loaded {len(forms)} form(s): {', '.join(f.id for f in forms)}")
@@ -444,15 +491,324 @@ def dlq_list(nats_url: NatsUrl = None):
 @dlq_app.command("replay")
 def dlq_replay(letter_id: str, nats_url: NatsUrl = None):
     """Deliver a dead letter's message again, once its cause is fixed."""
+    from chidao.runtime.accounts import record_action
     from chidao.runtime.admin import replay_dead_letter
 
+    url = nats_url or Settings().nats_url
     try:
-        letter, seq = asyncio.run(replay_dead_letter(nats_url or Settings().nats_url, letter_id))
+        letter, seq = asyncio.run(replay_dead_letter(url, letter_id))
+        asyncio.run(record_action(url, "dlq.replay", detail=letter_id))
     except LookupError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot reach NATS: {exc}")
     typer.echo(f"replayed {letter.id}: {letter.subject or letter.stream} is message #{seq} again")
+
+
+# --- staff accounts, signing in, the audit trail ------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _roles(text: str) -> frozenset[Role]:
+    from shared.auth.roles import parse_roles
+
+    try:
+        roles = parse_roles(text)
+    except ValueError as exc:
+        fail(str(exc))
+    if not roles:
+        fail(f"give at least one role: {', '.join(r.value for r in Role)}")
+    return roles
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True)
+
+
+def _hash(password: str) -> str:
+    from shared.auth.accounts import hash_password
+
+    try:
+        return hash_password(password)
+    except ValueError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def _accounts_call(coroutine):
+    """Run one of chidao.runtime.accounts' calls; a refusal ends the command."""
+    from chidao.runtime.accounts import AccountError
+
+    try:
+        return asyncio.run(coroutine)
+    except AccountError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot reach NATS: {exc}")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="what the person types to sign in")],
+    unit: Annotated[str, typer.Option(help="the unit id the account acts as")],
+    roles: Annotated[str, typer.Option(help="comma-separated: van_thu,chuyen_vien,...")],
+    name: Annotated[str, typer.Option(help='the person\'s full name, "Nguyễn Văn A"')],
+    email: Annotated[str | None, typer.Option(help="e-mail address")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    oidc_subject: Annotated[
+        str | None, typer.Option(help="the person's `sub` at the OpenID provider")
+    ] = None,
+    nats_url: NatsUrl = None,
+):
+    """Create a staff account of a unit in the directory; without --password-stdin a
+    strong password is generated and printed once."""
+    from pydantic import ValidationError
+
+    from chidao.runtime.accounts import add_account
+    from shared.auth.accounts import Account
+
+    password = _read_password(True) if password_stdin else secrets.token_urlsafe(12)
+    try:
+        account = Account(
+            username=username.strip().lower(),
+            display_name=name,
+            unit_id=unit,
+            roles=_roles(roles),
+            email=email,
+            oidc_subject=oidc_subject,
+            password_hash=_hash(password),
+        )
+    except ValidationError as exc:
+        fail("; ".join(e["msg"] for e in exc.errors()))
+    _accounts_call(add_account(nats_url or Settings().nats_url, account))
+    typer.echo(f"added {account.username} ({account.display_name}) of {account.unit_id}")
+    if not password_stdin:
+        typer.echo(f"password: {password}   (shown once: give it to {account.display_name})")
+
+
+@users_app.command("list")
+def users_list(
+    unit: Annotated[str | None, typer.Option(help="only this unit's accounts")] = None,
+    nats_url: NatsUrl = None,
+):
+    """The staff accounts: user name, name, unit, roles, whether disabled."""
+    from chidao.runtime.accounts import list_accounts
+
+    accounts = _accounts_call(list_accounts(nats_url or Settings().nats_url, unit))
+    if not accounts:
+        typer.echo("no accounts")
+        return
+    rows = [
+        [
+            a.username,
+            a.display_name,
+            a.unit_id,
+            ",".join(r.value for r in Role if r in a.roles),
+            "disabled" if a.disabled else "",
+        ]
+        for a in accounts
+    ]
+    _table(["username", "name", "unit", "roles", "disabled"], rows)
+
+
+def _change(username: str, nats_url: str | None, action: str, **update: object) -> None:
+    from chidao.runtime.accounts import change_account
+
+    changed = _accounts_call(
+        change_account(
+            nats_url or Settings().nats_url,
+            username.strip().lower(),
+            action,
+            lambda account: account.model_copy(update=update),
+        )
+    )
+    roles = ",".join(r.value for r in Role if r in changed.roles)
+    state = "disabled" if changed.disabled else "enabled"
+    typer.echo(f"{changed.username}: {state}, roles {roles}")
+
+
+@users_app.command("disable")
+def users_disable(username: str, nats_url: NatsUrl = None):
+    """Disable an account: it can no longer sign in, and its sessions and tokens end."""
+    from chidao.runtime.accounts import now
+
+    _change(username, nats_url, "account.disable", disabled=True, valid_after=now())
+
+
+@users_app.command("enable")
+def users_enable(username: str, nats_url: NatsUrl = None):
+    """Enable a disabled account again (its old sessions and tokens stay ended)."""
+    _change(username, nats_url, "account.enable", disabled=False)
+
+
+@users_app.command("set-roles")
+def users_set_roles(
+    username: str,
+    roles: Annotated[str, typer.Argument(help="comma-separated: van_thu,chuyen_vien,...")],
+    nats_url: NatsUrl = None,
+):
+    """Replace an account's roles."""
+    _change(username, nats_url, "account.set_roles", roles=_roles(roles))
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    nats_url: NatsUrl = None,
+):
+    """Set an account's password (prompted, or read from standard input); its sessions
+    and tokens end."""
+    from chidao.runtime.accounts import now
+
+    hashed = _hash(_read_password(password_stdin))
+    _change(username, nats_url, "account.set_password", password_hash=hashed, valid_after=now())
+
+
+@app.command()
+def login(
+    username: Annotated[str | None, typer.Option(help="prompted when missing")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    name: Annotated[str, typer.Option(help='what the token is for, "laptop"')] = "chidao CLI",
+):
+    """Sign in: trade your user name and password for a personal API token, stored in
+    CHIDAO_TOKEN_FILE (~/.config/chidao/token) and sent by every later command."""
+    from chidao.client import store_login
+
+    if username is None:
+        username = typer.prompt("User name")
+    password = _read_password(password_stdin)
+    body = {"username": username, "password": password, "name": name}
+    try:
+        # no Authorization: the password is what proves who this is
+        answer = call(
+            "POST",
+            f"{service_url('issuer')}/api/auth/tokens",
+            json=body,
+            headers={"Authorization": ""},
+        ).json()
+    except ApiError as exc:
+        if exc.status in (401, 429):  # wrong credentials, or throttled: the server says so
+            fail(str(exc.body.get("error") or exc))
+        fail(str(exc))
+    path = store_login(
+        {
+            "token": answer["token"],
+            "token_id": answer["token_id"],
+            "username": answer["username"],
+            "expires_at": answer.get("expires_at"),
+        }
+    )
+    roles = ", ".join(answer.get("roles") or []) or "no role"
+    typer.echo(
+        f"signed in as {answer['username']} ({answer.get('display_name', '')}), "
+        f"{answer.get('unit_id')}, roles {roles}; the token is valid until "
+        f"{answer.get('expires_at')} (stored in {path})"
+    )
+
+
+@app.command()
+def logout():
+    """Revoke the stored API token and remove it."""
+    from chidao.client import forget_login, stored_login
+
+    stored = stored_login()
+    if stored is None:
+        typer.echo("not signed in")
+        return
+    try:
+        call(
+            "DELETE",
+            f"{service_url('issuer')}/api/auth/tokens/{stored['token_id']}",
+            headers={"Authorization": f"Bearer {stored['token']}"},
+        )
+    except ApiError as exc:
+        if exc.status != 401:  # an expired or revoked token has nothing left to revoke
+            fail(str(exc))
+    forget_login()
+    typer.echo(f"signed out {stored.get('username', '')}: token {stored['token_id']} revoked")
+
+
+@app.command()
+def whoami():
+    """Who the commands act as (the stored token, CHIDAO_TOKEN or the operator token)."""
+    me = api("GET", "issuer", "/api/me").json()
+    roles = ", ".join(me.get("roles") or []) or "no role"
+    unit = me.get("unit_id") or "every unit (operator)"
+    typer.echo(f"{me['username']} ({me['display_name']}), {unit}, roles {roles}, via {me['via']}")
+
+
+def _day(text: str | None, option: str):
+    from datetime import UTC, datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        fail(f"{option} {text!r}: write the day as YYYY-MM-DD")
+
+
+@app.command()
+def audit(
+    unit: Annotated[str | None, typer.Option(help="done by or to this unit")] = None,
+    user: Annotated[str | None, typer.Option(help="done by this account")] = None,
+    since: Annotated[str | None, typer.Option(help="from this day (YYYY-MM-DD, UTC)")] = None,
+    until: Annotated[str | None, typer.Option(help="up to this day, included")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV, every field")] = False,
+    nats_url: NatsUrl = None,
+):
+    """The audit trail: every state-changing action, who, on what, from where, with its
+    outcome (read from the CHIDAO_AUDIT stream as the NATS admin user)."""
+    from datetime import timedelta
+
+    from chidao.runtime.accounts import read_audit
+    from shared.auth.audit import as_csv
+
+    start, end = _day(since, "--since"), _day(until, "--until")
+    entries = [
+        e
+        for e in _accounts_call(read_audit(nats_url or Settings().nats_url, start))
+        if (unit is None or unit in (e.unit_id, e.target_unit_id))
+        and (user is None or e.actor == user)
+        and (end is None or e.at < end + timedelta(days=1))
+    ]
+    if csv:
+        typer.echo(as_csv(entries), nl=False)
+        return
+    if not entries:
+        typer.echo("no entries")
+        return
+    rows = []
+    for e in entries:
+        target = "/".join(t for t in (e.directive_id, e.target_unit_id, e.requirement_id) if t)
+        who = f"{e.actor} ({e.actor_name})" if e.actor_name else e.actor
+        rows.append(
+            [
+                f"{e.at:%Y-%m-%d %H:%M:%S}",
+                who,
+                e.unit_id or "-",
+                ",".join(e.roles) or "-",
+                e.action,
+                " ".join(t for t in (target, e.detail) if t) or "-",
+                e.outcome,
+                e.address or "-",
+            ]
+        )
+    _table(["time (UTC)", "who", "unit", "roles", "action", "target", "outcome", "address"], rows)
 
 
 @nats_app.command("permissions")

@@ -36,25 +36,44 @@ class Access:
     purges: tuple[StreamSpec, ...] = ()
 
 
+# What every service does besides its own work (shared.service): record its staff's
+# actions in the audit stream, and read the accounts and API tokens that sign them in.
+_AUDIT_STREAM = (topology.AUDIT,)
+_SIGN_IN = (topology.ACCOUNTS, topology.API_TOKENS)
+
+
+def _audit(service: str) -> str:
+    return f"{subjects.AUDIT}.{service}.>"
+
+
 ACCESS: dict[str, Access] = {
     "issuer": Access(
         publishes=(
             subjects.all_of(subjects.DIRECTIVE_ISSUED),
             subjects.all_of(subjects.ASSIGNMENT_CREATED),
+            _audit("issuer"),
         ),
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS),
-        reads=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.FORMS),
-        follows=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES),
-        writes=(topology.ISSUER_DIRECTIVES, topology.DOCUMENTS),
+        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, *_AUDIT_STREAM),
+        reads=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.FORMS, *_SIGN_IN),
+        # the audit trail's page reads the stream through an ordered consumer
+        follows=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.AUDIT),
+        writes=(topology.ISSUER_DIRECTIVES, topology.DOCUMENTS, topology.API_TOKENS),
     ),
     "notifier": Access(
-        publishes=(f"{subjects.TIMER}.notifier.>",),
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.TIMERS),
+        publishes=(f"{subjects.TIMER}.notifier.>", _audit("notifier")),
+        streams=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.TIMERS,
+            *_AUDIT_STREAM,
+        ),
         reads=(
             topology.ASSIGNMENTS,
             topology.REPORTS,
             topology.DIRECTORY,
             topology.NOTIFIER_LEDGER,
+            *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY,),
         writes=(topology.NOTIFIER_LEDGER,),
@@ -65,11 +84,25 @@ ACCESS: dict[str, Access] = {
         publishes=(
             subjects.all_of(subjects.REPORT_SUBMITTED),
             subjects.all_of(subjects.REPORT_REVIEWED),
+            _audit("reporter"),
         ),
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
-        reads=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.DIRECTORY),
+        streams=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.SYNTHESIS,
+            *_AUDIT_STREAM,
+        ),
+        reads=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.DIRECTORY,
+            topology.REVOKED_LINKS,
+            *_SIGN_IN,
+        ),
         follows=(topology.DIRECTORY,),
-        writes=(topology.ATTACHMENTS,),
+        writes=(topology.ATTACHMENTS, topology.REVOKED_LINKS),
         objects=(topology.ATTACHMENTS,),
     ),
     "aggregator": Access(
@@ -77,6 +110,7 @@ ACCESS: dict[str, Access] = {
             subjects.all_of(subjects.SYNTHESIS_UPDATED),
             subjects.all_of(subjects.SYNTHESIS_APPROVED),
             f"{subjects.TIMER}.aggregator.>",
+            _audit("aggregator"),
         ),
         streams=(
             topology.DIRECTIVES,
@@ -84,6 +118,7 @@ ACCESS: dict[str, Access] = {
             topology.REPORTS,
             topology.SYNTHESIS,
             topology.TIMERS,
+            *_AUDIT_STREAM,
         ),
         reads=(
             topology.DIRECTIVES,
@@ -91,6 +126,7 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTORY,
             topology.AGGREGATOR_ROLLUP,
             topology.AGGREGATOR_DIRECTIVES_BUCKET,
+            *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY, topology.AGGREGATOR_DIRECTIVES_BUCKET),
         writes=(topology.AGGREGATOR_ROLLUP, topology.AGGREGATOR_DIRECTIVES_BUCKET),
@@ -109,6 +145,7 @@ DENIED = (
     f"{API}.ACCOUNT.>",
     f"$KV.{topology.DIRECTORY.name}.>",
     f"$KV.{topology.FORMS.name}.>",
+    f"$KV.{topology.ACCOUNTS.name}.>",  # accounts are the admin's: chidao users
 )
 
 

@@ -29,6 +29,10 @@ class NotFound(DomainError):
     report not yet submitted)."""
 
 
+class Unauthenticated(DomainError):
+    """No valid session, API token or operator token: sign in first."""
+
+
 class Forbidden(DomainError):
     """The one asking may not do this (a unit reporting on what it was not assigned)."""
 
@@ -54,6 +58,10 @@ class Busy(Conflict):
     permanent = False
 
 
+class RateLimited(DomainError):
+    """Too many attempts in a short time (failed sign-ins): wait before trying again."""
+
+
 class PermanentError(DomainError):
     """Retrying cannot help (bad data, a mailbox the server rejects): the message is
     terminated and lands in the dead-letter stream with this reason."""
@@ -62,8 +70,10 @@ class PermanentError(DomainError):
 # What an HTTP API answers for each kind; the first match along the class's MRO wins.
 HTTP_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
+    Unauthenticated: 401,
     Forbidden: 403,
     Invalid: 422,
+    RateLimited: 429,
     Busy: 409,
     Conflict: 409,
     DomainError: 422,

@@ -13,10 +13,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from faststream import AckPolicy, BaseMiddleware
 from faststream.exceptions import HandlerException, NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -28,16 +29,23 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
-from shared import web
+from shared import production, web
+from shared.auth import csrf, login
+from shared.auth.audit import AuditMiddleware, AuditTrail
+from shared.auth.guard import PUBLIC, Authenticator
+from shared.auth.throttle import LoginThrottle
 from shared.availability import UNAVAILABLE, JetStreamUnavailable, until_available
 from shared.clock import Clock, parse_clock
 from shared.deadletters import DeadLetter, dead_letter_id
 from shared.deadletters import record as record_dead_letter
 from shared.directory import Directory, DirectoryMirror
-from shared.errors import DomainError, http_status
+from shared.errors import DomainError, Forbidden, RateLimited, Unauthenticated, http_status
 from shared.metrics import JetStreamGauges, messaging_middleware
 from shared.settings import Settings, nats_options
 from shared.topology import (
+    ACCOUNTS,
+    API_TOKENS,
+    AUDIT,
     DEAD_LETTERS,
     OBJECT_STORES,
     REDELIVERY_BACKOFF,
@@ -172,6 +180,7 @@ class Service:
         # can be built side by side in one process.
         self.name = name
         self.settings = settings or Settings()
+        production.refuse_unsafe(self.settings)  # before anything listens or connects
         self.clock: Clock = parse_clock(self.settings.clock, self.settings.clock_anchor)
         self.registry = CollectorRegistry()
         self.dead_letters = Counter(
@@ -187,9 +196,13 @@ class Service:
         self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.tracer = self.tracer_provider.get_tracer(f"chidao.{name}")
         self.broker = self._broker()
-        # A service that consumes may dead-letter, so it needs that stream too.
-        self._streams = streams + ((DEAD_LETTERS,) if consumers else ())
-        self._buckets, self._consumers = buckets, consumers
+        # A service that consumes may dead-letter, so it needs that stream too; every
+        # service records its staff's actions and recognises their accounts and tokens.
+        self._streams = streams + ((DEAD_LETTERS,) if consumers else ()) + (AUDIT,)
+        self._buckets = (*buckets, ACCOUNTS, API_TOKENS)
+        self._consumers = consumers
+        self.auth = Authenticator(self.settings)
+        self.audit = AuditTrail(name)
         self._uses_directory = uses_directory
         self.mirror = DirectoryMirror()
         self.on_start: list[Callable[[], Awaitable[None]]] = []
@@ -235,10 +248,31 @@ class Service:
         # sheets its pages write inline (csp.allow).
         self.csp = web.ContentSecurityPolicy()
         self.body_limits = web.BodyLimits(self.settings.max_body_bytes)
+        # Who is asking (shared.auth): every staff route declares its action and checks
+        # its scope; the sign-in routes are on every service, so any page can send the
+        # browser to its own /login and the one cookie serves them all.
+        app.state.auth = self.auth
+        app.state.login_throttle = LoginThrottle(self.settings)
+        app.state.mirror = self.mirror
+        app.state.oidc_enabled = bool(self.settings.oidc_issuer)
+        # Middlewares, innermost first (each one added wraps those before it): OpenID's
+        # short-lived state, the CSRF check, the audit trail (which sees the CSRF refusals'
+        # and the guards' answers), then shared.web's body limit and security headers.
+        if self.settings.oidc_issuer:
+            from shared.auth import oidc
+
+            oidc.install(app, self.settings)
+        csrf.install(app, self.settings, {login.LOGIN_PATH, "/logout"})
+        app.add_middleware(AuditMiddleware, trail=self.audit, tracer=self.tracer)
         web.install(app, self.csp, self.body_limits)
-        app.add_api_route("/healthz", self._healthz, methods=["GET"], tags=["ops"])
-        app.add_api_route("/readyz", self._readyz, methods=["GET"], tags=["ops"])
-        app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["ops"])
+        self.csp.allow(login.STYLE)
+        app.include_router(login.router)
+        for path, endpoint in (
+            ("/healthz", self._healthz),
+            ("/readyz", self._readyz),
+            ("/metrics", self._metrics),
+        ):
+            app.add_api_route(path, endpoint, methods=["GET"], tags=["ops"], dependencies=[PUBLIC])
         app.add_exception_handler(RequestValidationError, self._invalid_request)
         app.add_exception_handler(DomainError, self._refused)
         unavailable: type[Exception]
@@ -300,6 +334,8 @@ class Service:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.broker.connect()
+        self.auth.bind(self.js)
+        self.audit.bind(self.js)
         # What this service owns (shared.topology.OWNERS) it creates if missing, before it
         # waits for anything, so two services waiting on each other's streams both go on;
         # the rest (the others', and the admin's: dead letters, timers, the directory) it
@@ -403,9 +439,29 @@ class Service:
         that did not answer it itself, a plain page in Vietnamese."""
         assert isinstance(exc, DomainError)
         status = http_status(exc)
-        if web.is_api(request.url.path):
-            return error(status, exc.message, **exc.details)
-        return web.plain_error(request.url.path, status, web.REFUSED_PAGE.get(status, web.REFUSED))
+        path = request.url.path
+        headers = (
+            {"Retry-After": str(exc.details.get("retry_after", 60))}
+            if isinstance(exc, RateLimited)
+            else {}
+        )
+        if web.is_api(path):
+            if isinstance(exc, Unauthenticated):
+                headers["WWW-Authenticate"] = 'Bearer realm="chidao"'
+            return error(status, exc.message, headers=headers, **exc.details)
+        if isinstance(exc, Unauthenticated) and request.method in ("GET", "HEAD"):
+            # a page asked for by someone not signed in: sign in, then come back here
+            back = path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(
+                f"{login.LOGIN_PATH}?{urlencode({'next': back})}", status_code=303
+            )
+        # a refusal of who is asking says why (in Vietnamese already); others stay vague
+        message = (
+            exc.message
+            if isinstance(exc, Unauthenticated | Forbidden)
+            else (web.REFUSED_PAGE.get(status, web.REFUSED))
+        )
+        return web.plain_error(path, status, message, headers=headers)
 
     async def _invalid_request(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -423,6 +479,8 @@ def deps_of(request: Request) -> Any:
     return request.app.state.deps
 
 
-def error(status: int, message: str, **details: Any) -> JSONResponse:
+def error(
+    status: int, message: str, headers: dict[str, str] | None = None, **details: Any
+) -> JSONResponse:
     """A JSON error in plain words, the one shape every chidao HTTP API answers with."""
-    return JSONResponse({"error": message, **details}, status_code=status)
+    return JSONResponse({"error": message, **details}, status_code=status, headers=headers)

@@ -16,6 +16,8 @@ DEVELOPMENT_LINK_SECRET = "chidao-development-only-link-secret-not-for-productio
 # HMAC-SHA1 (itsdangerous' default) takes keys of any length, so a one-character secret
 # "works" and is guessed in seconds; 32 bytes is the usual floor for an HMAC key.
 MIN_LINK_SECRET_BYTES = 32
+# Signs the staff's session cookies in development and the tests; never in production.
+DEVELOPMENT_SESSION_SECRET = "chidao-development-only-session-secret-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -100,6 +102,47 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8083", description="where units open the reporter's pages"
     )
 
+    # Where it runs: "production" refuses the development secrets and unsafe cookies
+    # (shared.production), so a forgotten variable stops the service instead of opening it.
+    env: Literal["development", "production"] = "development"
+
+    # Staff sign-in (shared.auth): sessions, local accounts, API tokens, OpenID Connect
+    session_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEVELOPMENT_SESSION_SECRET)],
+        description="comma-separated, each at least 32 bytes; signs the staff's session "
+        "cookies (the first signs, all verify: rotation)",
+    )
+    session_hours: float = Field(8.0, gt=0, le=24 * 7, description="a session lasts this long")
+    cookie_secure: bool = Field(
+        False, description="cookies only over HTTPS (required in production)"
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="failed logins of one account or address before it must wait"
+    )
+    login_lockout_minutes: float = Field(
+        15.0, gt=0, description="how long failed logins are counted, and the wait after"
+    )
+    api_token_days: float = Field(90.0, gt=0, description="an API token lasts this long")
+    operator_token: SecretStr | None = Field(
+        None,
+        description="the operators' token for the admin command line (every unit, every "
+        "role); unset: no operator token is accepted",
+    )
+    oidc_issuer: str | None = Field(
+        None, description="the OpenID provider's issuer URL; unset: local accounts only"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="where the provider sends the browser back: {staff URL}/auth/oidc/callback",
+    )
+    oidc_unit_claim: str = Field("chidao_unit", description="the claim naming the unit")
+    oidc_roles_claim: str = Field("chidao_roles", description="the claim listing the roles")
+    oidc_ca_file: Path | None = Field(
+        None, description="CA bundle that signed the provider's certificate (internal CA)"
+    )
+
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -151,7 +194,7 @@ class Settings(BaseSettings):
     # Local state (embedded runtime, mail sink, reports)
     var_dir: Path = Path("var")
 
-    @field_validator("reminder_days", "link_secrets", mode="before")
+    @field_validator("reminder_days", "link_secrets", "session_secrets", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         # CHIDAO_REMINDER_DAYS=7,3,1 and CHIDAO_LINK_SECRETS=new,old read as lists
@@ -159,17 +202,18 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("link_secrets")
+    @field_validator("link_secrets", "session_secrets")
     @classmethod
-    def _strong_link_secrets(cls, secrets: list[SecretStr]) -> list[SecretStr]:
+    def _strong_secrets(cls, secrets: list[SecretStr], info: Any) -> list[SecretStr]:
         # Refused at start-up, not at the first signing, hours later.
+        variable = f"CHIDAO_{info.field_name.upper()}"
         if not secrets:
-            raise ValueError("CHIDAO_LINK_SECRETS is empty: set at least one secret")
+            raise ValueError(f"{variable} is empty: set at least one secret")
         for position, secret in enumerate(secrets, 1):
             size = len(secret.get_secret_value().encode("utf-8"))
             if size < MIN_LINK_SECRET_BYTES:
                 raise ValueError(
-                    f"CHIDAO_LINK_SECRETS: secret number {position} is {size} bytes long; "
+                    f"{variable}: secret number {position} is {size} bytes long; "
                     f"each must be at least {MIN_LINK_SECRET_BYTES} bytes "
                     "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
                 )

@@ -20,6 +20,8 @@ SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
 # (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
 TIMER = f"{ROOT}.timer"
 FIRED = f"{ROOT}.fired"
+# The audit trail: chidao.audit.<service>.<entry id>, one message per staff action.
+AUDIT = f"{ROOT}.audit"
 
 
 def _tokens(*ids: str) -> str:

@@ -49,6 +49,9 @@ class StreamSpec:
     subjects: tuple[str, ...]
     description: str
     allow_msg_schedules: bool = False
+    # no message may be deleted nor the stream purged (JetStream refuses both): an audit
+    # trail is appended to and read, never rewritten
+    append_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,13 @@ TIMERS = StreamSpec(
     "(chidao.timer.*, Nats-Schedule), delivered to chidao.fired.* when due",
     allow_msg_schedules=True,
 )
+AUDIT = StreamSpec(
+    "CHIDAO_AUDIT",
+    (subjects.all_of(subjects.AUDIT),),
+    "the audit trail: every staff action, who and from where, with its outcome "
+    "(chidao.audit.<service>.<entry id>); appended, never rewritten",
+    append_only=True,
+)
 STREAMS: tuple[StreamSpec, ...] = (
     DIRECTIVES,
     ASSIGNMENTS,
@@ -117,6 +127,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     SYNTHESIS,
     DEAD_LETTERS,
     TIMERS,
+    AUDIT,
 )
 
 NOTIFIER_DIRECTIVES = ConsumerSpec(
@@ -244,6 +255,24 @@ ATTACHMENTS = BucketSpec(
 )
 OBJECT_STORES: tuple[BucketSpec, ...] = (DOCUMENTS, ATTACHMENTS)
 
+ACCOUNTS = BucketSpec(
+    "chidao_accounts",
+    "staff accounts (account.<id>): unit, roles, Argon2 password hash; written by the "
+    "admin command line, read by every service",
+    owner="all",
+)
+API_TOKENS = BucketSpec(
+    "issuer_api_tokens",
+    "personal API tokens by the SHA-256 of their secret (token.<hash>): account, expiry, "
+    "revocation; issued by the issuer, read by every service",
+    owner="issuer",
+)
+REVOKED_LINKS = BucketSpec(
+    "reporter_revoked_links",
+    "signed links a parent's staff revoked, one key per (directive, unit, requirement)",
+    owner="reporter",
+)
+
 BUCKETS: tuple[BucketSpec, ...] = (
     DIRECTORY,
     ISSUER_DIRECTIVES,
@@ -251,6 +280,9 @@ BUCKETS: tuple[BucketSpec, ...] = (
     AGGREGATOR_ROLLUP,
     AGGREGATOR_DIRECTIVES_BUCKET,
     FORMS,
+    ACCOUNTS,
+    API_TOKENS,
+    REVOKED_LINKS,
 )
 
 
@@ -266,6 +298,8 @@ def stream_config(spec: StreamSpec, settings: Settings) -> StreamConfig:
         discard=DiscardPolicy.OLD,
         allow_direct=True,
         allow_msg_schedules=spec.allow_msg_schedules or None,
+        deny_delete=spec.append_only,
+        deny_purge=spec.append_only,
     )
 
 
@@ -389,6 +423,7 @@ OWNERS: dict[str, str] = {
     REPORTS.name: "reporter",
     SYNTHESIS.name: "aggregator",
     DEAD_LETTERS.name: ADMIN,  # written by every consumer
+    AUDIT.name: ADMIN,  # written by every service
     TIMERS.name: ADMIN,  # the notifier's and the aggregator's timers
     **{
         stream_name(spec): ADMIN if spec.owner == "all" else spec.owner

@@ -210,7 +210,9 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 PAGE_TITLES = {
+    401: "Chưa đăng nhập",
     403: "Không có quyền",
+    429: "Thử lại sau",
     404: "Không tìm thấy",
     413: "Nội dung quá lớn",
     409: "Không thực hiện được",
@@ -228,14 +230,16 @@ def is_api(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
-def plain_error(path: str, status: int, message: str, **details: Any) -> Response:
+def plain_error(
+    path: str, status: int, message: str, headers: dict[str, str] | None = None, **details: Any
+) -> Response:
     """JSON ``{"error": message, ...}`` for the API, a small Vietnamese page otherwise."""
     if is_api(path):
-        return JSONResponse({"error": message, **details}, status_code=status)
+        return JSONResponse({"error": message, **details}, status_code=status, headers=headers)
     page = PAGE.format(
         title=PAGE_TITLES.get(status, "Không thực hiện được"), message=html.escape(message)
     )
-    return HTMLResponse(page, status_code=status)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 async def _body_too_large(request: Request, exc: Exception) -> Response:
@@ -248,3 +252,37 @@ def install(app: FastAPI, policy: ContentSecurityPolicy, limits: BodyLimits) -> 
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(SecurityHeaders, policy=policy)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
+
+
+# --- forms that change state -------------------------------------------------------------
+
+CSRF_FIELD = "csrftoken"  # asgi-csrf's form field, checked on every non-GET request
+
+
+def csrf_token(request: Request) -> str:
+    """The request's CSRF token (asgi-csrf sets its cookie with the answer)."""
+    make = request.scope.get("csrftoken")
+    return make() if callable(make) else ""
+
+
+def csrf_field(request: Request) -> Markup:
+    """The hidden field every state-changing form starts with: first, because asgi-csrf
+    reads a multipart body only up to its first file."""
+    token = html.escape(csrf_token(request), quote=True)
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')
+
+
+CSRF_REFUSED = (
+    "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của hệ thống, nên chưa có gì thay "
+    "đổi. Đề nghị tải lại trang rồi gửi lại."
+)
+
+
+async def csrf_failed(scope: Scope, send: Send, message_id: int) -> None:
+    """asgi-csrf's refusal, in words: 403, nothing done."""
+    response = plain_error(scope.get("path", ""), 403, CSRF_REFUSED, reason="csrf")
+
+    async def nothing() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    await response(scope, nothing, send)

@@ -1,7 +1,14 @@
 """Fixtures: a real nats-server with JetStream per test (file store in tmp_path) and a real
-SMTP server (aiosmtpd) that keeps what it receives."""
+SMTP server (aiosmtpd) that keeps what it receives.
+
+Every service the tests start (in this process, or as a child by chidao.runtime.stack)
+accepts the operators' token ``tests.support.OPERATOR_TOKEN``, and the tests' HTTP clients
+send it, so that a test about something else reaches the staff routes as the admin
+command line does; the tests about accounts, roles and scopes use their own clients."""
 
 from __future__ import annotations
+
+import os
 
 import nats
 import pytest
@@ -11,9 +18,11 @@ from chidao.runtime.mailsink import MailSink
 from chidao.runtime.nats_server import NatsServer
 from shared import compat
 from shared.settings import Settings
+from tests.support import OPERATOR_TOKEN
 
 
 def pytest_configure(config):
+    os.environ.setdefault("CHIDAO_OPERATOR_TOKEN", OPERATOR_TOKEN)
     # What `chidao serve` does for its process (shared.process), minus the log format:
     # the in-process services' pull subscribers need the nats-py fix.
     compat.install()

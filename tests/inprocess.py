@@ -43,9 +43,20 @@ async def serving(
         await stack.enter_async_context(service.app.router.lifespan_context(service.app))
         transport = httpx.ASGITransport(app=service.app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url=f"http://{service.name}", timeout=30)
+            httpx.AsyncClient(
+                transport=transport,
+                base_url=f"http://{service.name}",
+                timeout=30,
+                headers=operator_headers(settings),
+            )
         )
         yield Running(service, http)
+
+
+def operator_headers(settings: Settings) -> dict[str, str]:
+    """The operators' token of these settings, as the admin command line sends it."""
+    token = settings.operator_token
+    return {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
 
 
 def demo_units() -> list[Unit]:

@@ -13,6 +13,10 @@ from typing import Any
 
 from nats.js import JetStreamContext
 
+# The operators' token every service started by the tests accepts (tests/conftest.py).
+OPERATOR_TOKEN = "chidao-tests-operator-token-0123456789abcdef"
+OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
 
 def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
@@ -135,3 +139,24 @@ def running(stack, units) -> Iterator[Any]:
         yield stack
     finally:
         stack.stop()
+
+
+class _AsOperator:
+    """``httpx.get/post/request`` with the operators' token: a test's calls to the staff
+    routes as the admin command line makes them. No cookies are kept (as httpx's
+    functions keep none), so a form posted after a page is checked as a browser's is."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        import httpx
+
+        headers = {**OPERATOR_HEADERS, **(kwargs.pop("headers", None) or {})}
+        return httpx.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)
+
+
+as_operator = _AsOperator()

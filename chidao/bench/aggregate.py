@@ -76,7 +76,7 @@ class RootWatch:
             await asyncio.sleep(0.02)
 
 
-async def _submit_all(reporter: str, units: int) -> float:
+async def _submit_all(reporter: str, units: int, headers: dict[str, str]) -> float:
     """Every unit reports once; returns when the last answer came."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(1, units + 1):
@@ -98,7 +98,7 @@ async def _submit_all(reporter: str, units: int) -> float:
                 raise RuntimeError(f"u{i}: {response.status_code} {response.text[:200]}")
 
     limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=120, limits=limits, headers=headers) as client:
         await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
     return time.perf_counter()
 
@@ -144,7 +144,7 @@ async def _measure(stack: Stack, units: int, through_reporter: bool) -> dict:
         await watch.until(lambda n: n.totals.expected == units, 600, f"{units} assignments")
         started = time.perf_counter()
         if through_reporter:
-            last_answer = await _submit_all(stack.url("reporter"), units)
+            last_answer = await _submit_all(stack.url("reporter"), units, stack.operator_headers)
         else:
             last_answer = await _publish_all(stack.nats.url, units)
 
@@ -171,13 +171,18 @@ def run(units: int, var: Path, through_reporter: bool = False) -> dict:
         asyncio.run(store_directory(stack.nats.url, synthetic_tree(units)))
         stack.start(ready_timeout=300)
         response = httpx.post(
-            f"{stack.url('issuer')}/api/directives", json=BENCH_DIRECTIVE, timeout=600
+            f"{stack.url('issuer')}/api/directives",
+            json=BENCH_DIRECTIVE,
+            timeout=600,
+            headers=stack.operator_headers,
         )
         response.raise_for_status()
         result = asyncio.run(_measure(stack, units, through_reporter))
         # The synthesis the committee would read agrees with the root node.
         body = httpx.get(
-            f"{stack.url('aggregator')}/api/directives/{DIRECTIVE_ID}/synthesis", timeout=600
+            f"{stack.url('aggregator')}/api/directives/{DIRECTIVE_ID}/synthesis",
+            timeout=600,
+            headers=stack.operator_headers,
         ).json()
         totals = body["requirements"][0]["totals"]
         if (totals["submitted"], totals["on_time"], totals["sums"]["sessions"]) != (

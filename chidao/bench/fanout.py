@@ -57,7 +57,12 @@ def run(units: int, var: Path) -> dict:
         asyncio.run(store_directory(stack.nats.url, synthetic_tree(units)))
         stack.start(ready_timeout=300)
         started = time.perf_counter()
-        response = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=600)
+        response = httpx.post(
+            f"{stack.url('issuer')}/api/directives",
+            json=DIRECTIVE,
+            timeout=600,
+            headers=stack.operator_headers,
+        )
         seconds = time.perf_counter() - started
         response.raise_for_status()
         body = response.json()

@@ -191,7 +191,7 @@ async def kill_campaign(
     started = time.perf_counter()
     try:
         await mirror.start(js)
-        async with httpx.AsyncClient(timeout=60) as http:
+        async with httpx.AsyncClient(timeout=60, headers=stack.operator_headers) as http:
             response = await http.post(
                 f"{stack.url('issuer')}/api/directives", json=directive(parent)
             )

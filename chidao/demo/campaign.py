@@ -10,6 +10,14 @@ not reported get reminders and the overdue notice, and Đảng ủy Sở Nội v
 its late units. Its synthesis is written, approved and sent up as its own report on
 153-KH/ĐUK, beside two other committees' reports, and the synthesis of Đảng ủy Khối
 closes the demo. Both syntheses are written as .docx, .html and .md under var/reports/.
+
+Every step is a staff member's, signed in with a named account (chidao.runtime.accounts
+DEMO_ACCOUNTS, each with a personal API token as `chidao login` gets one): the clerk of
+Đảng ủy Sở Nội vụ issues its plan, its specialist returns a report, its leader approves
+the synthesis, Đảng ủy Khối's leader accepts it. What the demo's units without an
+account do (the other committees' documents and reports, the chi bộ that report through
+the API rather than their signed links) is done with the operators' token, and the audit
+trail (`chidao audit`) shows who did which.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from chidao.demo.script import (
     RETURNED,
 )
 from chidao.documents import cascade_lines, summary_lines
+from chidao.runtime.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_accounts
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
 from shared.clock import parse_clock
@@ -53,6 +62,37 @@ OPERATOR = {
 }
 CLOCK_START = "2024-06-19T08:00:00+07:00"
 DAYS_PER_SECOND = 4
+
+
+# The Authorization header of each demo account once signed in, and of the operator.
+STAFF: dict[str, dict[str, str]] = {}
+OPERATOR_KEY = "operator"
+# Who acts for a unit when a step is a unit's own (issuing, reporting): its clerk.
+CLERKS = {a.unit_id: a.username for a in DEMO_ACCOUNTS if "van_thu" in a.roles}
+
+
+def as_(username: str) -> dict[str, str]:
+    return STAFF[username]
+
+
+def clerk_of(unit_id: str | None) -> dict[str, str]:
+    """The unit's clerk, or the operator for a unit of the demo without accounts."""
+    return STAFF[CLERKS.get(unit_id or "", OPERATOR_KEY)]
+
+
+def _sign_in(stack: Stack) -> None:
+    """The demo's named accounts, created and each signed in for a token."""
+    asyncio.run(ensure_accounts(stack.admin_nats_url, DEMO_ACCOUNTS, DEMO_PASSWORD))
+    STAFF[OPERATOR_KEY] = stack.operator_headers
+    for account in DEMO_ACCOUNTS:
+        token = call(
+            "POST",
+            f"{stack.url('issuer')}/api/auth/tokens",
+            json={"username": account.username, "password": DEMO_PASSWORD, "name": "demo"},
+        ).json()["token"]
+        STAFF[account.username] = {"Authorization": f"Bearer {token}"}
+    names = ", ".join(f"{a.username} ({a.display_name})" for a in DEMO_ACCOUNTS)
+    say(f"Staff accounts signed in: {names}")
 
 
 def say(text: str = "") -> None:
@@ -123,25 +163,40 @@ def run(var: Path) -> None:
         counts = asyncio.run(store_directory(stack.nats.url, units))
         say(f"Directory: {counts['added']} units loaded from {DIRECTORY.name}")
         stack.start(ready_timeout=90)
+        _sign_in(stack)
         _issue_parent(stack)
         directive_id = _ingest_seeds(stack)
         _campaign(stack, clock, directive_id, var)
         _upper_level(stack, clock, directive_id, var)
+        _how_to_sign_in(stack)
     finally:
         stack.stop()
 
 
-def _upload(url: str, path: Path, **form: str) -> dict:
+def _how_to_sign_in(stack: Stack) -> None:
+    say()
+    say(
+        "Signing in: `chidao dev` runs the same services with these accounts; open "
+        f"{{service}}/login (e.g. {stack.url('aggregator')}/login while it runs) or use "
+        f"`chidao login`, user name e.g. chuyenvien.snv, password {DEMO_PASSWORD}. "
+        "`chidao audit` lists what each account did."
+    )
+
+
+def _upload(url: str, path: Path, headers: dict[str, str], **form: str) -> dict:
     return call(
         "POST",
         f"{url}/api/directives/upload",
         files={"file": (path.name, path.read_bytes())},
         data=form,
+        headers=headers,
     ).json()
 
 
 def _issue_parent(stack: Stack) -> None:
-    result = call("POST", f"{stack.url('issuer')}/api/directives", json=PARENT).json()
+    result = call(
+        "POST", f"{stack.url('issuer')}/api/directives", json=PARENT, headers=as_("vanthu.duk")
+    ).json()
     say(
         f"Services ready. The level above: {PARENT['issuer']} issues {PARENT['ref']} to its "
         f"grassroots committees ({result['assignments']} assignments: a plan to issue, and "
@@ -158,7 +213,11 @@ def _ingest_seeds(stack: Stack) -> str:
     for path in sorted(SEEDS.glob("*.txt")):
         extra = OPERATOR.get(path.name, {})
         shown = _upload(
-            issuer, path, preview="true", **({"issuer": extra["issuer"]} if extra else {})
+            issuer,
+            path,
+            as_("chuyenvien.snv"),  # any staff may read a document to see what it says
+            preview="true",
+            **({"issuer": extra["issuer"]} if extra else {}),
         )
         doc = shown["document"]
         say()
@@ -168,16 +227,18 @@ def _ingest_seeds(stack: Stack) -> str:
                 f"   -> no number or date in the text: the operator issues it as {extra['ref']} "
                 f"of {extra['issued_on']}"
             )
-        result = _upload(issuer, path, **extra)
+        by = clerk_of(shown["issuer_unit"])
+        result = _upload(issuer, path, by, **extra)
+        who = next((n for n, h in STAFF.items() if h == by), OPERATOR_KEY)
         say(
-            f"   -> issued: {result['assignments']} assignments, {result['notices']} units "
-            "receive it for information"
+            f"   -> issued by {who}: {result['assignments']} assignments, "
+            f"{result['notices']} units receive it for information"
         )
         if path.name == FOLLOWED:
             followed = result["directive_id"]
     say()
     say("The cascade (chidao cascade):")
-    for tree in call("GET", f"{issuer}/api/cascade").json()["trees"]:
+    for tree in call("GET", f"{issuer}/api/cascade", headers=as_("lanhdao.duk")).json()["trees"]:
         say("\n".join("   " + line for line in cascade_lines(tree)))
     return followed
 
@@ -185,16 +246,18 @@ def _ingest_seeds(stack: Stack) -> str:
 def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     assert stack.mail is not None
     issuer, reporter = stack.url("issuer"), stack.url("reporter")
-    record = call("GET", f"{issuer}/api/directives/{directive_id}").json()
+    record = call(
+        "GET", f"{issuer}/api/directives/{directive_id}", headers=as_("chuyenvien.snv")
+    ).json()
     directive = record["directive"]
     say()
     say(
         f"1. Following {directive['ref']} of {directive['issuer']}; simulated time is "
         f"{format_instant(clock.now())}."
     )
-    again = _upload(issuer, SEEDS / FOLLOWED)
+    again = _upload(issuer, SEEDS / FOLLOWED, as_("vanthu.snv"))
     say(f"   issued again: status {again['status']}, {again['new_assignments']} new assignments")
-    plan = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "plan")
+    plan = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "plan", as_("chuyenvien.snv"))
     say(
         f"   {PARENT['ref']} asked Đảng ủy Sở Nội vụ to issue a plan: {directive['ref']} was "
         f"filed as that report ({plan['values']['document_ref']}, "
@@ -269,8 +332,9 @@ def _return_and_correct(stack: Stack, clock, directive_id: str, tag: str) -> Non
         "POST",
         f"{reporter}/api/submissions/{directive_id}/{unit_id}/r1/review",
         json={"decision": "return", "reason": reason},
+        headers=as_("chuyenvien.snv"),
     )
-    say(f"   Đảng ủy Sở Nội vụ returns the report of {unit_id}: “{reason}”")
+    say(f"   chuyenvien.snv of Đảng ủy Sở Nội vụ returns the report of {unit_id}: “{reason}”")
 
     def returned_mail():
         return next(
@@ -292,16 +356,21 @@ def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
     """Đảng ủy Sở Nội vụ approves its synthesis: it goes up as its report on 153-KH/ĐUK,
     beside the other committees' reports, and Đảng ủy Khối's synthesis closes the demo."""
     reporter, aggregator = stack.url("reporter"), stack.url("aggregator")
-    approved = call("POST", f"{aggregator}/api/directives/{directive_id}/synthesis/approve").json()
+    approved = call(
+        "POST",
+        f"{aggregator}/api/directives/{directive_id}/synthesis/approve",
+        headers=as_("lanhdao.snv"),
+    ).json()
     say()
     say(
-        f"5. Đảng ủy Sở Nội vụ approves its synthesis: it goes up as its report on "
+        "5. lanhdao.snv, for Đảng ủy Sở Nội vụ, approves its synthesis: it goes up as its "
+        "report on "
         f"{PARENT['ref']} (requirement '{approved['target_requirement_id']}'), carrying its "
         f"figures: {approved['values']['sessions']} sessions, "
         f"{approved['values']['members_attending']}/{approved['values']['members_total']} "
         "party members."
     )
-    forwarded = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "report")
+    forwarded = _wait_report(reporter, PARENT_ID, "du-so-noi-vu-hy", "report", as_("lanhdao.duk"))
     say(
         f"   filed by the reporter as version {forwarded['version']}, received "
         f"{format_instant(datetime.fromisoformat(forwarded['received_at']))}, "
@@ -313,8 +382,12 @@ def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
         "POST",
         f"{reporter}/api/submissions/{PARENT_ID}/du-so-noi-vu-hy/report/review",
         json={"decision": "accept"},
+        headers=as_("lanhdao.duk"),
     )
-    say("   Đảng ủy Khối accepts the report of Đảng ủy Sở Nội vụ; db-bhxh-hy has not reported.")
+    say(
+        "   lanhdao.duk of Đảng ủy Khối accepts the report of Đảng ủy Sở Nội vụ; "
+        "db-bhxh-hy has not reported."
+    )
     _wait_rolled_up(stack, PARENT_ID, None, "report", 1 + len(COMMITTEE_REPORTS), accepted=1)
     paths = _write_synthesis(stack, PARENT_ID, None, var)
     say()
@@ -324,7 +397,8 @@ def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
     reports = var / "reports"
     status_paths = []
     for did in (directive_id, PARENT_ID):
-        page = call("GET", f"{aggregator}/directives/{did}/status").text
+        reader = as_("chuyenvien.snv" if did == directive_id else "lanhdao.duk")
+        page = call("GET", f"{aggregator}/directives/{did}/status", headers=reader).text
         path = reports / f"status-{did}.html"
         path.write_text(page, encoding="utf-8")
         status_paths.append(path)
@@ -350,9 +424,11 @@ def _wait_rolled_up(
     accepted: int = 0,
 ) -> None:
     url = f"{stack.url('aggregator')}/api/directives/{directive_id}/synthesis"
+    reader = as_("lanhdao.duk")  # the level above reads both levels' roll-ups
 
     def rolled_up() -> bool:
-        body = httpx.get(url, params={"unit": unit} if unit else None, timeout=5)
+        params = {"unit": unit} if unit else None
+        body = httpx.get(url, params=params, timeout=5, headers=reader)
         if body.status_code != 200:
             return False
         totals = next(r for r in body.json()["requirements"] if r["id"] == requirement)
@@ -371,7 +447,7 @@ def _write_synthesis(stack: Stack, directive_id: str, unit: str | None, var: Pat
     for fmt in ("docx", "html", "md", "json"):
         params = {"format": fmt, **({"unit": unit} if unit else {})}
         paths[fmt] = reports / f"{directive_id}.{fmt}"
-        content = call("GET", url, params=params).content
+        content = call("GET", url, params=params, headers=as_("lanhdao.duk")).content
         if fmt == "json":
             content = json.dumps(json.loads(content), ensure_ascii=False, indent=2).encode()
         paths[fmt].write_bytes(content)
@@ -387,13 +463,15 @@ def _digest_lists(paragraphs: list[str]) -> list[str]:
     return lines
 
 
-def _wait_report(reporter: str, directive_id: str, unit_id: str, requirement: str) -> dict:
+def _wait_report(
+    reporter: str, directive_id: str, unit_id: str, requirement: str, headers: dict[str, str]
+) -> dict:
     """The latest version of a report chidao files by itself, once it is there."""
     url = f"{reporter}/api/submissions/{directive_id}/{unit_id}/{requirement}"
     found: dict = {}
 
     def filed() -> bool:
-        response = httpx.get(url, timeout=5)
+        response = httpx.get(url, timeout=5, headers=headers)
         if response.status_code == 200:
             found.update(response.json()["versions"][-1])
         return bool(found)
@@ -414,6 +492,7 @@ def _submit(
             "requirement_id": requirement,
             "values": values,
         },
+        headers=clerk_of(unit_id),
     ).json()
     received = datetime.fromisoformat(receipt["received_at"])
     status = "on time" if receipt["on_time"] else "LATE"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -88,6 +89,16 @@ class Stack:
     nats: NatsServer | None = None
     mail: MailSink | None = None
     procs: dict[str, ServiceProcess] = field(default_factory=dict)
+    # The operators' token the services accept (the admin command line's, the demo's
+    # and the tests'): CHIDAO_OPERATOR_TOKEN if set, else a new one for this stack.
+    operator_token: str = field(
+        default_factory=lambda: os.environ.get("CHIDAO_OPERATOR_TOKEN") or secrets.token_urlsafe(32)
+    )
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        token = self.extra_env.get("CHIDAO_OPERATOR_TOKEN", self.operator_token)
+        return {"Authorization": f"Bearer {token}"}
 
     def env(self) -> dict[str, str]:
         assert (self.nats is not None or self.nats_url) and self.mail is not None
@@ -98,6 +109,7 @@ class Stack:
             CHIDAO_SMTP_PORT=str(self.mail.port),
             CHIDAO_CLOCK=self.clock,
             CHIDAO_VAR_DIR=str(self.var_dir),
+            CHIDAO_OPERATOR_TOKEN=self.operator_token,
         )
         if "reporter" in self.http_ports:
             # the signed links in the mails open the reporter's pages

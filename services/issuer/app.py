@@ -9,7 +9,7 @@ from functools import partial
 
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.deps import build_deps
-from services.issuer.entrypoints import http
+from services.issuer.entrypoints import audit, http, tokens
 from services.issuer.handlers.issuing import resume_unfinished
 from services.issuer.metrics import IssuerMetrics
 from shared import topology
@@ -45,4 +45,7 @@ def create_service(settings: Settings | None = None) -> Service:
     service.on_stop.append(parsers.close)
     service.allow_uploads("POST", http.UPLOAD_PATH)
     service.app.include_router(http.router)
+    service.app.include_router(tokens.router)
+    service.app.include_router(audit.router)
+    service.csp.allow(audit.STYLE)
     return service

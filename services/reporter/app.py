@@ -23,7 +23,7 @@ def create_service(settings: Settings | None = None) -> Service:
         "reporter",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
-        buckets=(topology.DIRECTORY,),
+        buckets=(topology.DIRECTORY, topology.REVOKED_LINKS),
         consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )
     service.provide(deps_builder(service, ReporterMetrics(service.registry)))

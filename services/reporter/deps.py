@@ -10,6 +10,7 @@ from opentelemetry.trace import Tracer
 
 from services.reporter.adapters.attachments import Attachments
 from services.reporter.adapters.reports_stream import ReportsStream
+from services.reporter.adapters.revoked_links import RevokedLinks
 from services.reporter.metrics import ReporterMetrics
 from shared.directory import Directory
 from shared.links import Links
@@ -23,6 +24,7 @@ class Deps:
     now: Callable[[], datetime]
     directory: Callable[[], Directory]  # the mirror's current copy
     links: Links
+    revoked: RevokedLinks  # links the parent's staff revoked
     metrics: ReporterMetrics
     tracer: Tracer
     max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
@@ -38,6 +40,7 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             now=service.clock.now,
             directory=lambda: service.directory,
             links=Links(service.settings, service.clock),
+            revoked=RevokedLinks(service.js),
             metrics=metrics,
             tracer=service.tracer,
             max_versions=service.settings.max_report_versions,

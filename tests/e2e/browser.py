@@ -55,3 +55,14 @@ def screenshot(driver, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def sign_in(driver, base_url: str, username: str, password: str) -> None:
+    """Sign in on ``base_url``'s /login as the staff do, and wait for the signed-in page."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver.get(f"{base_url}/login")
+    driver.find_element("id", "username").send_keys(username)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("css selector", "form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements("id", "signed-in"))

@@ -11,7 +11,7 @@ import pytest_asyncio
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
 from tests.factories import DEMO_DIRECTORY, number_for
-from tests.support import running
+from tests.support import OPERATOR_HEADERS, running
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ async def stack_js(stack):
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def http():
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=OPERATOR_HEADERS) as client:
         yield client
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 
-import httpx
 import pytest
 
-from tests.e2e.browser import browser, screenshot
+from tests.accounts import PASSWORD, add_account
+from tests.e2e.browser import browser, screenshot, sign_in
 from tests.factories import directive_to_chi_bo, numbered
-from tests.support import assignment_link, wait_for
+from tests.support import as_operator, assignment_link, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +33,11 @@ REPORT_NAME = "Báo cáo chi bộ Văn phòng.pdf"
 
 
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory):
+def driver(tmp_path_factory, stack):
     chrome = browser(tmp_path_factory.mktemp("chromium"))
+    # the committee's specialist, signed in once: one cookie for every service's pages
+    add_account(stack.admin_nats_url, "chuyenvien.khdt", PARENT, "chuyen_vien")
+    sign_in(chrome, stack.url("aggregator"), "chuyenvien.khdt", PASSWORD)
     yield chrome
     chrome.quit()
 
@@ -43,7 +46,7 @@ def driver(tmp_path_factory):
 def issued(stack, number) -> str:
     """This test's own directive, issued: its id."""
     directive, directive_id = numbered(DIRECTIVE, number)
-    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
+    response = as_operator.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert response.status_code == 201, response.text
     return directive_id
 
@@ -135,7 +138,7 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
 
 def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, issued, stack):
     # the chi bộ's report, as the form above sends it, with its signed report attached
-    sent = httpx.post(
+    sent = as_operator.post(
         f"{stack.url('reporter')}/api/submissions",
         json={
             "directive_id": issued,
@@ -185,7 +188,7 @@ def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, iss
     assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text
     # the signed report the chi bộ attached is there to download, byte for byte
     href = driver.find_element("link text", REPORT_NAME).get_attribute("href")
-    downloaded = httpx.get(href, timeout=10)
+    downloaded = as_operator.get(href, timeout=10)
     assert downloaded.content == SIGNED_REPORT
     assert downloaded.headers["content-type"] == "application/pdf"
     _fill(driver, "reason", "Đề nghị bổ sung số tài liệu phát hành.")
@@ -198,3 +201,35 @@ def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, iss
     assert "Cấp trên đã trả lại báo cáo để sửa" in returned
     assert "Đề nghị bổ sung số tài liệu phát hành." in returned
     screenshot(driver, "5-submission-form-returned")
+
+
+def test_a_leader_signs_in_and_reads_the_audit_trail(stack, issued, tmp_path):
+    """The sign-in page (a wrong password first), then the audit trail of the leader's
+    committee, naming the clerk-less operator's issue of this test's directive."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    add_account(stack.admin_nats_url, "lanhdao.khdt", PARENT, "lanh_dao", "Vũ Minh Châu")
+    chrome = browser(tmp_path / "chromium")
+    try:
+        chrome.get(f"{stack.url('issuer')}/audit")  # not signed in: to the sign-in page
+        WebDriverWait(chrome, 20).until(lambda d: d.find_elements("id", "username"))
+        assert "/login?next=%2Faudit" in chrome.current_url
+        chrome.find_element("id", "username").send_keys("lanhdao.khdt")
+        chrome.find_element("id", "password").send_keys("not the password")
+        _submit(chrome)
+        assert (
+            "Tên đăng nhập hoặc mật khẩu không đúng."
+            in chrome.find_element("css selector", ".error").text
+        )
+        screenshot(chrome, "6-sign-in-refused")
+        chrome.find_element("id", "password").send_keys(PASSWORD)
+        _submit(chrome)  # back where it was going
+        assert chrome.find_element("tag name", "h1").text == "Nhật ký thao tác"
+        rows = [r.text for r in chrome.find_elements("css selector", "tbody tr")]
+        assert any("directive.issue" in r and "Quản trị vận hành" in r for r in rows), rows
+        screenshot(chrome, "7-audit-trail")
+        chrome.get(f"{stack.url('issuer')}/login")
+        assert "Vũ Minh Châu" in chrome.find_element("id", "signed-in").text
+        screenshot(chrome, "8-signed-in")
+    finally:
+        chrome.quit()

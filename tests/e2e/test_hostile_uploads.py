@@ -16,7 +16,7 @@ import pytest
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
 from tests import hostile
-from tests.support import running
+from tests.support import OPERATOR_HEADERS, running
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,10 @@ async def test_hostile_uploads_are_refused_in_seconds_while_healthz_answers(issu
             memory.append(rss_mb(pid))
             await asyncio.sleep(0.2)
 
-    async with httpx.AsyncClient(timeout=120) as http, httpx.AsyncClient(timeout=5) as health:
+    async with (
+        httpx.AsyncClient(timeout=120, headers=OPERATOR_HEADERS) as http,
+        httpx.AsyncClient(timeout=5) as health,
+    ):
 
         async def send(name: str, data: bytes) -> httpx.Response:
             return await http.post(

@@ -16,7 +16,7 @@ from chidao.bench.tree import synthetic_tree
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
 from shared import topology
-from tests.support import eventually, stream_count
+from tests.support import OPERATOR_HEADERS, as_operator, eventually, stream_count
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,9 @@ async def test_a_fanout_interrupted_by_a_crash_is_finished_after_restart(tmp_pat
 
         def send() -> None:
             with contextlib.suppress(httpx.HTTPError):  # the issuer dies under this request
-                httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=120)
+                as_operator.post(
+                    f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=120
+                )
 
         threading.Thread(target=send, daemon=True).start()
         await eventually(
@@ -49,7 +51,9 @@ async def test_a_fanout_interrupted_by_a_crash_is_finished_after_restart(tmp_pat
 
         await asyncio.to_thread(stack.start_service, "issuer")
         await eventually(lambda: _between(js, UNITS, UNITS), within=120, what="the resumed fan-out")
-        async with httpx.AsyncClient(base_url=stack.url("issuer"), timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=stack.url("issuer"), timeout=30, headers=OPERATOR_HEADERS
+        ) as http:
             directive_id = "1-hd-tl--bench-root"
 
             async def issued():

@@ -15,7 +15,7 @@ from chidao.runtime.nats_server import NatsServer
 from chidao.runtime.stack import Stack
 from shared.directory import load_file
 from tests.factories import DEMO_DIRECTORY, directive_to_chi_bo, numbered
-from tests.support import mails_of, running, signed_link, wait_for
+from tests.support import OPERATOR_HEADERS, as_operator, mails_of, running, signed_link, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured, number):
     stack, password, link_secret = secured
     reporter = stack.url("reporter")
     directive, directive_id = numbered(DIRECTIVE, number)
-    issued = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
+    issued = as_operator.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert issued.status_code == 201, issued.text
     expected = issued.json()["assignments"]
     assert expected >= 2
@@ -59,7 +59,7 @@ def test_no_log_line_holds_a_password_a_link_secret_or_a_token(secured, number):
     mails = wait_for(assignment_mails, 60, "the assignment mails")
     links = [signed_link(m) for m in mails]
     tokens = [link.rsplit("/r/", 1)[1] for link in links]
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(timeout=30, headers=OPERATOR_HEADERS) as http:
         for link in links:
             assert http.get(link).status_code == 200
         # one report through the form, one through the API, one tampered link

@@ -13,12 +13,11 @@ import re
 import unicodedata
 
 import docx
-import httpx
 import pytest
 
 from shared.settings import Settings
 from tests.factories import directive_to_chi_bo, numbered
-from tests.support import assignment_link, eventually
+from tests.support import as_operator, assignment_link, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +37,7 @@ CLEAN = "Khó khăn về kinh phí\nđã báo cáo"
 def issued(stack, number) -> str:
     """This test's own directive, issued: its id."""
     directive, directive_id = numbered(DIRECTIVE, number)
-    response = httpx.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
+    response = as_operator.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
     assert response.status_code == 201, response.text
     return directive_id
 

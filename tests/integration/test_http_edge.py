@@ -32,9 +32,10 @@ from chidao.runtime.stack import Stack
 from shared.directory import load_file
 from shared.links import SALT
 from shared.settings import DEVELOPMENT_LINK_SECRET
+from tests.accounts import PASSWORD, add_account
 from tests.factories import DEMO_DIRECTORY, directive_to_chi_bo
 from tests.html_checks import assert_inert, elements, shown, style_hashes
-from tests.support import assignment_link, running, wait_for
+from tests.support import as_operator, assignment_link, running, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +68,7 @@ def stack(tmp_path_factory):
 @pytest.fixture(scope="module")
 def token(stack) -> str:
     """The directive issued, and the token of the chi bộ's signed link from its mail."""
-    issued = httpx.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
+    issued = as_operator.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE, timeout=30)
     assert issued.status_code == 201, issued.text
 
     return assignment_link(stack.mail, DIRECTIVE_ID, UNIT).rsplit("/r/", 1)[1]
@@ -112,7 +113,9 @@ def hostile_report(stack, token) -> str:
     }
 
     def accepted():
-        response = httpx.post(f"{stack.url('reporter')}/api/submissions", json=sent, timeout=30)
+        response = as_operator.post(
+            f"{stack.url('reporter')}/api/submissions", json=sent, timeout=30
+        )
         return response if response.status_code == 201 else None
 
     wait_for(accepted, what="the report accepted")
@@ -123,7 +126,7 @@ def test_a_hostile_report_is_text_on_every_page_and_document(stack, token, hosti
     reporter, aggregator = stack.url("reporter"), stack.url("aggregator")
     # the parent's staff read it
     staff_url = hostile_report
-    staff = _page(httpx.get(staff_url, timeout=30))
+    staff = _page(as_operator.get(staff_url, timeout=30))
     for typed in (f"Ghi chú {HOSTILE}", f"Khó khăn {HOSTILE}", f"Đề xuất {HOSTILE}", FILE_NAME):
         assert typed in shown(staff)
 
@@ -133,7 +136,7 @@ def test_a_hostile_report_is_text_on_every_page_and_document(stack, token, hosti
         for a in lxml.html.document_fromstring(staff).iter("a")
         if a.text_content() == FILE_NAME
     )
-    download = httpx.get(f"{reporter}{link}", timeout=30)
+    download = as_operator.get(f"{reporter}{link}", timeout=30)
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/pdf"  # not the claimed text/html
     assert download.headers["content-disposition"].startswith("attachment;")
@@ -141,15 +144,15 @@ def test_a_hostile_report_is_text_on_every_page_and_document(stack, token, hosti
     assert download.headers["x-content-type-options"] == "nosniff"
 
     # they return it with a hostile reason, which the unit reads on its link page
-    returned = httpx.post(
+    returned = as_operator.post(
         staff_url, data={"decision": "return", "reason": f"Sửa lại {HOSTILE}"}, timeout=30
     )
     assert f"Sửa lại {HOSTILE}" in shown(_page(returned))
-    form = _page(httpx.get(f"{reporter}/r/{token}", timeout=30))
+    form = _page(as_operator.get(f"{reporter}/r/{token}", timeout=30))
     assert f"Sửa lại {HOSTILE}" in shown(form) and DIRECTIVE["title"] in shown(form)
 
     # the unit corrects it on the form page, with a hostile file name again
-    posted = httpx.post(
+    posted = as_operator.post(
         f"{reporter}/r/{token}",
         data={
             "sessions": "3",
@@ -166,24 +169,24 @@ def test_a_hostile_report_is_text_on_every_page_and_document(stack, token, hosti
     synthesis = f"{aggregator}/api/directives/{DIRECTIVE_ID}/synthesis"
 
     def rolled_up():
-        body = httpx.get(synthesis, timeout=30).json()
+        body = as_operator.get(synthesis, timeout=30).json()
         notes = body["requirements"][0].get("notes", [])
         return any("Lần hai" in n["text"] for n in notes)
 
     wait_for(rolled_up, what="the corrected report in the roll-up")
-    status = _page(httpx.get(f"{aggregator}/directives/{DIRECTIVE_ID}/status", timeout=30))
+    status = _page(as_operator.get(f"{aggregator}/directives/{DIRECTIVE_ID}/status", timeout=30))
     for typed in (f"Lần hai {HOSTILE}", f"Vẫn khó {HOSTILE}", DIRECTIVE["title"]):
         assert typed in shown(status)
-    report = _page(httpx.get(synthesis, params={"format": "html"}, timeout=30))
+    report = _page(as_operator.get(synthesis, params={"format": "html"}, timeout=30))
     assert f"Vẫn khó {HOSTILE}" in shown(report)  # the units' texts; narratives stay out
-    md = httpx.get(synthesis, params={"format": "md"}, timeout=30).text
+    md = as_operator.get(synthesis, params={"format": "md"}, timeout=30).text
     # read by a Markdown reader that lets raw HTML through: the unit's text is text there
     read = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
     read = f"<html><body>{read}</body></html>"
     assert_inert(read)
     assert not [el for el in elements(read) if el.tag in ("a", "img", "svg")]
     assert f"Vẫn khó {HOSTILE}" in shown(read)
-    written = httpx.get(synthesis, params={"format": "docx"}, timeout=30)
+    written = as_operator.get(synthesis, params={"format": "docx"}, timeout=30)
     assert written.status_code == 200
     paragraphs = [p.text for p in docx.Document(io.BytesIO(written.content)).paragraphs]
     assert any(f"Vẫn khó {HOSTILE}" in p for p in paragraphs)
@@ -194,10 +197,14 @@ def test_in_a_browser_the_markup_does_not_run_and_the_pages_keep_their_style(
 ):
     from selenium.common.exceptions import NoAlertPresentException
 
-    from tests.e2e.browser import browser
+    from tests.e2e.browser import browser, sign_in
 
     driver = browser(tmp_path / "chromium")
     try:
+        add_account(
+            stack.admin_nats_url, "chuyenvien.edge", DIRECTIVE["issuer_unit"], "chuyen_vien"
+        )
+        sign_in(driver, stack.url("reporter"), "chuyenvien.edge", PASSWORD)
         for url in (
             hostile_report,
             f"{stack.url('reporter')}/r/{token}",
@@ -260,7 +267,7 @@ def test_a_body_past_the_limit_is_refused_and_not_held_in_memory(
     content = b" " * size if declared else _chunks(size, counter)
     kind = "multipart/form-data; boundary=x" if path.endswith("upload") else "application/json"
     started = time.monotonic()
-    response = httpx.post(
+    response = as_operator.post(
         f"{stack.url(service)}{path}", content=content, headers={"content-type": kind},
         timeout=60,
     )  # fmt: skip
@@ -277,7 +284,7 @@ def test_a_form_page_post_past_the_limit_gets_a_vietnamese_page(stack, token):
     pid = stack.procs["reporter"].process.pid
     _reset_peak(pid)
     before = _memory_mb(pid)["VmRSS"]
-    response = httpx.post(
+    response = as_operator.post(
         f"{stack.url('reporter')}/r/{token}",
         data={"sessions": "3"},
         files={"report_file": ("bao-cao.pdf", b"%PDF" + b"x" * 30_000_000, "application/pdf")},
@@ -324,7 +331,7 @@ def test_an_id_that_cannot_be_one_is_answered_plainly(stack, service, method, ro
     for bad in NOT_IDS:
         url = stack.url(service) + route.replace("{x}", bad)
         json_body = {"decision": "accept"} if route.endswith("review") else None
-        response = httpx.request(method, url, json=json_body, timeout=30)
+        response = as_operator.request(method, url, json=json_body, timeout=30)
         assert response.status_code in (404, 422), (bad, response.status_code, response.text)
         if route.startswith("/api/"):
             assert response.json()["error"], bad
@@ -336,5 +343,5 @@ def test_an_id_that_cannot_be_one_is_answered_plainly(stack, service, method, ro
 def test_a_signed_link_with_an_absurd_expiry_opens_the_link_page(stack, expiry):
     signer = URLSafeSerializer([DEVELOPMENT_LINK_SECRET], salt=SALT)
     forged = signer.dumps({"d": DIRECTIVE_ID, "u": UNIT, "r": "r1", "e": expiry})
-    page = _page(httpx.get(f"{stack.url('reporter')}/r/{forged}", timeout=30), 403)
+    page = _page(as_operator.get(f"{stack.url('reporter')}/r/{forged}", timeout=30), 403)
     assert "Đường dẫn không hợp lệ" in shown(page)

@@ -242,4 +242,4 @@ async def test_the_cascade_links_a_plan_to_the_directive_it_implements(settings,
             assert answer.status_code == 404
             assert answer.json() == {"error": f"no directive '{missing}' has been issued"}
         with pytest.raises(NotFound):
-            await cascade.cascade_tree(issuer.service.deps, "99-KH/ĐU")
+            cascade.tree_in(await issuer.service.deps.records.all(), "99-KH/ĐU")

@@ -23,6 +23,7 @@ import pytest
 from faststream.nats.annotations import NatsMessage
 from nats.js import JetStreamContext
 
+from chidao.runtime.admin import EVERYONE, declare_topology
 from shared import service as service_module
 from shared import topology
 from shared.deadletters import DeadLetter, list_all
@@ -87,6 +88,8 @@ async def toy_service(
     returns for each delivery of a message on ``toy.<case>.<n>``."""
     # as the admin: the toy stream and the dead-letter stream the Service waits for
     await topology.ensure_streams(js, settings, (TOY, topology.DEAD_LETTERS))
+    # and what every service waits for: the audit stream, the accounts and tokens buckets
+    await declare_topology(settings.nats_url, settings, EVERYONE)
     service = Service("toy", settings, consumers=(TOY_CONSUMER,), uses_directory=False)
     toy = Toy(service, js)
 

@@ -4,7 +4,9 @@ them, and every command, setting, file and user they name is real."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,7 @@ import yaml
 
 from chidao.cli import SERVICE_MODULES
 from chidao.runtime.nats_server import nats_server_binary
+from shared import production
 from shared.settings import Settings, nats_options
 from tests.ops.tls import make_ca
 
@@ -41,14 +44,51 @@ def test_compose_file_follows_the_compose_specification(compose):
         validator.validate(broken)
 
 
-def test_docker_compose_accepts_the_file_with_its_variables():
+# What compose's services refuse to start without (shared/production.py): no defaults.
+REQUIRED_SECRETS = ("CHIDAO_LINK_SECRETS", "CHIDAO_SESSION_SECRETS", "CHIDAO_OPERATOR_TOKEN")
+
+
+def test_docker_compose_accepts_the_file_with_its_variables(tmp_path):
     tool = shutil.which("docker-compose")
     if tool is None:
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIDAO_")}
     done = subprocess.run(
-        [tool, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True
+        [tool, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode != 0 and "CHIDAO_" in done.stderr, "the secrets must be required"
+    env.update({name: secrets.token_urlsafe(32) for name in REQUIRED_SECRETS})
+    done = subprocess.run(
+        [tool, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_services_run_in_production_with_their_secrets_required(compose):
+    for name in SERVICE_MODULES:
+        environment = compose["services"][name]["environment"]
+        assert environment.get("CHIDAO_ENV") == "production", name
+        assert environment.get("CHIDAO_COOKIE_SECURE") == "true", name
+        for variable in REQUIRED_SECRETS:
+            assert str(environment.get(variable, "")).startswith(f"${{{variable}:?"), (
+                f"compose.yaml, {name}: {variable} must be required (${{{variable}:?...}}), "
+                "never defaulted: production refuses the development values"
+            )
+
+
+def test_the_services_start_in_production_with_the_secrets_set(compose, monkeypatch):
+    """What pydantic-settings and shared.production make of a service's environment, the
+    required secrets given real values as an .env file would."""
+    for name in SERVICE_MODULES:
+        for variable in [v for v in os.environ if v.startswith("CHIDAO_")]:
+            monkeypatch.delenv(variable)
+        for variable, value in compose["services"][name]["environment"].items():
+            if variable in REQUIRED_SECRETS:
+                value = secrets.token_urlsafe(32)
+            monkeypatch.setenv(variable, re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)))
+        settings = Settings()
+        assert production.unsafe_settings(settings) == [], name
+        assert settings.env == "production"
 
 
 def test_every_chidao_container_runs_a_real_command_with_known_settings(compose):

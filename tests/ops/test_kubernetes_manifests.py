@@ -15,6 +15,7 @@ import json
 import os
 import posixpath
 import re
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from chidao.apidocs import build_service
 from chidao.cli import SERVICE_MODULES
 from chidao.runtime.nats_server import nats_server_binary
+from shared import production
 from shared.settings import Settings
 from tests.ops.kustomize import (
     KustomizeError,
@@ -394,9 +397,14 @@ def test_each_service_gets_its_own_secrets_and_only_those():
             f"{deployment}: CHIDAO_NATS_URL must come from Secret chidao-nats-{service} key url "
             "(one NATS user per service)"
         )
-        expected = {"CHIDAO_NATS_URL"}
-        if service in ("notifier", "reporter"):
-            expected.add("CHIDAO_LINK_SECRETS")
+        # every service checks staff sessions and the operators' token, and production
+        # refuses the development link secret in every service (shared.production)
+        expected = {
+            "CHIDAO_NATS_URL",
+            "CHIDAO_SESSION_SECRETS",
+            "CHIDAO_OPERATOR_TOKEN",
+            "CHIDAO_LINK_SECRETS",
+        }
         if service == "notifier":
             expected |= {"CHIDAO_SMTP_USERNAME", "CHIDAO_SMTP_PASSWORD"}
         assert set(refs) == expected, (
@@ -404,6 +412,8 @@ def test_each_service_gets_its_own_secrets_and_only_those():
         )
         for variable, key in (
             ("CHIDAO_LINK_SECRETS", "link-secrets"),
+            ("CHIDAO_SESSION_SECRETS", "session-secrets"),
+            ("CHIDAO_OPERATOR_TOKEN", "operator-token"),
             ("CHIDAO_SMTP_USERNAME", "smtp-username"),
             ("CHIDAO_SMTP_PASSWORD", "smtp-password"),
         ):
@@ -437,9 +447,10 @@ def test_secret_template_nats_users_match_the_nats_passwords():
             f"{rel(SECRET_TEMPLATE)}: the password in chidao-nats-{service} differs from "
             f"NATS_{service.upper()}_PASSWORD in nats-passwords"
         )
-    assert {"link-secrets", "smtp-username", "smtp-password"} <= set(
-        secrets["chidao-secrets"].obj.get("stringData", {})
-    ), f"{rel(SECRET_TEMPLATE)}: chidao-secrets needs link-secrets, smtp-username, smtp-password"
+    needed = {"link-secrets", "session-secrets", "operator-token", "smtp-username", "smtp-password"}
+    assert needed <= set(secrets["chidao-secrets"].obj.get("stringData", {})), (
+        f"{rel(SECRET_TEMPLATE)}: chidao-secrets needs {sorted(needed)}"
+    )
 
 
 @pytest.mark.parametrize("layer", LAYERS)
@@ -461,6 +472,33 @@ def test_settings_accept_each_pods_environment(layer, monkeypatch):
         )
         assert settings.js_replicas == 3, f"{deployment}: CHIDAO_JS_REPLICAS must be 3 (R3)"
         assert settings.log_format == "json", f"{deployment}: CHIDAO_LOG_FORMAT must be json"
+        assert settings.env == "production" and settings.cookie_secure, (
+            f"{deployment}: CHIDAO_ENV must be production and CHIDAO_COOKIE_SECURE true"
+        )
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_production_starts_once_the_templates_placeholders_are_replaced(layer, monkeypatch):
+    """What shared.production refuses: the Secret template as it is (every CHANGE-ME), and
+    nothing else of what the manifests set."""
+    resources = built(LAYERS[layer])
+    for deployment in of_kind(resources, "Deployment"):
+        variables = environment(deployment, resources)
+        for replaced in (False, True):
+            with monkeypatch.context() as patched:
+                for variable in [v for v in os.environ if v.startswith("CHIDAO_")]:
+                    patched.delenv(variable)
+                for variable, value in variables.items():
+                    if replaced:  # what an operator puts there: real, distinct secrets
+                        value = re.sub(r"CHANGE-ME[\w-]*", lambda _: secrets.token_hex(24), value)
+                    patched.setenv(variable, value)
+                problems = production.unsafe_settings(Settings())
+            if replaced:
+                assert problems == [], f"{deployment}: production refuses {problems}"
+            else:
+                assert problems and all("CHANGE-ME" in p for p in problems), (
+                    f"{deployment}: the template's placeholders must be refused: {problems}"
+                )
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,6 +696,98 @@ def test_production_overlay_sets_namespace_image_replicas_and_sizes():
     assert config["CHIDAO_SMTP_HOST"] != "mail-relay", (
         f"{rel(PRODUCTION)}: CHIDAO_SMTP_HOST still names the base's placeholder relay"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The Ingress: signed links on the Internet, the staff site on the organisation's network
+
+PUBLIC_PREFIX = "/r/"  # services/reporter/entrypoints/public.py: what a mail's link opens
+# every service answers these (shared/auth/login.py, shared/auth/oidc.py): any owner will do
+SIGN_IN = ("/login", "/logout", "/auth/oidc/", "/api/me")
+OPS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+
+
+def ingresses() -> dict[str, Resource]:
+    found = by_name(built(PRODUCTION), "Ingress")
+    assert set(found) == {"chidao-public", "chidao-staff"}, (
+        f"{rel(PRODUCTION)}: Ingresses {sorted(found)}, expected chidao-public, chidao-staff"
+    )
+    return found
+
+
+def route(ingress: Resource, path: str) -> str | None:
+    """The Service ingress-nginx sends ``path`` to: Prefix paths by path element, longest
+    first; with use-regex, every path a case-insensitive regex anchored at the start,
+    longest first, the first match winning."""
+    regex = (
+        ingress.obj["metadata"].get("annotations", {}).get("nginx.ingress.kubernetes.io/use-regex")
+        == "true"
+    )
+    (rule,) = ingress.obj["spec"]["rules"]
+    paths = sorted(rule["http"]["paths"], key=lambda p: len(p["path"]), reverse=True)
+    for entry in paths:
+        pattern = entry["path"]
+        if regex:
+            matched = re.match(pattern, path, flags=re.IGNORECASE) is not None
+        else:
+            assert entry["pathType"] == "Prefix", f"{ingress}: {pattern} is not a Prefix path"
+            base = pattern.rstrip("/")
+            matched = path == base or path.startswith(base + "/")
+        if matched:
+            return entry["backend"]["service"]["name"]
+    return None
+
+
+def service_paths() -> dict[str, list[str]]:
+    """Every route of every service, as a concrete path ({x} written as a value)."""
+    paths: dict[str, list[str]] = {}
+    for service in SERVICES:
+        app = build_service(service).app
+        paths[service] = [
+            re.sub(r"\{[^}]+\}", "x1", r.path)
+            for r in app.routes
+            if getattr(r, "methods", None) and not r.path.startswith(OPS)
+        ]
+    return paths
+
+
+def test_the_public_host_publishes_only_the_signed_links():
+    public = ingresses()["chidao-public"]
+    (rule,) = public.obj["spec"]["rules"]
+    config = by_name(built(PRODUCTION), "ConfigMap")["chidao-config"].obj["data"]
+    assert config["CHIDAO_PUBLIC_URL"] == f"https://{rule['host']}", (
+        f"{public}: its host must be CHIDAO_PUBLIC_URL's, where the mails' links point"
+    )
+    assert public.obj["spec"]["tls"][0]["hosts"] == [rule["host"]], f"{public}: needs TLS"
+    for service, paths in service_paths().items():
+        for path in paths:
+            owner = route(public, path)
+            if path.startswith(PUBLIC_PREFIX) and service == "reporter":
+                assert owner == "chidao-reporter", f"{public}: {path} must reach the reporter"
+            else:
+                assert owner is None, f"{public}: publishes the staff path {path} ({owner})"
+
+
+def test_the_staff_host_sends_each_path_to_its_owner_on_the_organisation_network():
+    public, staff = ingresses()["chidao-public"], ingresses()["chidao-staff"]
+    annotations = staff.obj["metadata"].get("annotations", {})
+    assert annotations.get("nginx.ingress.kubernetes.io/whitelist-source-range"), (
+        f"{staff}: the staff site must be limited to the organisation's networks"
+    )
+    (rule,) = staff.obj["spec"]["rules"]
+    assert rule["host"] != public.obj["spec"]["rules"][0]["host"]
+    assert staff.obj["spec"]["tls"][0]["hosts"] == [rule["host"]], f"{staff}: needs TLS"
+    for service, paths in service_paths().items():
+        for path in paths:
+            if path.startswith(PUBLIC_PREFIX):
+                continue  # the signed links are the public host's
+            owner = route(staff, path)
+            if path.startswith(SIGN_IN):
+                assert owner in DEPLOYMENTS, f"{staff}: {path} reaches no service"
+            else:
+                assert owner == f"chidao-{service}", (
+                    f"{staff}: {path}, a route of the {service}, goes to {owner}"
+                )
 
 
 # --------------------------------------------------------------------------------------------

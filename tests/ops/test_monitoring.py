@@ -22,7 +22,7 @@ from chidao.runtime.ports import free_port
 from chidao.runtime.processes import ChildProcess
 from chidao.runtime.stack import SERVICES, Stack
 from shared.directory import load_file
-from tests.support import running, wait_for
+from tests.support import as_operator, running, wait_for
 
 ROOT = Path(__file__).parents[2]
 PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
@@ -242,7 +242,7 @@ def run_campaign(stack: Stack) -> None:
     """Seed 003 issued and mailed; one report, returned while the mail server refuses the
     mail: sent and failed mails, a dead letter, a report and the roll-up all have samples."""
     assert stack.mail is not None
-    issued = httpx.post(
+    issued = as_operator.post(
         f"{stack.url('issuer')}/api/directives/upload",
         files={"file": (SEED.name, SEED.read_bytes())},
         timeout=60,
@@ -254,11 +254,11 @@ def run_campaign(stack: Stack) -> None:
     directive, (unit, _, values) = body["directive_id"], CHI_BO_REPORTS[0]
     reporter = stack.url("reporter")
     report = {"directive_id": directive, "unit_id": unit, "requirement_id": "r1"}
-    submitted = httpx.post(f"{reporter}/api/submissions", json={**report, "values": values})
+    submitted = as_operator.post(f"{reporter}/api/submissions", json={**report, "values": values})
     assert submitted.status_code == 201, submitted.text
     stack.mail.refuse(550, "5.1.1 Mailbox unavailable")
     try:
-        returned = httpx.post(
+        returned = as_operator.post(
             f"{reporter}/api/submissions/{directive}/{unit}/r1/review",
             json={"decision": "return", "reason": "Đề nghị bổ sung số liệu."},
         )

@@ -17,7 +17,7 @@ from shared.availability import UNAVAILABLE, until_available
 from shared.settings import nats_options
 from tests.factories import committee_with_chi_bo, plan_for_chi_bo
 from tests.ops.nats_cluster import NatsCluster
-from tests.support import consumer_caught_up, eventually, metric, running
+from tests.support import OPERATOR_HEADERS, consumer_caught_up, eventually, metric, running
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ async def test_a_service_user_may_publish_only_its_own_events(cluster, stack):
 async def test_losing_a_node_mid_campaign_loses_nothing(cluster, stack):
     admin = await nats.connect(**nats_options(cluster.url("admin")))
     js = admin.jetstream()
-    http = httpx.AsyncClient(timeout=60)
+    http = httpx.AsyncClient(timeout=60, headers=OPERATOR_HEADERS)
     try:
         info = await js.stream_info(topology.ASSIGNMENTS.name)
         assert info.config.num_replicas == 3

@@ -30,7 +30,7 @@ from shared.contracts import Unit
 from shared.directory import load_file, store_units
 from shared.settings import Settings, nats_options
 from tests.ops.nats_cluster import DEPLOY_NATS, NatsCluster
-from tests.support import eventually, running
+from tests.support import OPERATOR_HEADERS, eventually, running
 
 pytestmark = pytest.mark.e2e
 
@@ -406,7 +406,7 @@ async def test_each_service_as_its_own_user_runs_a_campaign_without_a_violation(
     directive, unit, requirement = "101-kh-du--du-so-noi-vu-hy", "cb-snv-thanh-tra", "r1"
     address = "chibo.thanhtra@snv.hungyen.example.org"
     signed = b"%PDF-1.4 bao cao co chu ky"
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=OPERATOR_HEADERS) as http:
         # the issuer keeps the original; the notifier mails it (it reads issuer_documents)
         issued = await http.post(
             f"{stack.url('issuer')}/api/directives/upload",

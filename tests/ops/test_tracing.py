@@ -10,7 +10,7 @@ import pytest
 from chidao.runtime.stack import Stack
 from tests.factories import committee_with_chi_bo, plan_for_chi_bo
 from tests.ops.otlp_collector import OtlpCollector
-from tests.support import eventually, running
+from tests.support import OPERATOR_HEADERS, eventually, running
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def stack(collector, tmp_path_factory):
 
 
 async def test_one_trace_runs_from_the_issue_request_to_the_roll_up(stack, collector):
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=OPERATOR_HEADERS) as http:
         issued = await http.post(f"{stack.url('issuer')}/api/directives", json=DIRECTIVE)
         assert issued.status_code == 201, issued.text
         await eventually(lambda: len(stack.mail.messages) == 3, what="3 assignment mails")

@@ -31,8 +31,10 @@ from services.aggregator.documents import markdown
 from services.aggregator.documents.docx import render as render_docx
 from services.aggregator.documents.report import build_report
 from services.aggregator.status import page as status_page
+from services.issuer.entrypoints import audit as audit_page
 from services.notifier.domain import mails as compose
 from services.reporter.entrypoints import pages
+from shared.auth import login as login_page
 from shared.contracts import Assignment, ReportingRequirement, Unit
 from shared.directory import Directory
 from tests.html_checks import assert_inert, shape, shown
@@ -57,6 +59,8 @@ ENVIRONMENTS: dict[str, Environment] = {
     "aggregator status page": status_page._ENV,
     "aggregator HTML report": report_html._ENV,
     "notifier mails": compose._HTML,
+    "issuer audit page": audit_page._ENV,
+    "sign-in page": login_page._ENV,
 }
 
 
@@ -131,7 +135,9 @@ def test_every_html_template_of_every_service_is_rendered_by_an_autoescaping_env
         for directory in env.loader.searchpath  # type: ignore[union-attr]
         for name in _templates(env)
     }
-    on_disk = {p.resolve() for p in (ROOT / "services").rglob("*.html.j2")}
+    on_disk = {
+        p.resolve() for where in ("services", "shared") for p in (ROOT / where).rglob("*.html.j2")
+    }
     assert on_disk == {p.resolve() for p in covered}
     for env in ENVIRONMENTS.values():
         assert env.autoescape is True

@@ -13,6 +13,9 @@ from services.aggregator.deps import Deps
 from services.aggregator.documents import html, markdown
 from services.aggregator.documents.report import build_report
 from services.aggregator.handlers import approval, synthesis
+from shared.auth.guard import staff
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.service import deps_of
 from shared.slugs import SLUG_PATTERN
 from shared.web import SlugPath
@@ -27,6 +30,7 @@ router = APIRouter(tags=["synthesis"])
 async def get_synthesis(
     deps: Annotated[Deps, Depends(deps_of)],
     directive_id: SlugPath,
+    principal: Annotated[Principal, staff(Action.SYNTHESIS_READ)],
     unit: str | None = Query(
         None,
         description="unit whose subtree to sum; the issuer if unset",
@@ -37,6 +41,7 @@ async def get_synthesis(
 ) -> Response:
     """The synthesis; md, html and docx give the báo cáo tổng hợp as a document."""
     s = await synthesis.get_synthesis(deps, directive_id, unit)
+    principal.require_reads(s.unit.id, deps.directory(), Action.SYNTHESIS_READ)
     if format == "json":
         return JSONResponse(s.model_dump(mode="json"))
     report = build_report(s)
@@ -56,12 +61,15 @@ async def get_synthesis(
 async def approve_synthesis(
     deps: Annotated[Deps, Depends(deps_of)],
     directive_id: SlugPath,
+    principal: Annotated[Principal, staff(Action.SYNTHESIS_APPROVE)],
     requirement: str | None = Query(
         None, description="the first results one if unset", max_length=128
     ),
 ) -> JSONResponse:
-    """The issuer's staff approve its synthesis: it goes up as the issuer's report on
+    """The issuer's leaders approve its synthesis: it goes up as the issuer's report on
     the parent directive it implements."""
+    issuer = await approval.issuer_of(deps, directive_id)
+    principal.require_acts_as(issuer, deps.directory(), Action.SYNTHESIS_APPROVE)
     event = await approval.approve(deps, directive_id, requirement)
     return JSONResponse(
         {

@@ -1,4 +1,5 @@
-"""The live status page of a directive, and its "approve and send up" button."""
+"""The live status page of a directive, and its "approve and send up" button: the page
+for the staff of a unit whose subtree it shows, the button for the issuer's leaders."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from fastapi import Form as FormField
 from fastapi.responses import HTMLResponse, Response
 
 from services.aggregator.deps import Deps
-from services.aggregator.handlers.approval import approve_from_status_page
+from services.aggregator.handlers.approval import approve_from_status_page, issuer_of
 from services.aggregator.handlers.synthesis import get_synthesis
 from services.aggregator.status.page import render as status_page_of
+from shared.auth.guard import staff
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.errors import NotFound, http_status
 from shared.service import deps_of
 from shared.slugs import SLUG_PATTERN
-from shared.web import SlugPath, plain_error
+from shared.web import SlugPath, csrf_field, plain_error
 
 # What the status page says after its "approve and send up" button.
 SENT = "Đã duyệt báo cáo tổng hợp và gửi lên cấp trên."
@@ -41,6 +45,7 @@ async def status_page(
     request: Request,
     deps: Annotated[Deps, Depends(deps_of)],
     directive_id: SlugPath,
+    principal: Annotated[Principal, staff(Action.SYNTHESIS_READ)],
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
 ) -> Response:
     """The live status page of a directive for a unit (the issuer if unset)."""
@@ -48,7 +53,10 @@ async def status_page(
         synthesis = await get_synthesis(deps, directive_id, unit)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
-    return HTMLResponse(status_page_of(synthesis, deps.settings.public_url))
+    principal.require_reads(synthesis.unit.id, deps.directory(), Action.SYNTHESIS_READ)
+    return HTMLResponse(
+        status_page_of(synthesis, deps.settings.public_url, csrf=csrf_field(request))
+    )
 
 
 @router.post("/directives/{directive_id}/status", response_class=HTMLResponse)
@@ -56,18 +64,27 @@ async def status_approve(
     request: Request,
     deps: Annotated[Deps, Depends(deps_of)],
     directive_id: SlugPath,
+    principal: Annotated[Principal, staff(Action.SYNTHESIS_APPROVE)],
     requirement: str | None = FormField(None, max_length=128),
 ) -> Response:
     """The status page's "approve and send up" button."""
+    try:
+        issuer = await issuer_of(deps, directive_id)
+    except NotFound:
+        return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
+    principal.require_acts_as(issuer, deps.directory(), Action.SYNTHESIS_APPROVE)
     try:
         result = await approve_from_status_page(deps, directive_id, requirement)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     refused = result.refused
+    csrf = csrf_field(request)
     if refused is None:
-        return HTMLResponse(status_page_of(result.synthesis, deps.settings.public_url, SENT))
+        return HTMLResponse(
+            status_page_of(result.synthesis, deps.settings.public_url, SENT, csrf=csrf)
+        )
     message = NOT_SENT.get(refused.details.get("reason", ""), NOT_SENT_OTHERWISE)
     return HTMLResponse(
-        status_page_of(result.synthesis, deps.settings.public_url, message=message),
+        status_page_of(result.synthesis, deps.settings.public_url, message, csrf=csrf),
         status_code=http_status(refused),
     )

@@ -54,6 +54,14 @@ async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) 
     return Target(parent_id, requirement, due, form)
 
 
+async def issuer_of(deps: Deps, directive_id: str) -> str:
+    """The unit whose leaders approve this directive's synthesis: its issuer."""
+    issued = await deps.book.get(directive_id)
+    if issued is None:
+        raise NotFound(f"no directive '{directive_id}' is known to the aggregator")
+    return issued.directive.issuer_unit
+
+
 async def approve(
     deps: Deps,
     directive_id: str,

@@ -62,8 +62,17 @@ _ENV = Environment(
 STYLE = StyleSheet(_ENV.get_template("status.css.j2").render(fills=FILLS))
 
 
-def render(synthesis: Synthesis | Mapping[str, Any], public_url: str, message: str = "") -> str:
-    return _ENV.get_template("status.html.j2").render(**view(synthesis, public_url, message))
+def render(
+    synthesis: Synthesis | Mapping[str, Any],
+    public_url: str,
+    message: str = "",
+    csrf: str = "",
+) -> str:
+    """The page; ``csrf`` is the hidden field its approve form must carry
+    (shared.web.csrf_field of the request it answers)."""
+    return _ENV.get_template("status.html.j2").render(
+        **view(synthesis, public_url, message), csrf=csrf
+    )
 
 
 def view(

@@ -1,20 +1,26 @@
 """The issuer's HTTP API (staff): issue a directive given as JSON or as a document file,
-show a directive, the cascade. Each route translates the request, calls a handler and
-translates its result; refusals are answered by the app's DomainError handler, except
-an upload's, whose answer also shows what was read."""
+show a directive, the cascade. Each route declares its action (shared.auth.guard.staff),
+checks who it acts as or reads, translates the request, calls a handler and translates
+its result; refusals are answered by the app's DomainError handler, except an upload's,
+whose answer also shows what was read."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.issuer.deps import Deps
 from services.issuer.documents.ingest import contract_json
 from services.issuer.documents.reading import MAX_BYTES
+from services.issuer.domain.records import DirectiveRecord
 from services.issuer.handlers import cascade, issuing, uploads
+from shared.auth.audit import audit_target
+from shared.auth.guard import staff
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.contracts import Directive
 from shared.errors import DomainError, http_status
 from shared.service import deps_of
@@ -46,16 +52,33 @@ def _status(issued: issuing.Issued) -> int:
     return 201 if issued.created else 200  # 200: issued before, nothing new
 
 
+def _visible(
+    principal: Principal, deps: Deps, records: list[DirectiveRecord]
+) -> list[DirectiveRecord]:
+    directory = deps.directory()
+    return [r for r in records if principal.sees_directive_of(r.directive.issuer_unit, directory)]
+
+
 @router.post("/api/directives", status_code=201, tags=["directives"])
-async def issue(directive: Directive, deps: DepsOf) -> JSONResponse:
-    """Issue a directive given as JSON. Repeating the same request creates nothing new."""
+async def issue(
+    request: Request,
+    directive: Directive,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_ISSUE)],
+) -> JSONResponse:
+    """Issue a directive given as JSON, as the signed-in account's own unit. Repeating
+    the same request creates nothing new."""
+    audit_target(request, directive_id=directive.id, unit_id=directive.issuer_unit)
+    principal.require_acts_as(directive.issuer_unit, deps.directory(), Action.DIRECTIVE_ISSUE)
     issued = await issuing.issue_directive(deps, directive)
     return JSONResponse(issued_json(issued), status_code=_status(issued))
 
 
 @router.post(UPLOAD_PATH, status_code=201, tags=["directives"])
 async def upload(
+    request: Request,
     deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_PREVIEW)],
     file: Annotated[UploadFile, File(description=".txt, .md, .docx or .pdf")],
     issuer: Annotated[str | None, Form(description="issuing unit id, if ambiguous")] = None,
     ref: Annotated[str | None, Form(description="number-symbol, for a document without")] = None,
@@ -66,8 +89,12 @@ async def upload(
         Form(alias="form", description="report form of its results requirements"),
     ] = None,
 ) -> JSONResponse:
-    """Read a document, show what was read and the warnings, and issue it (or only
-    show it, with preview). The original file is kept and attached to the mails."""
+    """Read a document, show what was read and the warnings, and issue it as the
+    signed-in account's unit (or only show it, with preview: any staff role may). The
+    original file is kept and attached to the mails."""
+    if not preview:
+        request.state.action = Action.DIRECTIVE_ISSUE
+        principal.require(Action.DIRECTIVE_ISSUE)
     data = await file.read(MAX_BYTES + 1)
     sent = uploads.Upload(
         data, file.filename or "document.txt", issuer, ref, issued_on, report_form
@@ -77,28 +104,46 @@ async def upload(
     if preview:
         return JSONResponse(shown, status_code=200)
     try:
+        if reading.issuer_unit is not None:
+            audit_target(request, unit_id=reading.issuer_unit)
+            principal.require_acts_as(reading.issuer_unit, deps.directory(), Action.DIRECTIVE_ISSUE)
         issued = await uploads.issue_upload(deps, sent, reading)
     except DomainError as exc:  # the answer shows what was read, and why it was refused
         return JSONResponse(
             {**shown, "error": exc.message, **exc.details}, status_code=http_status(exc)
         )
+    audit_target(request, directive_id=issued.record.directive.id)
     return JSONResponse({**shown, **issued_json(issued)}, status_code=_status(issued))
 
 
 @router.get("/api/cascade", tags=["cascade"])
-async def cascade_forest(deps: DepsOf) -> JSONResponse:
-    """Every directive and the documents they implement, as trees."""
-    trees = await cascade.cascade_forest(deps)
+async def cascade_forest(
+    deps: DepsOf, principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)]
+) -> JSONResponse:
+    """The directives this account may see and the documents they implement, as trees."""
+    trees = cascade.cascade_forest(_visible(principal, deps, await deps.records.all()))
     return JSONResponse({"trees": [tree.as_json() for tree in trees]})
 
 
 @router.get("/api/cascade/{key:path}", tags=["cascade"])
-async def cascade_tree(key: Annotated[str, Path(max_length=200)], deps: DepsOf) -> JSONResponse:
+async def cascade_tree(
+    key: Annotated[str, Path(max_length=200)],
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
+) -> JSONResponse:
     """The tree holding a directive, by id or number-symbol ("101-KH/ĐU")."""
-    return JSONResponse((await cascade.cascade_tree(deps, key)).as_json())
+    records = _visible(principal, deps, await deps.records.all())
+    return JSONResponse(cascade.tree_in(records, key).as_json())
 
 
 @router.get("/api/directives/{directive_id}", tags=["directives"])
-async def show(directive_id: SlugPath, deps: DepsOf) -> JSONResponse:
+async def show(
+    directive_id: SlugPath,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
+) -> JSONResponse:
     record = await cascade.show_directive(deps, directive_id)
+    principal.require_sees_directive_of(
+        record.directive.issuer_unit, deps.directory(), Action.DIRECTIVE_READ
+    )
     return JSONResponse(record.model_dump(mode="json"))

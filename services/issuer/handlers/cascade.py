@@ -17,18 +17,19 @@ async def show_directive(deps: Deps, directive_id: str) -> DirectiveRecord:
     return record
 
 
-async def cascade_forest(deps: Deps) -> list[Node]:
-    """Every directive and the documents they implement, as trees."""
-    return forest(await deps.records.all())
+def cascade_forest(records: list[DirectiveRecord]) -> list[Node]:
+    """``records`` (those the asker may see) and the documents they implement, as trees."""
+    return forest(records)
 
 
-async def cascade_tree(deps: Deps, key: str) -> Node:
-    """The tree holding a directive, by id or number-symbol ("101-KH/ĐU")."""
+def tree_in(records: list[DirectiveRecord], key: str) -> Node:
+    """The tree holding a directive among ``records`` (those the asker may see), by id
+    or number-symbol ("101-KH/ĐU")."""
     try:
         slugify(key)
     except ValueError:  # no letter or digit: names no directive
         raise NotFound(f"no directive '{key}' has been issued") from None
-    tree = tree_of(forest(await deps.records.all()), key)
+    tree = tree_of(forest(records), key)
     if tree is None:
         raise NotFound(f"no directive '{key}' has been issued")
     return tree

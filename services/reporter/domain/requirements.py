@@ -63,3 +63,9 @@ def checked_report(form: Form, raw: Mapping[str, Any], narrative: str) -> Checke
         f.name for f in form.fields if f.type is FieldType.ATTACHMENT and f.name not in raw
     )
     return CheckedReport(values, files, unsent)
+
+
+def reviewing_unit(issued: DirectiveIssued, requirement: ReportingRequirement) -> str:
+    """The unit a report goes to, whose staff review it and may revoke its link: the
+    requirement's own recipient, or the directive's issuer."""
+    return requirement.to_unit or issued.directive.issuer_unit

@@ -1,8 +1,12 @@
 """The staff boundary: everything the committee's staff use, and nothing a unit's signed
 link opens (that is ``public``). The API (``POST /api/submissions``, a report's history,
-the review), the page that shows a unit's report with every version and takes the review
-(``/reports/{d}/{u}/{r}``), and the files attached to a version (``/files/...``, linked
-from that page and from the unit's receipt)."""
+the review, revoking a unit's link), the page that shows a unit's report with every
+version and takes the review (``/reports/{d}/{u}/{r}``), and the files attached to a
+version (``/files/...``, linked from that page).
+
+Who may: reading a report, its history and its files needs the unit in the account's
+subtree; submitting through the API, acting as that unit; reviewing and revoking, acting
+as the unit the report goes to (``reviewing_unit``)."""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 
+from services.reporter.adapters.revoked_links import Revocation
 from services.reporter.deps import Deps
 from services.reporter.domain.refusals import ReasonMissing
 from services.reporter.domain.report_thread import ReviewDecision
+from services.reporter.domain.requirements import reviewing_unit
 from services.reporter.entrypoints.pages import (
     attachment_disposition,
     download_type,
@@ -24,7 +30,11 @@ from services.reporter.entrypoints.pages import (
 )
 from services.reporter.handlers import reviews
 from services.reporter.handlers.reading import attached_file, report_for_staff, report_history
-from services.reporter.handlers.submissions import submit_report
+from services.reporter.handlers.submissions import find_requirement, submit_report
+from shared.auth.audit import audit_target
+from shared.auth.guard import staff
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.contracts import Contract, ReportReviewed, ReportSubmitted, SubmissionRequest
 from shared.errors import DomainError, NotFound, http_status
 from shared.service import deps_of
@@ -36,6 +46,16 @@ SUBMISSIONS_PATH = "/api/submissions"  # a report's files come base64-encoded in
 router = APIRouter()
 
 DepsOf = Annotated[Deps, Depends(deps_of)]
+Reader = Annotated[Principal, staff(Action.REPORT_READ)]
+Reviewer = Annotated[Principal, staff(Action.REPORT_REVIEW)]
+
+
+async def require_reviewer(
+    deps: Deps, principal: Principal, directive_id: str, requirement_id: str, action: Action
+) -> None:
+    """Only the staff of the unit the report goes to review it or revoke its link."""
+    issued, requirement = await find_requirement(deps, directive_id, requirement_id)
+    principal.require_acts_as(reviewing_unit(issued, requirement), deps.directory(), action)
 
 
 class ReviewRequest(Contract):
@@ -116,8 +136,10 @@ async def download(
     version: Annotated[int, FastAPIPath(ge=1, le=1_000_000)],
     field: SlugPath,
     deps: DepsOf,
+    principal: Reader,
 ) -> Response:
     """A file a unit attached to a version of its report."""
+    principal.require_reads(u, deps.directory(), Action.REPORT_READ)
     try:
         found = await attached_file(deps, d, u, r, version, field)
     except NotFound:
@@ -133,15 +155,17 @@ async def download(
 
 @router.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
 async def read_report(
-    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf
+    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf, principal: Reader
 ) -> HTMLResponse:
+    principal.require_reads(u, deps.directory(), Action.REPORT_READ)
     return await staff_view(deps, request, d, u, r)
 
 
 @router.post("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
 async def review_page(
-    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf
+    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf, principal: Reviewer
 ) -> HTMLResponse:
+    await require_reviewer(deps, principal, d, r, Action.REPORT_REVIEW)
     posted = await request.form()
     decision: ReviewDecision = "accepted" if posted.get("decision") == "accept" else "returned"
     try:
@@ -161,11 +185,23 @@ async def review_page(
 
 
 @router.post(SUBMISSIONS_PATH, status_code=201, tags=["submissions"])
-async def submit(request: SubmissionRequest, deps: DepsOf) -> JSONResponse:
-    """Accept a unit's report for one of its assignments: the values of its report
-    form by field name (a file as {"filename", "content_type", "data": base64}). The
-    server stamps the time and timeliness; a correction keeps the first version's
-    timeliness."""
+async def submit(
+    http_request: Request,
+    request: SubmissionRequest,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.REPORT_SUBMIT)],
+) -> JSONResponse:
+    """Accept a unit's report for one of its assignments, as the signed-in account's
+    unit: the values of its report form by field name (a file as {"filename",
+    "content_type", "data": base64}). The server stamps the time and timeliness; a
+    correction keeps the first version's timeliness."""
+    audit_target(
+        http_request,
+        directive_id=request.directive_id,
+        unit_id=request.unit_id,
+        requirement_id=request.requirement_id,
+    )
+    principal.require_acts_as(request.unit_id, deps.directory(), Action.REPORT_SUBMIT)
     with deps.tracer.start_as_current_span(
         "submit report",
         attributes={"chidao.directive_id": request.directive_id, "chidao.unit": request.unit_id},
@@ -176,9 +212,14 @@ async def submit(request: SubmissionRequest, deps: DepsOf) -> JSONResponse:
 
 @router.get("/api/submissions/{directive_id}/{unit_id}/{requirement_id}", tags=["submissions"])
 async def history(
-    directive_id: SlugPath, unit_id: SlugPath, requirement_id: SlugPath, deps: DepsOf
+    directive_id: SlugPath,
+    unit_id: SlugPath,
+    requirement_id: SlugPath,
+    deps: DepsOf,
+    principal: Reader,
 ) -> JSONResponse:
     """Every version of a unit's report with its time, and the parent's last review."""
+    principal.require_reads(unit_id, deps.directory(), Action.REPORT_READ)
     found = await report_history(deps, directive_id, unit_id, requirement_id)
     return JSONResponse(
         {
@@ -199,11 +240,29 @@ async def review_report(
     requirement_id: SlugPath,
     request: ReviewRequest,
     deps: DepsOf,
+    principal: Reviewer,
 ) -> JSONResponse:
     """The parent accepts the latest version (it can no longer change) or returns it
     for correction with a reason (the unit is mailed)."""
+    await require_reviewer(deps, principal, directive_id, requirement_id, Action.REPORT_REVIEW)
     decision: ReviewDecision = "accepted" if request.decision == "accept" else "returned"
     outcome = await reviews.review_report(
         deps, directive_id, unit_id, requirement_id, decision, request.reason
     )
     return JSONResponse(review_json(outcome.event), status_code=201 if outcome.new else 200)
+
+
+@router.post("/api/links/{directive_id}/{unit_id}/{requirement_id}/revoke", tags=["submissions"])
+async def revoke_link(
+    directive_id: SlugPath,
+    unit_id: SlugPath,
+    requirement_id: SlugPath,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.LINK_REVOKE)],
+) -> JSONResponse:
+    """Revoke every signed link to this unit's report (a mail forwarded to the wrong
+    person): the link's page then says so; the staff's own routes still work."""
+    await require_reviewer(deps, principal, directive_id, requirement_id, Action.LINK_REVOKE)
+    revocation = Revocation(revoked_at=deps.now(), by=principal.username)
+    await deps.revoked.revoke(directive_id, unit_id, requirement_id, revocation)
+    return JSONResponse({"revoked": True, **revocation.model_dump(mode="json")})

@@ -17,7 +17,7 @@ from shared.contracts import Submission
 from shared.forms import FieldType, Form, computed
 from shared.forms.display import display
 from shared.slugs import fold
-from shared.web import StyleSheet
+from shared.web import StyleSheet, csrf_field
 
 # Every template is HTML and everything in it is escaped: what units, staff and documents
 # typed is shown as text. (select_autoescape, Starlette's default, would escape nothing
@@ -46,24 +46,29 @@ _NOT_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("csrf", csrf_field(request))  # every form that posts starts with it
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
 
 
-def shown_values(form: Form, submission: Submission) -> list[dict[str, str | None]]:
+def staff_files(s: Submission) -> str:
+    """Where the staff download a version's files (guarded, ``http``)."""
+    return f"/files/{s.directive_id}/{s.unit_id}/{s.requirement_id}/v{s.version}"
+
+
+def shown_values(
+    form: Form, submission: Submission, files: str | None = None
+) -> list[dict[str, str | None]]:
     """Label and value of every answered field, computed ones included; a file comes
-    with the address it is downloaded from."""
+    with the address it is downloaded from: under ``files`` (the staff's by default; a
+    unit's own page passes its signed link's)."""
+    files = files or staff_files(submission)
     values: dict[str, Any] = dict(submission.values)
     values.update(computed(form, submission.values))
-    s = submission
     return [
         {
             "label": f.label,
             "value": display(f, values[f.name]),
-            "href": (
-                f"/files/{s.directive_id}/{s.unit_id}/{s.requirement_id}/v{s.version}/{f.name}"
-                if f.type is FieldType.ATTACHMENT
-                else None
-            ),
+            "href": (f"{files}/{f.name}" if f.type is FieldType.ATTACHMENT else None),
         }
         for f in form.fields
         if f.name in values and display(f, values[f.name])

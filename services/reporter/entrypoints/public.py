@@ -2,21 +2,31 @@
 nothing else. ``/r/{token}`` opens the unit's report on one requirement (its form with
 the deadline, messages next to the fields, a file upload), takes the form's post and
 answers with the receipt; a tampered or expired link gets a page that says so plainly.
-The token is the only key: every id comes from its signed claims."""
+The token is the only key: every id comes from its signed claims; a link the parent's
+staff revoked opens nothing. Once the parent accepted the report, the page shows it
+read-only. The files the unit attached are served under the link too
+(``/r/{token}/files/...``), never through the staff's ``/files``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Path as FastAPIPath
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.reporter.deps import Deps
 from services.reporter.domain.requirements import form_for
-from services.reporter.entrypoints.pages import page, shown_values
-from services.reporter.handlers.reading import report_form
+from services.reporter.entrypoints.pages import (
+    attachment_disposition,
+    download_type,
+    page,
+    shown_values,
+)
+from services.reporter.handlers.reading import attached_file, report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
+from shared.auth.guard import PUBLIC
 from shared.contracts import Assignment, SubmissionRequest
 from shared.errors import DomainError, NotFound, http_status
 from shared.forms import FieldType, Form, Upload
@@ -27,7 +37,7 @@ from shared.vietnamese import document_title, format_date, format_deadline, form
 
 FORM_PATH = "/r/{token}"  # the form's post carries the attachments (app.allow_uploads)
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], dependencies=[PUBLIC])
 
 LINK_ERRORS = {
     "invalid": (
@@ -39,6 +49,12 @@ LINK_ERRORS = {
         410,
         "Đường dẫn đã hết hạn",
         "Thời hạn báo cáo và thời gian gia hạn của đường dẫn này đã qua.",
+    ),
+    "revoked": (
+        410,
+        "Đường dẫn đã bị thu hồi",
+        "Cấp trên đã thu hồi đường dẫn báo cáo này. Đề nghị liên hệ cấp trên để được "
+        "gửi đường dẫn khác.",
     ),
 }
 
@@ -60,12 +76,19 @@ def link_error(request: Request, reason: str) -> HTMLResponse:
     return page(request, "link_error.html.j2", status, heading=heading, explanation=explanation)
 
 
-def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims | HTMLResponse:
+async def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims | HTMLResponse:
     try:
-        return deps.links.verify(token)
+        claims = deps.links.verify(token)
+        if await deps.revoked.find(claims.directive_id, claims.unit_id, claims.requirement_id):
+            raise LinkError("revoked")
     except LinkError as exc:
         deps.metrics.refused.labels(f"link_{exc.reason}").inc()
         return link_error(request, exc.reason)
+    return claims
+
+
+def link_files(token: str, version: int) -> str:
+    return f"/r/{token}/files/v{version}"
 
 
 def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
@@ -119,6 +142,7 @@ async def posted_values(request: Request, form: Form) -> tuple[dict[str, Any], s
 async def render_form(
     deps: Deps,
     request: Request,
+    token: str,
     claims: LinkClaims,
     values: dict[str, Any] | None = None,
     narrative: str = "",
@@ -130,6 +154,7 @@ async def render_form(
     except NotFound:
         return link_error(request, "invalid")
     previous, review = found.thread.current, found.thread.decision_on_current
+    locked = found.thread.accepted
     if previous is not None and values is None:
         values, narrative = dict(previous.values), previous.narrative
     return page(
@@ -160,21 +185,27 @@ async def render_form(
             if review
             else None
         ),
-        locked=found.thread.accepted,
+        locked=locked,
+        # accepted: what was accepted, read-only
+        accepted=(
+            shown_values(found.form, previous, link_files(token, previous.version))
+            if locked and previous
+            else []
+        ),
     )
 
 
 @router.get(FORM_PATH, response_class=HTMLResponse)
 async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
-    claims = claims_or_page(deps, request, token)
+    claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
-    return await render_form(deps, request, claims)
+    return await render_form(deps, request, token, claims)
 
 
 @router.post(FORM_PATH, response_class=HTMLResponse)
 async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
-    claims = claims_or_page(deps, request, token)
+    claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
     try:
@@ -198,7 +229,7 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         refusal = REFUSALS.get(http_status(exc), "")
         problems = exc.details.get("problems") or {"narrative": refusal}
         shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
-        return await render_form(deps, request, claims, shown, narrative, problems, 422)
+        return await render_form(deps, request, token, claims, shown, narrative, problems, 422)
     s = filed.event.submission
     return page(
         request,
@@ -209,6 +240,33 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         first_received=format_instant(s.first_received_at),
         version=s.version,
         on_time=s.on_time,
-        values=shown_values(form, s),
+        values=shown_values(form, s, link_files(token, s.version)),
         unchanged=not filed.new,
+    )
+
+
+@router.get(FORM_PATH + "/files/v{version}/{field}")
+async def own_file(
+    request: Request,
+    token: str,
+    version: Annotated[int, FastAPIPath(ge=1, le=1_000_000)],
+    field: Annotated[str, FastAPIPath(max_length=128)],
+    deps: DepsOf,
+) -> Response:
+    """A file the unit attached to its own report, through its link."""
+    claims = await claims_or_page(deps, request, token)
+    if isinstance(claims, HTMLResponse):
+        return claims
+    try:
+        found = await attached_file(
+            deps, claims.directive_id, claims.unit_id, claims.requirement_id, version, field
+        )
+    except NotFound:
+        return Response("Không có tệp này.", status_code=404, media_type="text/plain")
+    if found.data is None:
+        return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
+    return Response(
+        found.data,
+        media_type=download_type(found.file.content_type),
+        headers={"Content-Disposition": attachment_disposition(found.file.filename)},
     )

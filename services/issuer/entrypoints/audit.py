@@ -1,0 +1,122 @@
+"""The audit trail for the staff: ``GET /audit`` (a page) and ``GET /api/audit`` (JSON,
+or CSV with ``format=csv``), each limited to the asker's subtree."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader
+
+from services.issuer.deps import Deps
+from services.issuer.handlers.audit_log import AuditQuery, audit_entries
+from shared.auth.audit import AuditEntry, as_csv
+from shared.auth.guard import staff
+from shared.auth.principal import Principal
+from shared.auth.roles import ROLE_NAMES, Action, Role
+from shared.service import deps_of
+from shared.vietnamese import format_instant
+from shared.web import StyleSheet
+
+router = APIRouter(tags=["audit"])
+DepsOf = Annotated[Deps, Depends(deps_of)]
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parents[1] / "templates"), autoescape=True
+)
+STYLE = StyleSheet(_ENV.get_template("audit.css.j2").render())
+OUTCOMES = {
+    "ok": "thành công",
+    "unauthenticated": "chưa đăng nhập",
+    "forbidden": "không có quyền",
+    "refused": "bị từ chối",
+    "failed": "lỗi",
+}
+
+
+def _query(
+    unit: str | None, user: str | None, since: date | None, until: date | None
+) -> AuditQuery:
+    start = datetime.combine(since, time(), UTC) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(), UTC) if until else None
+    return AuditQuery(unit or None, user or None, start, end)
+
+
+Unit = Annotated[str | None, Query(max_length=128)]
+User = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/api/audit")
+async def audit_api(
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.AUDIT_READ)],
+    unit: Unit = None,
+    user: User = None,
+    since: date | None = None,
+    until: date | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    entries = await audit_entries(
+        deps.js, deps.directory(), principal, _query(unit, user, since, until)
+    )
+    if format == "csv":
+        return Response(
+            as_csv(entries),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="nhat-ky-thao-tac.csv"'},
+        )
+    return JSONResponse({"entries": [e.model_dump(mode="json") for e in entries]})
+
+
+def _shown(entry: AuditEntry, deps: Deps) -> dict:
+    directory = deps.directory()
+    target = " / ".join(
+        t
+        for t in (
+            entry.directive_id,
+            directory.name(entry.target_unit_id) if entry.target_unit_id else None,
+            entry.requirement_id,
+        )
+        if t
+    )
+    return {
+        "at": format_instant(entry.at),
+        "actor": entry.actor,
+        "actor_name": entry.actor_name,
+        "unit": directory.name(entry.unit_id) if entry.unit_id else "",
+        "roles": ", ".join(ROLE_NAMES[r] for r in Role if r.value in entry.roles),
+        "action": entry.action,
+        "target": target or entry.path,
+        "outcome": entry.outcome,
+        "outcome_name": OUTCOMES.get(entry.outcome, entry.outcome),
+        "address": entry.address,
+    }
+
+
+@router.get("/audit", response_class=HTMLResponse)
+async def audit_page(
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.AUDIT_READ)],
+    unit: Unit = None,
+    user: User = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> HTMLResponse:
+    query = _query(unit, user, since, until)
+    entries = await audit_entries(deps.js, deps.directory(), principal, query)
+    given = {
+        k: v for k, v in {"unit": unit, "user": user, "since": since, "until": until}.items() if v
+    }
+    body = _ENV.get_template("audit.html.j2").render(
+        style=STYLE.markup,
+        scope=deps.directory().name(principal.unit_id) if principal.unit_id else "mọi đơn vị",
+        query=query,
+        since=since.isoformat() if since else "",
+        until=until.isoformat() if until else "",
+        csv_query=("&" + urlencode(given)) if given else "",
+        entries=[_shown(e, deps) for e in reversed(entries)],
+    )
+    return HTMLResponse(body)
