@@ -200,7 +200,7 @@ class AuditMiddleware:
     def _entry(self, scope: Scope, state: dict, status: int) -> AuditEntry:
         target = {
             TARGET_PARAMS[k]: str(v)
-            for k, v in (scope.get("path_params") or {}).items()
+            for k, v in (state.get("path_params") or scope.get("path_params") or {}).items()
             if k in TARGET_PARAMS
         }
         target.update(state.get("audit_target") or {})

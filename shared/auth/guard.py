@@ -99,6 +99,9 @@ def staff(action: Action) -> Any:
 
     async def guard(request: Request, _b: Any = _SCHEMES[0], _c: Any = _SCHEMES[1]) -> Principal:
         request.state.action = action
+        # what the audit entry names: the route's ids (the middleware's own scope is a
+        # copy made above the router, which never sees them)
+        request.state.path_params = dict(request.path_params)
         principal = await authenticator_of(request).principal(request)
         if principal is None:
             raise Unauthenticated(SIGN_IN)

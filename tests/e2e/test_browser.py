@@ -226,7 +226,7 @@ def test_a_leader_signs_in_and_reads_the_audit_trail(stack, issued, tmp_path):
         _submit(chrome)  # back where it was going
         assert chrome.find_element("tag name", "h1").text == "Nhật ký thao tác"
         rows = [r.text for r in chrome.find_elements("css selector", "tbody tr")]
-        assert any("directive.issue" in r and "Quản trị vận hành" in r for r in rows), rows
+        assert any("ban hành văn bản" in r and "Quản trị vận hành" in r for r in rows), rows
         screenshot(chrome, "7-audit-trail")
         chrome.get(f"{stack.url('issuer')}/login")
         assert "Vũ Minh Châu" in chrome.find_element("id", "signed-in").text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import json
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import docx
 import pytest
 
 from chidao.runtime.mailsink import MailSink
+from chidao.runtime.nats_server import NatsServer
 
 pytestmark = pytest.mark.e2e
 
@@ -145,3 +148,32 @@ def test_a_broken_directory_file_is_refused_in_plain_words(tmp_path):
     run = chidao("directory", "load", str(bad), "--nats-url", "nats://127.0.0.1:1")
     assert run.returncode == 1
     assert "unit 'b' has parent 'missing', which is not in the file" in run.stderr
+
+
+def test_the_demo_campaign_is_on_the_audit_trail_as_its_named_staff(tmp_path):
+    """Each staff action of the demo, read back from its JetStream store after it ended,
+    with the person who did it: the clerk issued, the specialist returned a report, the
+    leaders approved and accepted; the units without accounts acted as the operator."""
+    run = chidao("demo", "--var", str(tmp_path), timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    with NatsServer(tmp_path / "jetstream") as server:
+        audit = chidao("audit", "--csv", "--nats-url", server.url)
+    assert audit.returncode == 0, audit.stderr
+    rows = list(csv.DictReader(io.StringIO(audit.stdout)))
+    done = {(r["actor"], r["action"], r["directive_id"], r["outcome"]) for r in rows}
+    plan, parent = "101-kh-du--du-so-noi-vu-hy", "153-kh-duk--duk-cqdn-hung-yen"
+    assert ("vanthu.duk", "directive.issue", parent, "ok") in done
+    assert ("vanthu.snv", "directive.issue", plan, "ok") in done
+    assert ("chuyenvien.snv", "report.review", plan, "ok") in done
+    assert ("lanhdao.snv", "synthesis.approve", plan, "ok") in done
+    assert ("lanhdao.duk", "report.review", parent, "ok") in done
+    assert ("vanthu.cbvp", "report.submit", plan, "ok") in done
+    assert ("operator", "report.submit", plan, "ok") in done  # chi bộ without accounts
+    signed_in = {r["actor"] for r in rows if r["action"] == "token.create" and r["outcome"] == "ok"}
+    assert signed_in == {"vanthu.snv", "chuyenvien.snv", "lanhdao.snv", "vanthu.duk",
+                         "lanhdao.duk", "vanthu.cbvp"}  # fmt: skip
+    reviewer = next(
+        r for r in rows if r["actor"] == "chuyenvien.snv" and r["action"] == "report.review"
+    )
+    assert reviewer["unit_id"] == "du-so-noi-vu-hy" and reviewer["roles"] == "chuyen_vien"
+    assert reviewer["service"] == "reporter" and reviewer["address"] == "127.0.0.1"

@@ -334,6 +334,11 @@ async def test_every_attempt_is_on_the_audit_trail_with_who_and_the_outcome(site
     assert (
         await issuer.post("/api/directives", json=DIRECTIVE, headers=sibling)
     ).status_code == 403
+    review = f"/api/submissions/{DIRECTIVE_ID}/{CHILD}/r1/review"
+    reporter = site.client("reporter")
+    reporter.cookies.clear()
+    refused = await reporter.post(review, json={"decision": "accept"}, headers=sibling)
+    assert refused.status_code == 403, refused.text
 
     async def recorded() -> list:
         entries = [e async for e in read_entries(site.js)]
@@ -349,7 +354,12 @@ async def test_every_attempt_is_on_the_audit_trail_with_who_and_the_outcome(site
             ("canbo.khdt", "forbidden"),
             ("anonymous", "unauthenticated"),
         }
-        return entries if wanted <= outcomes else []
+        reviewed = [
+            e
+            for e in entries
+            if e.action == "report.review" and e.actor == "canbo.khdt" and e.outcome == "forbidden"
+        ]
+        return entries if wanted <= outcomes and reviewed else []
 
     entries = await eventually(recorded, 15, "the three attempts on the audit trail")
     first = next(e for e in entries if e.action == "directive.issue" and e.outcome == "ok")
@@ -361,6 +371,15 @@ async def test_every_attempt_is_on_the_audit_trail_with_who_and_the_outcome(site
         "issuer",
     )
     assert first.target_unit_id == PARENT and first.method == "POST" and first.address
+    # what a route names in its path is on the entry too
+    review_entry = next(
+        e for e in entries if e.action == "report.review" and e.actor == "canbo.khdt"
+    )
+    assert (
+        review_entry.directive_id,
+        review_entry.target_unit_id,
+        review_entry.requirement_id,
+    ) == (DIRECTIVE_ID, CHILD, "r1")
     filed = [e for e in entries if e.action == "report.submit" and e.outcome == "ok"]
     assert ("vanthu.cb", CHILD, "reporter") in {
         (e.actor, e.target_unit_id, e.service) for e in filed

@@ -17,7 +17,7 @@ from services.issuer.handlers.audit_log import AuditQuery, audit_entries
 from shared.auth.audit import AuditEntry, as_csv
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
-from shared.auth.roles import ROLE_NAMES, Action, Role
+from shared.auth.roles import ACTION_NAMES, ROLE_NAMES, Action, Role
 from shared.service import deps_of
 from shared.vietnamese import format_instant
 from shared.web import StyleSheet
@@ -28,6 +28,14 @@ _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parents[1] / "templates"), autoescape=True
 )
 STYLE = StyleSheet(_ENV.get_template("audit.css.j2").render())
+# What each action is called on the page (the CSV keeps the codes); the sign-in routes
+# and the command line's own are not staff actions of the roles table.
+ACTIONS = {
+    **{a.value: name for a, name in ACTION_NAMES.items()},
+    "login": "đăng nhập",
+    "logout": "đăng xuất",
+    "token.create": "cấp mã truy cập",
+}
 OUTCOMES = {
     "ok": "thành công",
     "unauthenticated": "chưa đăng nhập",
@@ -88,7 +96,7 @@ def _shown(entry: AuditEntry, deps: Deps) -> dict:
         "actor_name": entry.actor_name,
         "unit": directory.name(entry.unit_id) if entry.unit_id else "",
         "roles": ", ".join(ROLE_NAMES[r] for r in Role if r.value in entry.roles),
-        "action": entry.action,
+        "action": ACTIONS.get(entry.action, entry.action),
         "target": target or entry.path,
         "outcome": entry.outcome,
         "outcome_name": OUTCOMES.get(entry.outcome, entry.outcome),
