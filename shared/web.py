@@ -205,7 +205,7 @@ PAGE = """<!DOCTYPE html>
 <body>
 <h1>{title}</h1>
 <p>{message}</p>
-<hr><p>Hệ thống chỉ đạo, điều hành chidao</p>
+{back}<hr><p>Hệ thống chỉ đạo, điều hành chidao</p>
 </body>
 </html>
 """
@@ -230,16 +230,26 @@ def is_api(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+def page_of(
+    status: int,
+    title: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    back: tuple[str, str] | None = None,
+) -> HTMLResponse:
+    """The small Vietnamese page: a title, a message, and a link back (address, words)."""
+    link = f'<p><a href="{html.escape(back[0])}">{html.escape(back[1])}</a></p>\n' if back else ""
+    body = PAGE.format(title=html.escape(title), message=html.escape(message), back=link)
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
 def plain_error(
     path: str, status: int, message: str, headers: dict[str, str] | None = None, **details: Any
 ) -> Response:
     """JSON ``{"error": message, ...}`` for the API, a small Vietnamese page otherwise."""
     if is_api(path):
         return JSONResponse({"error": message, **details}, status_code=status, headers=headers)
-    page = PAGE.format(
-        title=PAGE_TITLES.get(status, "Không thực hiện được"), message=html.escape(message)
-    )
-    return HTMLResponse(page, status_code=status, headers=headers)
+    return page_of(status, PAGE_TITLES.get(status, "Không thực hiện được"), message, headers)
 
 
 async def _body_too_large(request: Request, exc: Exception) -> Response:

@@ -28,9 +28,12 @@ SIGN_IN = "Đề nghị đăng nhập để tiếp tục."
 
 # Declared for the OpenAPI documents only (what a client must send); the guard reads the
 # request itself, so that it answers in its own words rather than FastAPI's.
-_BEARER = HTTPBearer(auto_error=False, description="a personal API token or the operators'")
-_COOKIE = APIKeyCookie(name=COOKIE, auto_error=False, description="the staff's session")
-_SCHEMES = [Depends(_BEARER), Depends(_COOKIE)]
+_BEARER: Any = Depends(
+    HTTPBearer(auto_error=False, description="a personal API token or the operators'")
+)
+_COOKIE: Any = Depends(
+    APIKeyCookie(name=COOKIE, auto_error=False, description="the staff's session")
+)
 
 
 class Authenticator:
@@ -97,7 +100,7 @@ def authenticator_of(request: Request) -> Authenticator:
 def staff(action: Action) -> Any:
     """The dependency of a staff route doing ``action``: the principal, or 401/403."""
 
-    async def guard(request: Request, _b: Any = _SCHEMES[0], _c: Any = _SCHEMES[1]) -> Principal:
+    async def guard(request: Request, _b: Any = _BEARER, _c: Any = _COOKIE) -> Principal:
         request.state.action = action
         # what the audit entry names: the route's ids (the middleware's own scope is a
         # copy made above the router, which never sees them)
@@ -113,7 +116,7 @@ def staff(action: Action) -> Any:
     return Depends(guard)
 
 
-async def _signed_in(request: Request, _b: Any = _SCHEMES[0], _c: Any = _SCHEMES[1]) -> Principal:
+async def _signed_in(request: Request, _b: Any = _BEARER, _c: Any = _COOKIE) -> Principal:
     principal = await authenticator_of(request).principal(request)
     if principal is None:
         raise Unauthenticated(SIGN_IN)

@@ -17,7 +17,6 @@ SessionMiddleware, as Authlib's Starlette client expects), never in the staff se
 
 from __future__ import annotations
 
-import html
 import logging
 import ssl
 from collections.abc import Mapping
@@ -39,6 +38,7 @@ from shared.auth.roles import Role
 from shared.auth.sessions import SessionClaims, now
 from shared.settings import Settings
 from shared.slugs import is_slug
+from shared.web import page_of
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +61,6 @@ WHY = {
     "mismatching_state": "phiên đăng nhập đã hết hạn hoặc không hợp lệ",
 }
 WHY_DEFAULT = "hệ thống định danh trả về lỗi"
-
-PAGE = """<!DOCTYPE html>
-<html lang="vi">
-<head><meta charset="utf-8"><title>{title} — chidao</title></head>
-<body>
-<h1>{title}</h1>
-<p>{message}</p>
-<p><a href="{login}">Quay lại trang đăng nhập</a></p>
-<hr><p>Hệ thống chỉ đạo, điều hành chidao</p>
-</body>
-</html>
-"""
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -192,8 +180,13 @@ def _refused(exc: Exception) -> HTMLResponse:
 
 
 def _page(status: int, title: str, message: str) -> HTMLResponse:
-    body = PAGE.format(title=html.escape(title), message=html.escape(message), login=LOGIN_PATH)
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    return page_of(
+        status,
+        title,
+        message,
+        {"Cache-Control": "no-store"},
+        back=(LOGIN_PATH, "Quay lại trang đăng nhập"),
+    )
 
 
 def _who(info: Mapping[str, Any]) -> str:

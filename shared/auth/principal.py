@@ -40,11 +40,11 @@ class Principal:
             return
         needed = ", ".join(ROLE_NAMES[r] for r in Role if r in ALLOWED[action])
         held = ", ".join(ROLE_NAMES[r] for r in Role if r in self.roles) or "chưa có vai trò"
-        raise Forbidden(
+        raise _refusal(
             f"Tài khoản {self.display_name} ({held}) không có quyền {ACTION_NAMES[action]}: "
             f"việc này cần vai trò {needed}.",
-            reason="role",
-            action=action.value,
+            "role",
+            action,
         )
 
     def acts_as(self, unit_id: str) -> bool:
@@ -67,35 +67,40 @@ class Principal:
         self, issuer_unit: str, directory: Directory, action: Action
     ) -> None:
         if not self.sees_directive_of(issuer_unit, directory):
-            raise Forbidden(
+            raise _refusal(
                 f"Văn bản của {directory.name(issuer_unit)} không thuộc phạm vi của "
                 f"{self._own(directory)}: chỉ {ACTION_NAMES[action]} được của đơn vị mình, "
                 "cấp trên và cấp dưới trực thuộc.",
-                reason="scope",
-                action=action.value,
+                "scope",
+                action,
             )
 
     def require_acts_as(self, unit_id: str, directory: Directory, action: Action) -> None:
         if not self.acts_as(unit_id):
-            raise Forbidden(
+            raise _refusal(
                 f"Tài khoản thuộc {self._own(directory)} không thể {ACTION_NAMES[action]} "
                 f"thay cho {directory.name(unit_id)}.",
-                reason="unit",
-                action=action.value,
+                "unit",
+                action,
             )
 
     def require_reads(self, unit_id: str, directory: Directory, action: Action) -> None:
         if not self.reads(unit_id, directory):
-            raise Forbidden(
+            raise _refusal(
                 f"Tài khoản thuộc {self._own(directory)} chỉ {ACTION_NAMES[action]} được của "
                 f"đơn vị mình và các đơn vị cấp dưới; {directory.name(unit_id)} không thuộc "
                 "phạm vi đó.",
-                reason="scope",
-                action=action.value,
+                "scope",
+                action,
             )
 
     def _own(self, directory: Directory) -> str:
         return directory.name(self.unit_id) if self.unit_id else "quản trị hệ thống"
+
+
+def _refusal(message: str, reason: str, action: Action) -> Forbidden:
+    """A 403 whose details say which rule refused: ``role``, ``unit`` or ``scope``."""
+    return Forbidden(message, reason=reason, action=action.value)
 
 
 def operator() -> Principal:

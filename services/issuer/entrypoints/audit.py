@@ -3,6 +3,7 @@ or CSV with ``format=csv``), each limited to the asker's subtree."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -45,31 +46,39 @@ OUTCOMES = {
 }
 
 
-def _query(
-    unit: str | None, user: str | None, since: date | None, until: date | None
-) -> AuditQuery:
-    start = datetime.combine(since, time(), UTC) if since else None
-    end = datetime.combine(until + timedelta(days=1), time(), UTC) if until else None
-    return AuditQuery(unit or None, user or None, start, end)
+Unit = Annotated[str | None, Query(max_length=128, description="done by or to this unit")]
+User = Annotated[str | None, Query(max_length=64, description="done by this account")]
 
 
-Unit = Annotated[str | None, Query(max_length=128)]
-User = Annotated[str | None, Query(max_length=64)]
+@dataclass
+class Filters:
+    """The query parameters the page and the API take, as FastAPI reads them."""
+
+    unit: Unit = None
+    user: User = None
+    since: date | None = None  # from this day
+    until: date | None = None  # up to this day, included
+
+    def query(self) -> AuditQuery:
+        start = datetime.combine(self.since, time(), UTC) if self.since else None
+        end = datetime.combine(self.until + timedelta(days=1), time(), UTC) if self.until else None
+        return AuditQuery(self.unit or None, self.user or None, start, end)
+
+    def given(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+FiltersOf = Annotated[Filters, Depends()]
 
 
 @router.get("/api/audit")
 async def audit_api(
     deps: DepsOf,
     principal: Annotated[Principal, staff(Action.AUDIT_READ)],
-    unit: Unit = None,
-    user: User = None,
-    since: date | None = None,
-    until: date | None = None,
+    filters: FiltersOf,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    entries = await audit_entries(
-        deps.js, deps.directory(), principal, _query(unit, user, since, until)
-    )
+    entries = await audit_entries(deps.js, deps.directory(), principal, filters.query())
     if format == "csv":
         return Response(
             as_csv(entries),
@@ -108,22 +117,17 @@ def _shown(entry: AuditEntry, deps: Deps) -> dict:
 async def audit_page(
     deps: DepsOf,
     principal: Annotated[Principal, staff(Action.AUDIT_READ)],
-    unit: Unit = None,
-    user: User = None,
-    since: date | None = None,
-    until: date | None = None,
+    filters: FiltersOf,
 ) -> HTMLResponse:
-    query = _query(unit, user, since, until)
+    query = filters.query()
     entries = await audit_entries(deps.js, deps.directory(), principal, query)
-    given = {
-        k: v for k, v in {"unit": unit, "user": user, "since": since, "until": until}.items() if v
-    }
+    given = filters.given()
     body = _ENV.get_template("audit.html.j2").render(
         style=STYLE.markup,
         scope=deps.directory().name(principal.unit_id) if principal.unit_id else "mọi đơn vị",
         query=query,
-        since=since.isoformat() if since else "",
-        until=until.isoformat() if until else "",
+        since=filters.since.isoformat() if filters.since else "",
+        until=filters.until.isoformat() if filters.until else "",
         csv_query=("&" + urlencode(given)) if given else "",
         entries=[_shown(e, deps) for e in reversed(entries)],
     )

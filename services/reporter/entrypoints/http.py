@@ -22,14 +22,9 @@ from services.reporter.deps import Deps
 from services.reporter.domain.refusals import ReasonMissing
 from services.reporter.domain.report_thread import ReviewDecision
 from services.reporter.domain.requirements import reviewing_unit
-from services.reporter.entrypoints.pages import (
-    attachment_disposition,
-    download_type,
-    page,
-    shown_values,
-)
+from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
 from services.reporter.handlers import reviews
-from services.reporter.handlers.reading import attached_file, report_for_staff, report_history
+from services.reporter.handlers.reading import report_for_staff, report_history
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.audit import audit_target
 from shared.auth.guard import staff
@@ -140,17 +135,7 @@ async def download(
 ) -> Response:
     """A file a unit attached to a version of its report."""
     principal.require_reads(u, deps.directory(), Action.REPORT_READ)
-    try:
-        found = await attached_file(deps, d, u, r, version, field)
-    except NotFound:
-        return Response("Không có tệp này.", status_code=404, media_type="text/plain")
-    if found.data is None:
-        return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
-    return Response(
-        found.data,
-        media_type=download_type(found.file.content_type),
-        headers={"Content-Disposition": attachment_disposition(found.file.filename)},
-    )
+    return await attached_file_response(deps, d, u, r, version, field)
 
 
 @router.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])

@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from services.reporter.handlers.reading import attached_file
 from shared.contracts import Submission
+from shared.errors import NotFound
 from shared.forms import FieldType, Form, computed
 from shared.forms.display import display
 from shared.slugs import fold
@@ -85,3 +87,22 @@ def attachment_disposition(filename: str) -> str:
     name in RFC 5987 form, with a plain ASCII fallback ("Báo cáo.pdf": "bao_cao.pdf")."""
     ascii_name = _NOT_FILENAME.sub("_", fold(filename)).strip("._")[:100] or "tep-dinh-kem"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def attached_file_response(
+    deps: Any, directive_id: str, unit_id: str, requirement_id: str, version: int, field: str
+) -> Response:
+    """A file a unit attached to a version of its report, as a download: always an
+    attachment, with a safe type; 404 when there is none, 410 when it is no longer kept.
+    Served to the staff (``/files/...``) and to the unit through its link."""
+    try:
+        found = await attached_file(deps, directive_id, unit_id, requirement_id, version, field)
+    except NotFound:
+        return Response("Không có tệp này.", status_code=404, media_type="text/plain")
+    if found.data is None:
+        return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
+    return Response(
+        found.data,
+        media_type=download_type(found.file.content_type),
+        headers={"Content-Disposition": attachment_disposition(found.file.filename)},
+    )

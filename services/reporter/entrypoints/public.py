@@ -18,13 +18,8 @@ from starlette.datastructures import UploadFile
 
 from services.reporter.deps import Deps
 from services.reporter.domain.requirements import form_for
-from services.reporter.entrypoints.pages import (
-    attachment_disposition,
-    download_type,
-    page,
-    shown_values,
-)
-from services.reporter.handlers.reading import attached_file, report_form
+from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
+from services.reporter.handlers.reading import report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
 from shared.contracts import Assignment, SubmissionRequest
@@ -257,16 +252,6 @@ async def own_file(
     claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
-    try:
-        found = await attached_file(
-            deps, claims.directive_id, claims.unit_id, claims.requirement_id, version, field
-        )
-    except NotFound:
-        return Response("Không có tệp này.", status_code=404, media_type="text/plain")
-    if found.data is None:
-        return Response("Tệp không còn lưu.", status_code=410, media_type="text/plain")
-    return Response(
-        found.data,
-        media_type=download_type(found.file.content_type),
-        headers={"Content-Disposition": attachment_disposition(found.file.filename)},
+    return await attached_file_response(
+        deps, claims.directive_id, claims.unit_id, claims.requirement_id, version, field
     )
