@@ -116,6 +116,19 @@ def wait_until(
         meanwhile()
 
 
+def _wait_for_instant(clock, instant: datetime, meanwhile: Callable[[], None]) -> None:
+    """Until the simulated clock reaches ``instant``: polled while it is far, then slept
+    to the exact real moment, so that what follows is stamped just after it however
+    slow the machine's polling is."""
+    wait_until(
+        lambda: clock.real_seconds_until(instant) < 0.2,
+        120,
+        "the simulated deadline",
+        meanwhile=meanwhile,
+    )
+    time.sleep(max(0.0, clock.real_seconds_until(instant)))
+
+
 CHASING = ("reminder", "overdue", "digest")  # the mails timers send
 
 
@@ -298,14 +311,11 @@ def _campaign(stack: Stack, clock, directive_id: str, var: Path) -> None:
     chasing = Chasing(stack, clock, tag)
     for unit_id, when, values in CHI_BO_REPORTS:
         if when.startswith("late+"):
-            late_by = timedelta(days=int(when.split("+")[1]), hours=9)
-            target = due + late_by
-            wait_until(
-                lambda t=target: clock.now() >= t,
-                120,
-                "the simulated deadline",
-                meanwhile=chasing.show_new,
-            )
+            # One hour into the day after N whole days late: a report counts as late by
+            # the days it has started, so it reads "N+1 days late" while it lands within
+            # the next 23 simulated hours (0.24 s at four days per second).
+            target = due + timedelta(days=int(when.split("+")[1]), hours=1)
+            _wait_for_instant(clock, target, chasing.show_new)
             _submit(reporter, directive_id, unit_id, values)
     wait_until(lambda: chasing.digest() is not None, 30, "the digest", chasing.show_new)
     say()

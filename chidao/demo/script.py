@@ -49,7 +49,7 @@ def _values(sessions, participants, attending, total, forms, **more) -> dict:
 
 
 # The chi bộ of Đảng ủy Sở Nội vụ on 101-KH/ĐU: (unit, when, values). "late+N" reports N
-# days (and some hours) after the deadline; cb-snv-tt-luu-tru never reports.
+# days and one hour after the deadline (N+1 days late); cb-snv-tt-luu-tru never reports.
 CHI_BO_REPORTS = [
     ("cb-snv-van-phong", "on_time", _values(3, 42, 18, 19, ["hoi-nghi", "sinh-hoat-chi-bo"],
      materials=20, articles=4, proposals="Đề nghị Đảng ủy cấp thêm tài liệu sinh hoạt bản in.")),

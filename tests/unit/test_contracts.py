@@ -210,6 +210,14 @@ def test_unit_selector_refuses_bad_values(fields):
         UnitSelector(**fields)
 
 
+@pytest.mark.parametrize("action", [["ban hành kế hoạch"], {"text": "x"}, 7, None])
+def test_a_requirement_whose_action_is_no_text_is_refused_as_invalid(action):
+    # The wording is read for "ban hành kế hoạch" before the fields are validated; an
+    # action of another shape must reach that validation (a 422), not break the reading.
+    with pytest.raises(ValidationError, match="action"):
+        ReportingRequirement.model_validate({"id": "r1", "action": action})
+
+
 def test_duplicate_requirement_ids_are_refused():
     with pytest.raises(ValidationError, match="unique"):
         directive(requirements=[requirement("r1"), requirement("r1")])
