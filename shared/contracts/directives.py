@@ -108,7 +108,11 @@ class ReportingRequirement(Contract):
     def _read_what_it_asks_for(cls, data: Any) -> Any:
         # Events issued before the field existed, and requests that leave it out. An
         # action that is no text is left for the field's own validation to refuse.
-        if isinstance(data, dict) and "asks_for" not in data and isinstance(data.get("action"), str):
+        if (
+            isinstance(data, dict)
+            and "asks_for" not in data
+            and isinstance(data.get("action"), str)
+        ):
             data = {**data, "asks_for": "plan" if reads_as_a_plan(data["action"]) else "results"}
         return data
 
