@@ -93,6 +93,25 @@ def serve(name: Annotated[str, typer.Argument(help="issuer, notifier, reporter o
 
 
 @app.command()
+def front(
+    backend: Annotated[
+        list[str], typer.Option(help="SERVICE=URL for each service, e.g. issuer=http://issuer:8080")
+    ],
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the port to listen on")] = 8080,
+):
+    """The staff console at one address: each path to the service that owns it, as the
+    staff Ingress does in production (chidao/runtime/front.py)."""
+    from chidao.runtime.front import serve as serve_front
+
+    backends = dict(b.split("=", 1) for b in backend if "=" in b)
+    unknown = set(backends) - set(SERVICE_MODULES)
+    if unknown or len(backends) != len(backend):
+        fail(f"--backend takes SERVICE=URL, SERVICE one of {', '.join(SERVICE_MODULES)}")
+    serve_front(backends, host, port)
+
+
+@app.command()
 def dev(
     var: Annotated[Path, typer.Option(help="state directory")] = Path("var"),
     nats_port: int = 4222,
@@ -112,7 +131,7 @@ def dev(
         clock=clock,
         nats_port=nats_port,
         smtp_port=smtp_port,
-        http_ports=dict(DEV_PORTS),
+        http_ports={**DEV_PORTS, "front": 8080},  # the staff console on 8080
         extra_env={"CHIDAO_OPERATOR_TOKEN": operator_token},
     )
     stopping = False
@@ -134,15 +153,14 @@ def dev(
             stack.start_service(name, wait=False)
         for name in SERVICE_MODULES:
             stack.procs[name].wait_ready(60)
+        stack.start_front()
+        typer.echo(f"console     {stack.console_url}/  (the staff site: every page, one sign-in)")
         typer.echo(f"NATS        {stack.nats.url}")
         typer.echo(f"SMTP sink   127.0.0.1:{stack.mail.port}  (mail in {var / 'mail'})")
         for name in SERVICE_MODULES:
             typer.echo(f"{name:<11} {stack.url(name)}")
         if accounts:
-            typer.echo(
-                f"sign in     {stack.url('issuer')}/login (or /login on any service), "
-                f"password {DEMO_PASSWORD}, as:"
-            )
+            typer.echo(f"sign in     {stack.console_url}/login, password {DEMO_PASSWORD}, as:")
             for account in accounts:
                 roles = ", ".join(ROLE_NAMES[r] for r in Role if r in account.roles)
                 typer.echo(

@@ -54,10 +54,30 @@ ACCESS: dict[str, Access] = {
             _audit("issuer"),
         ),
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, *_AUDIT_STREAM),
-        reads=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.FORMS, *_SIGN_IN),
+        reads=(
+            topology.DIRECTORY,
+            topology.ISSUER_DIRECTIVES,
+            topology.FORMS,
+            topology.ISSUER_DRAFTS,
+            *_SIGN_IN,
+        ),
         # the audit trail's page reads the stream through an ordered consumer
-        follows=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.AUDIT),
-        writes=(topology.ISSUER_DIRECTIVES, topology.DOCUMENTS, topology.API_TOKENS),
+        follows=(
+            topology.DIRECTORY,
+            topology.ISSUER_DIRECTIVES,
+            topology.AUDIT,
+            topology.ISSUER_DRAFTS,
+        ),
+        # the staff console's administration pages (a quản trị's): the units' contacts
+        # in the directory and the staff accounts, the only service writing either
+        writes=(
+            topology.ISSUER_DIRECTIVES,
+            topology.DOCUMENTS,
+            topology.API_TOKENS,
+            topology.ISSUER_DRAFTS,
+            topology.DIRECTORY,
+            topology.ACCOUNTS,
+        ),
     ),
     "notifier": Access(
         publishes=(f"{subjects.TIMER}.notifier.>", _audit("notifier")),
@@ -73,6 +93,7 @@ ACCESS: dict[str, Access] = {
             topology.REPORTS,
             topology.DIRECTORY,
             topology.NOTIFIER_LEDGER,
+            topology.REVOKED_LINKS,  # a revoked link is never mailed again (resending)
             *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY,),
@@ -99,10 +120,12 @@ ACCESS: dict[str, Access] = {
             topology.REPORTS,
             topology.DIRECTORY,
             topology.REVOKED_LINKS,
+            topology.REPORTER_QUEUE,
             *_SIGN_IN,
         ),
-        follows=(topology.DIRECTORY,),
-        writes=(topology.ATTACHMENTS, topology.REVOKED_LINKS),
+        # the review queue lists its keys by reviewing unit
+        follows=(topology.DIRECTORY, topology.REPORTER_QUEUE),
+        writes=(topology.ATTACHMENTS, topology.REVOKED_LINKS, topology.REPORTER_QUEUE),
         objects=(topology.ATTACHMENTS,),
     ),
     "aggregator": Access(
@@ -126,10 +149,15 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTORY,
             topology.AGGREGATOR_ROLLUP,
             topology.AGGREGATOR_DIRECTIVES_BUCKET,
+            topology.AGGREGATOR_NOTES,
             *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY, topology.AGGREGATOR_DIRECTIVES_BUCKET),
-        writes=(topology.AGGREGATOR_ROLLUP, topology.AGGREGATOR_DIRECTIVES_BUCKET),
+        writes=(
+            topology.AGGREGATOR_ROLLUP,
+            topology.AGGREGATOR_DIRECTIVES_BUCKET,
+            topology.AGGREGATOR_NOTES,
+        ),
     ),
 }
 SERVICES = tuple(ACCESS)
@@ -143,10 +171,10 @@ DENIED = (
     f"{API}.CONSUMER.DELETE.>",
     f"{API}.STREAM.RESTORE.>",
     f"{API}.ACCOUNT.>",
-    f"$KV.{topology.DIRECTORY.name}.>",
-    f"$KV.{topology.FORMS.name}.>",
-    f"$KV.{topology.ACCOUNTS.name}.>",  # accounts are the admin's: chidao users
 )
+# The admin's reference data: denied to every service but the one ACCESS lets write it
+# (the issuer's administration pages write the directory's contacts and the accounts).
+REFERENCE_DATA = (topology.DIRECTORY, topology.FORMS, topology.ACCOUNTS)
 
 
 def consumers_of(service: str) -> tuple[topology.ConsumerSpec, ...]:
@@ -247,8 +275,9 @@ def grants(service: str) -> list[tuple[str, list[str]]]:
 
 
 def denied(service: str) -> list[str]:
-    purges = ACCESS[service].purges
-    return list(DENIED) + ([] if purges else [f"{API}.STREAM.PURGE.>"])
+    access = ACCESS[service]
+    reference = [f"$KV.{s.name}.>" for s in REFERENCE_DATA if s not in access.writes]
+    return list(DENIED) + reference + ([] if access.purges else [f"{API}.STREAM.PURGE.>"])
 
 
 def _quoted(items: list[str], indent: str) -> list[str]:

@@ -29,7 +29,7 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import ValidationError
 
-from shared import production, web
+from shared import console, production, web
 from shared.auth import csrf, login
 from shared.auth.audit import AuditMiddleware, AuditTrail
 from shared.auth.guard import PUBLIC, Authenticator
@@ -265,7 +265,7 @@ class Service:
         csrf.install(app, self.settings, {login.LOGIN_PATH, "/logout"})
         app.add_middleware(AuditMiddleware, trail=self.audit, tracer=self.tracer)
         web.install(app, self.csp, self.body_limits)
-        self.csp.allow(login.STYLE)
+        self.csp.allow(login.STYLE, console.STYLE, *console.page_styles())
         app.include_router(login.router)
         for path, endpoint in (
             ("/healthz", self._healthz),

@@ -272,6 +272,24 @@ REVOKED_LINKS = BucketSpec(
     "signed links a parent's staff revoked, one key per (directive, unit, requirement)",
     owner="reporter",
 )
+ISSUER_DRAFTS = BucketSpec(
+    "issuer_drafts",
+    "directives being prepared in the staff console (draft.<id>): the reading of an "
+    "uploaded document, the staff's corrections, the original file's name and hash",
+    owner="issuer",
+)
+REPORTER_QUEUE = BucketSpec(
+    "reporter_review_queue",
+    "reports waiting for their parent's decision, by reviewing unit "
+    "(queue.<reviewer>.<directive>.<unit>.<requirement>): the console's review queue",
+    owner="reporter",
+)
+AGGREGATOR_NOTES = BucketSpec(
+    "aggregator_notes",
+    "what a unit's staff write in its báo cáo tổng hợp themselves (general assessment, "
+    "lessons, next steps), one key per (directive, unit)",
+    owner="aggregator",
+)
 
 BUCKETS: tuple[BucketSpec, ...] = (
     DIRECTORY,
@@ -283,6 +301,9 @@ BUCKETS: tuple[BucketSpec, ...] = (
     ACCOUNTS,
     API_TOKENS,
     REVOKED_LINKS,
+    ISSUER_DRAFTS,
+    REPORTER_QUEUE,
+    AGGREGATOR_NOTES,
 )
 
 

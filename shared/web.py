@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import Headers, MutableHeaders
@@ -214,6 +215,7 @@ PAGE_TITLES = {
     403: "Không có quyền",
     429: "Thử lại sau",
     404: "Không tìm thấy",
+    405: "Không thực hiện được",
     413: "Nội dung quá lớn",
     409: "Không thực hiện được",
     422: "Yêu cầu không hợp lệ",
@@ -257,11 +259,32 @@ async def _body_too_large(request: Request, exc: Exception) -> Response:
     return too_large(request.url.path, exc.limit)
 
 
+NO_PAGE = {
+    404: "Không có trang này: đường dẫn không đúng hoặc trang đã được chuyển đi.",
+    405: "Trang này không nhận yêu cầu theo cách vừa gửi; đề nghị quay lại và thử lại.",
+}
+
+
+async def _no_such_page(request: Request, exc: Exception) -> Response:
+    """A page address no route has: the small Vietnamese page, not FastAPI's JSON (the
+    API keeps FastAPI's answer, which its clients already read)."""
+    assert isinstance(exc, HTTPException)
+    if is_api(request.url.path) or exc.status_code not in NO_PAGE:
+        return await http_exception_handler(request, exc)
+    return page_of(
+        exc.status_code,
+        PAGE_TITLES.get(exc.status_code, "Không tìm thấy"),
+        NO_PAGE[exc.status_code],
+        back=("/", "Về trang chủ"),
+    )
+
+
 def install(app: FastAPI, policy: ContentSecurityPolicy, limits: BodyLimits) -> None:
     """The security headers outermost (the 413s get them too), the body limit inside."""
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(SecurityHeaders, policy=policy)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(HTTPException, _no_such_page)
 
 
 # --- forms that change state -------------------------------------------------------------

@@ -53,3 +53,20 @@ def token_headers(issuer_url: str, username: str) -> dict[str, str]:
     )
     assert answer.status_code == 201, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+async def signed_in_accounts(
+    nats_url: str, issuer: httpx.AsyncClient, accounts: dict[str, tuple[str, str]]
+) -> dict[str, dict[str, str]]:
+    """Each of ``accounts`` (username: (unit, roles)) added, and signed in as the staff's
+    scripts do (a password traded for a personal API token at ``issuer``): the
+    Authorization header of each."""
+    tokens = {}
+    for username, (unit, roles) in accounts.items():
+        await add_account_async(nats_url, username, unit, roles)
+        answer = await issuer.post(
+            "/api/auth/tokens", json={"username": username, "password": PASSWORD}
+        )
+        assert answer.status_code == 201, answer.text
+        tokens[username] = {"Authorization": f"Bearer {answer.json()['token']}"}
+    return tokens

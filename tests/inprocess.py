@@ -61,3 +61,15 @@ def operator_headers(settings: Settings) -> dict[str, str]:
 
 def demo_units() -> list[Unit]:
     return load_file(DEMO_DIRECTORY)
+
+
+@asynccontextmanager
+async def anonymous_client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``service``'s app carrying no credential: each call names its own
+    (an account's token), as the staff's scripts and the access tests do."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app),
+        base_url=f"http://{service.name}",
+        timeout=30,
+    ) as client:
+        yield client

@@ -176,6 +176,7 @@ def run(var: Path) -> None:
         counts = asyncio.run(store_directory(stack.nats.url, units))
         say(f"Directory: {counts['added']} units loaded from {DIRECTORY.name}")
         stack.start(ready_timeout=90)
+        say(f"The staff console, while the demo runs: {stack.console_url}/")
         _sign_in(stack)
         _issue_parent(stack)
         directive_id = _ingest_seeds(stack)
@@ -189,10 +190,10 @@ def run(var: Path) -> None:
 def _how_to_sign_in(stack: Stack) -> None:
     say()
     say(
-        "Signing in: `chidao dev` runs the same services with these accounts; open "
-        f"{{service}}/login (e.g. {stack.url('aggregator')}/login while it runs) or use "
-        f"`chidao login`, user name e.g. chuyenvien.snv, password {DEMO_PASSWORD}. "
-        "`chidao audit` lists what each account did."
+        "The staff console: `chidao dev` runs the same services with these accounts and "
+        "prints the console's address; sign in there (or with `chidao login`) as e.g. "
+        f"chuyenvien.snv, password {DEMO_PASSWORD}. `chidao audit` lists what each "
+        "account did."
     )
 
 

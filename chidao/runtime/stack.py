@@ -23,6 +23,8 @@ from chidao.runtime.processes import ChildProcess
 from shared.settings import Settings
 
 SERVICES = ("issuer", "notifier", "reporter", "aggregator")
+# The staff site's one address (chidao.runtime.front): the services' pages behind one port.
+FRONT = "front"
 
 
 @dataclass
@@ -32,16 +34,23 @@ class ServiceProcess(ChildProcess):
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    args: tuple[str, ...] = ()  # the front's: --backend SERVICE=URL for each service
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def command(self) -> list[str]:
+        if self.name == FRONT:
+            return [sys.executable, "-m", "chidao", "front", f"--port={self.port}", *self.args]
+        return [sys.executable, "-m", "chidao", "serve", self.name]
+
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "chidao", "serve", self.name],
+            self.command,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -81,6 +90,7 @@ class Stack:
     nats_port: int | None = None
     smtp_port: int | None = None
     http_ports: dict[str, int] = field(default_factory=dict)
+    front: bool = True  # start the staff site's front (its port: http_ports["front"])
     extra_env: dict[str, str] = field(default_factory=dict)
     # NATS run elsewhere (a cluster): no nats-server is started, and each service may
     # connect with its own URL (its own user)
@@ -174,7 +184,25 @@ class Stack:
             self.start_service(name, wait=False)
         for name in self.services:
             self.procs[name].wait_ready(ready_timeout)
+        if self.front:
+            self.start_front(ready_timeout)
         return self
+
+    def start_front(self, ready_timeout: float = 60.0) -> None:
+        """The staff site: every page of every service at one address (console_url)."""
+        port = self.http_ports.setdefault(FRONT, free_port())
+        backends = tuple(f"--backend={name}={self.url(name)}" for name in self.services)
+        log = self.var_dir / "logs" / "front.log"
+        proc = ServiceProcess(FRONT, port, self.env(), log, args=backends)
+        self.procs[FRONT] = proc
+        proc.start()
+        # it answers /readyz itself, once it listens
+        proc.wait_ready(ready_timeout)
+
+    @property
+    def console_url(self) -> str:
+        """Where the staff sign in and work: the front."""
+        return self.procs[FRONT].url
 
     def start_service(self, name: str, wait: bool = True, ready_timeout: float = 60.0) -> None:
         port = self.http_ports.get(name) or free_port()

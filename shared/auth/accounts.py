@@ -24,7 +24,16 @@ KEY_PREFIX = "account."
 CACHE_SECONDS = 5.0
 MIN_PASSWORD_CHARS = 10
 # A user name is what a clerk types: letters, digits, dots, dashes, underscores, an @.
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+# 2 to 64 characters: letters and digits, single '.', '_', '@' or '-' between them (a KV
+# key may not end with '.' nor hold '..': "0_." would be a key NATS refuses)
+USERNAME_PATTERN = r"^[a-z0-9](?:[._@-]?[a-z0-9])*$"  # no look-around: pydantic's too
+USERNAME = re.compile(USERNAME_PATTERN)
+USERNAME_CHARS = (2, 64)
+
+
+def is_username(name: str) -> bool:
+    return USERNAME_CHARS[0] <= len(name) <= USERNAME_CHARS[1] and bool(USERNAME.match(name))
+
 
 # argon2-cffi's defaults (RFC 9106's second recommended profile: 64 MiB, 3 passes).
 _HASHER = PasswordHasher()
@@ -51,9 +60,10 @@ class Account(BaseModel):
     @field_validator("username")
     @classmethod
     def _username(cls, value: str) -> str:
-        if not USERNAME.match(value):
+        if not is_username(value):
             raise ValueError(
-                "a user name is 2 to 64 lower-case letters, digits, '.', '-', '_' or '@'"
+                "a user name is 2 to 64 lower-case letters and digits, with single '.', "
+                "'-', '_' or '@' between them"
             )
         return value
 
@@ -98,7 +108,7 @@ class AccountStore:
         self._js = js
 
     async def get(self, username: str) -> Account | None:
-        if not USERNAME.match(username):
+        if not is_username(username):
             return None
         if username in self._cache:
             return self._cache[username]

@@ -34,9 +34,13 @@ class Action(StrEnum):
     REPORT_READ = "report.read"
     REPORT_REVIEW = "report.review"
     LINK_REVOKE = "link.revoke"
+    LINK_RESEND = "link.resend"
     SYNTHESIS_READ = "synthesis.read"
+    SYNTHESIS_EDIT = "synthesis.edit"
     SYNTHESIS_APPROVE = "synthesis.approve"
     AUDIT_READ = "audit.read"
+    UNIT_EDIT = "unit.edit"
+    ACCOUNT_MANAGE = "account.manage"
     TOKEN_MANAGE = "token.manage"
 
 
@@ -48,9 +52,13 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.REPORT_READ: ALL,
     Action.REPORT_REVIEW: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.LINK_REVOKE: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
+    Action.LINK_RESEND: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.SYNTHESIS_READ: ALL,
+    Action.SYNTHESIS_EDIT: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.SYNTHESIS_APPROVE: frozenset({Role.LANH_DAO}),
     Action.AUDIT_READ: frozenset({Role.LANH_DAO, Role.QUAN_TRI}),
+    Action.UNIT_EDIT: frozenset({Role.QUAN_TRI}),
+    Action.ACCOUNT_MANAGE: frozenset({Role.QUAN_TRI}),
     Action.TOKEN_MANAGE: ALL,
 }
 
@@ -63,9 +71,13 @@ ACTION_NAMES: dict[Action, str] = {
     Action.REPORT_READ: "xem báo cáo",
     Action.REPORT_REVIEW: "duyệt báo cáo",
     Action.LINK_REVOKE: "thu hồi đường dẫn báo cáo",
+    Action.LINK_RESEND: "gửi lại đường dẫn báo cáo",
     Action.SYNTHESIS_READ: "xem báo cáo tổng hợp",
+    Action.SYNTHESIS_EDIT: "viết phần nhận định của báo cáo tổng hợp",
     Action.SYNTHESIS_APPROVE: "duyệt báo cáo tổng hợp gửi cấp trên",
     Action.AUDIT_READ: "xem nhật ký thao tác",
+    Action.UNIT_EDIT: "sửa thông tin liên hệ của đơn vị",
+    Action.ACCOUNT_MANAGE: "quản lý tài khoản cán bộ",
     Action.TOKEN_MANAGE: "quản lý mã truy cập",
 }
 

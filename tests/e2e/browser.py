@@ -66,3 +66,60 @@ def sign_in(driver, base_url: str, username: str, password: str) -> None:
     driver.find_element("id", "password").send_keys(password)
     driver.find_element("css selector", "form button[type=submit]").click()
     WebDriverWait(driver, 20).until(lambda d: d.find_elements("id", "signed-in"))
+
+
+WIDTHS = (390, 1280)  # a phone held upright, an office desktop
+
+
+def page_shots(driver, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
+    """The whole page at each width (``<name>-<width>.png``), and at each: nothing wider
+    than the screen (tables fold into cards or scroll in their own frame) and no serious
+    or critical accessibility problem (axe-core). Leaves the window at the last width."""
+    from tests.e2e.accessibility import assert_accessible
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in widths:
+        driver.set_window_size(width, 900)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(int(height) + 40, 800), 8000))
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}-{width}.png"))
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} is {overflow} px wider than the screen at {width} px"
+        assert_accessible(driver, f"{name} at {width} px")
+
+
+def click_and_wait(driver, css: str, timeout: float = 30.0) -> None:
+    """Click what ``css`` finds (a submit button, a link) and wait for the page the server
+    answers with: the old page's root element goes stale, the new one is loaded."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element("tag name", "html")
+    driver.find_element("css selector", css).click()
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            # Chromium reports an element of a page already left this way, not as stale.
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, timeout).until(replaced)
+    # and the new page read to its end: a form half parsed would post half its fields
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
+def fill(driver, name: str, text: str) -> None:
+    """Type ``text`` into the field named ``name``, replacing what it held."""
+    field = driver.find_element("name", name)
+    field.clear()
+    field.send_keys(text)

@@ -26,9 +26,9 @@ from shared.auth.audit import read_entries
 from shared.clock import parse_clock
 from shared.links import Links
 from shared.settings import Settings
-from tests.accounts import PASSWORD, add_account_async
+from tests.accounts import PASSWORD, add_account_async, signed_in_accounts
 from tests.factories import directive_to_chi_bo
-from tests.inprocess import serving
+from tests.inprocess import anonymous_client, serving
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -91,23 +91,10 @@ async def site(nats_url):
             )
         }
         anonymous = {
-            name: await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=r.service.app),
-                    base_url=f"http://{name}",
-                    timeout=30,
-                )
-            )
+            name: await stack.enter_async_context(anonymous_client(r.service))
             for name, r in running.items()
         }
-        tokens = {}
-        for username, (unit, roles) in ACCOUNTS.items():
-            await add_account_async(nats_url, username, unit, roles)
-            answer = await anonymous["issuer"].post(
-                "/api/auth/tokens", json={"username": username, "password": PASSWORD}
-            )
-            assert answer.status_code == 201, answer.text
-            tokens[username] = {"Authorization": f"Bearer {answer.json()['token']}"}
+        tokens = await signed_in_accounts(nats_url, anonymous["issuer"], ACCOUNTS)
         site = Site(settings, anonymous, tokens, running["issuer"].service.js)
         # the directive issued by the parent's clerk, and the chi bộ's report filed by its own
         issued = await site.clients["issuer"].post(
@@ -269,6 +256,7 @@ async def _throttled(site: Site, issuer: httpx.AsyncClient) -> None:
 
 async def test_a_revoked_token_no_longer_signs_in(site):
     issuer = site.client("issuer")
+    issuer.cookies.clear()  # a script's call: no page's CSRF cookie from an earlier test
     made = await issuer.post(
         "/api/auth/tokens", json={"username": "chuyenvien.snv", "password": PASSWORD}
     )

@@ -106,6 +106,10 @@ def test_every_chidao_container_runs_a_real_command_with_known_settings(compose)
         if command[0] == "serve":
             assert command[1] in SERVICE_MODULES, f"{name}: no service '{command[1]}'"
             served[command[1]] = service.get("deploy", {}).get("replicas", 1)
+        elif command[0] == "front":  # the staff console: one backend per service, by name
+            backends = {c.split("=", 2)[1] for c in command if c.startswith("--backend=")}
+            assert backends == set(SERVICE_MODULES), f"{name}: backends {backends}"
+            assert set(service["depends_on"]) == set(SERVICE_MODULES), name
         else:
             assert command[:2] == ["directory", "load"], f"{name}: unexpected {command}"
             assert (ROOT / command[2]).exists(), f"{name}: {command[2]} does not exist"

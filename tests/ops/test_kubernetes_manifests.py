@@ -26,6 +26,7 @@ import yaml
 
 from chidao.apidocs import build_service
 from chidao.cli import SERVICE_MODULES
+from chidao.runtime import front
 from chidao.runtime.nats_server import nats_server_binary
 from shared import production
 from shared.settings import Settings
@@ -952,3 +953,18 @@ def test_nats_server_accepts_the_accounts_include(tmp_path):
         f"{rel(NATS_ACCOUNTS) if NATS_ACCOUNTS.exists() else 'a stand-in accounts.conf'}: "
         f"nats-server refuses the configuration: {result.stderr.strip() or result.stdout.strip()}"
     )
+
+
+def test_the_embedded_runtime_front_routes_as_the_staff_ingress():
+    """`chidao dev`, the demo and the tests put the staff site at one address through
+    chidao/runtime/front.py: the same paths as the staff Ingress, to the same services,
+    so what works there works in production."""
+    staff = ingresses()["chidao-staff"]
+    (rule,) = staff.obj["spec"]["rules"]
+    ingress_table = {(p["path"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]}
+    assert ingress_table == {(path, f"chidao-{service}") for path, service in front.ROUTES}
+    for paths in service_paths().values():
+        for path in paths:
+            if path.startswith(PUBLIC_PREFIX):
+                continue
+            assert f"chidao-{front.service_for(path)}" == route(staff, path), path

@@ -189,13 +189,16 @@ def escalations(user: str) -> list[tuple[str, str, dict | bytes | None]]:
                 ],
             },
         ),
-        (
-            "rewrite the directory: a unit's e-mail address",
-            f"$KV.{topology.DIRECTORY.name}.unit.{VICTIM.id}",
-            VICTIM.model_copy(update={"emails": ["attacker@evil.example"]}).model_dump(),
-        ),
         ("load a form", f"$KV.{topology.FORMS.name}.form.forged", b"{}"),
     ]
+    if topology.DIRECTORY not in access.writes:  # the issuer's administration pages may
+        attempts.append(
+            (
+                "rewrite the directory: a unit's e-mail address",
+                f"$KV.{topology.DIRECTORY.name}.unit.{VICTIM.id}",
+                VICTIM.model_copy(update={"emails": ["attacker@evil.example"]}).model_dump(),
+            )
+        )
     for name in every_stream:
         attempts.append((f"delete {name}", f"{API}.STREAM.DELETE.{name}", None))
         # adding a source (the directory fed from the reports through a transform) or a
