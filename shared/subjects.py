@@ -115,10 +115,13 @@ def synthesis_updated_id(directive_id: str, unit_id: str, requirement_id: str, v
 
 
 def synthesis_approved_id(
-    directive_id: str, unit_id: str, requirement_id: str, version: int
+    directive_id: str, unit_id: str, requirement_id: str, version: int, notes_revision: int = 0
 ) -> str:
+    """``version``: the roll-up node's; ``notes_revision``: the staff's written sections'
+    (0: none written), so that either changing makes a new approval."""
     ids = _tokens(directive_id, unit_id, requirement_id)
-    return f"synthesis-approved.{ids}.{_version(version)}"
+    notes = f".n{_version(notes_revision)[1:]}" if notes_revision else ""
+    return f"synthesis-approved.{ids}.{_version(version)}{notes}"
 
 
 def timer_id(kind: str, *ids: str) -> str:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from services.aggregator.deps import deps_builder
 from services.aggregator.documents.html import STYLE as REPORT_STYLE
-from services.aggregator.entrypoints import http, messages, pages
+from services.aggregator.entrypoints import (
+    console,
+    http,
+    lateness,
+    messages,
+    pages,
+    synthesis_page,
+)
 from services.aggregator.handlers import rollup
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.status.page import STYLE as STATUS_STYLE
@@ -33,6 +40,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.DIRECTORY,
             topology.AGGREGATOR_ROLLUP,
             topology.AGGREGATOR_DIRECTIVES_BUCKET,
+            topology.AGGREGATOR_NOTES,
         ),
         consumers=(
             topology.AGGREGATOR_DIRECTIVES,
@@ -53,5 +61,8 @@ def create_service(settings: Settings | None = None) -> Service:
     service.periodic.append(sample_progress)
     service.app.include_router(http.router)
     service.app.include_router(pages.router)
+    service.app.include_router(console.router)
+    service.app.include_router(synthesis_page.router)
+    service.app.include_router(lateness.router)
     messages.subscribe(service)
     return service

@@ -14,9 +14,11 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from services.aggregator.adapters.notes import read_notes, write_notes
 from services.aggregator.app import create_service
 from services.aggregator.domain.approval import AutoApproval
-from services.aggregator.domain.synthesis import Synthesis
+from services.aggregator.domain.notes import StoredNotes
+from services.aggregator.domain.synthesis import Synthesis, Written
 from services.aggregator.entrypoints.pages import NOT_SENT, PAGE_NOT_FOUND, SENT
 from services.aggregator.handlers import rollup, synthesis
 from shared import subjects, topology
@@ -348,6 +350,37 @@ async def test_staff_approve_and_the_synthesis_goes_up_as_the_committee_s_report
     )
     assert not event.automatic and event.target_directive_id == parent.directive_id
     assert event.narrative.endswith("2/3 đơn vị đã báo cáo, 2 đúng hạn, 0 muộn.")
+
+
+async def test_the_sections_the_staff_wrote_go_up_and_a_new_text_is_a_new_approval(js, aggregator):
+    """What the committee's staff wrote (assessment, lessons, next steps) goes up in the
+    report's text; approving again after only the text changed is a new event, not a
+    duplicate JetStream would drop."""
+    _, own = await _levels(js, aggregator)
+    url = f"/api/directives/{own.directive_id}/synthesis/approve"
+    written = Written(assessment="Các chi bộ triển khai nghiêm túc.", next_steps="Nhân rộng.")
+    await write_notes(js, own.directive_id, COMMITTEE, StoredNotes(written=written), 0)
+    first = (await aggregator.http.post(url)).json()["event_id"]
+    event = await eventually(
+        lambda: _approval(js, own.directive_id), what="the approval with the sections"
+    )
+    assert event.event_id == first
+    assert "\n\nĐánh giá chung:\nCác chi bộ triển khai nghiêm túc." in event.narrative
+    assert "\n\nPhương hướng, nhiệm vụ thời gian tới:\nNhân rộng." in event.narrative
+    assert "Bài học kinh nghiệm" not in event.narrative  # not written: not sent
+
+    _, revision = await read_notes(js, own.directive_id, COMMITTEE)
+    changed = StoredNotes(written=written.model_copy(update={"lessons": "Phát huy."}))
+    await write_notes(js, own.directive_id, COMMITTEE, changed, revision)
+    second = (await aggregator.http.post(url)).json()["event_id"]
+    assert second != first
+
+    async def replaced() -> bool:
+        latest = await _approval(js, own.directive_id)
+        return latest is not None and latest.event_id == second
+
+    await eventually(replaced, what="the second approval stored, not dropped")
+    assert "Bài học kinh nghiệm:\nPhát huy." in (await _approval(js, own.directive_id)).narrative
 
 
 async def test_approval_refusals_are_named_errors_with_their_status_and_reason(js, aggregator):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from services.aggregator.documents.report import Block, Report, landscape_blocks, section_number
 from shared.web import StyleSheet
@@ -50,6 +51,15 @@ def _items(blocks: list[Block]) -> list[_Item]:
 
 def render(report: Report) -> str:
     page = _ENV.get_template("report.html.j2").render(
-        report=report, items=_items(report.blocks), style=STYLE.markup
+        report=report, items=_items(report.blocks), style=STYLE.markup, focusable=False
     )
     return unicodedata.normalize("NFC", page)
+
+
+def render_body(report: Report) -> Markup:
+    """The report without its page (no ``<html>``, no style sheet): for a page that shows
+    it inside its own layout and styles it itself (the console's synthesis page)."""
+    body = _ENV.get_template("report_body.html.j2").render(
+        report=report, items=_items(report.blocks), focusable=True
+    )
+    return Markup(unicodedata.normalize("NFC", body))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from services.aggregator.domain.notes import WRITTEN_SECTIONS
 from services.aggregator.domain.synthesis import (
     Column,
     Counted,
@@ -27,8 +28,7 @@ from shared.vietnamese import format_date, format_date_long, format_number
 
 MOTTO = "ĐẢNG CỘNG SẢN VIỆT NAM"
 WIDE_TABLE_COLUMNS = 6  # a table with more columns goes on a landscape page
-ROMAN = ("I", "II", "III", "IV", "V", "VI")
-
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 # The symbol after the number ("-BC/ĐU"), by the kind of the sending body.
 SYMBOLS = {
     "provincial_committee": "TU",
@@ -300,12 +300,31 @@ def _difficulties(s: Synthesis) -> list[Block]:
     return blocks
 
 
+def _written(s: Synthesis) -> list[Block]:
+    """The staff's own sections, each line they typed a paragraph of its own."""
+    blocks = []
+    for name, _, heading in WRITTEN_SECTIONS:
+        text = getattr(s.written, name)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines:
+            blocks.append(Block("heading", heading, 1))
+            blocks += [Block("paragraph", line) for line in lines]
+    return blocks
+
+
 def build_report(synthesis: Synthesis | Mapping[str, Any]) -> Report:
     s = as_synthesis(synthesis)
     d, unit = s.directive, s.unit
     as_of = datetime.fromisoformat(s.as_of)
     reference = f"{d.document} ngày {format_date(date.fromisoformat(d.issued_on))} của {d.issuer}"
-    blocks = [*_progress(s, reference), *_results(s), *_missing_and_late(s), *_difficulties(s)]
+    blocks = [
+        *_progress(s, reference),
+        *_results(s),
+        *_missing_and_late(s),
+        # The staff's assessment, lessons and next steps, before the units' proposals.
+        *_written(s),
+        *_difficulties(s),
+    ]
     parent = unit.parent
     recipients = []
     if parent:

@@ -17,9 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.aggregator.domain.synthesis import RequirementSynthesis
+from services.aggregator.domain.notes import written_narrative
+from services.aggregator.domain.synthesis import RequirementSynthesis, Written
 from shared import subjects
 from shared.contracts import DirectiveIssued, SynthesisApproved
+from shared.contracts.submissions import MAX_NARRATIVE
 from shared.errors import Conflict, Invalid
 from shared.forms import Aggregation, FieldType, Form
 from shared.timers import Schedule
@@ -94,20 +96,40 @@ def forwarded_values(section: RequirementSynthesis, target: Form | None) -> dict
     return values
 
 
+@dataclass(frozen=True)
+class Approved:
+    """What the approval sends up besides the figures: the staff's written sections and
+    the versions it was made from (the roll-up node's, the sections' revision), so that
+    approving again after either changed is a new event, not a duplicate."""
+
+    version: int
+    written: Written
+    notes_revision: int = 0
+
+
 def approval(
     issued: DirectiveIssued,
     section: RequirementSynthesis,
     target: Target,
-    version: int,
+    approved: Approved,
     now: datetime,
     unit_name: str,
     automatic: bool,
 ) -> SynthesisApproved:
     d = issued.directive
     t = section.totals
+    counts = (
+        f"Báo cáo tổng hợp của {unit_name} theo {document_title(d.kind, d.ref)}: "
+        f"{t.submitted}/{t.expected} đơn vị đã báo cáo, {t.on_time} đúng hạn, "
+        f"{t.late} muộn."
+    )
     return SynthesisApproved(
         event_id=subjects.synthesis_approved_id(
-            issued.directive_id, d.issuer_unit, section.id, version
+            issued.directive_id,
+            d.issuer_unit,
+            section.id,
+            approved.version,
+            approved.notes_revision,
         ),
         occurred_at=now,
         directive_id=issued.directive_id,
@@ -116,11 +138,7 @@ def approval(
         target_directive_id=target.directive_id,
         target_requirement_id=target.requirement_id,
         values=forwarded_values(section, target.form),
-        narrative=(
-            f"Báo cáo tổng hợp của {unit_name} theo {document_title(d.kind, d.ref)}: "
-            f"{t.submitted}/{t.expected} đơn vị đã báo cáo, {t.on_time} đúng hạn, "
-            f"{t.late} muộn."
-        ),
+        narrative=(counts + written_narrative(approved.written))[:MAX_NARRATIVE],
         automatic=automatic,
         approved_at=now,
     )

@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from shared.forms import PLAN_FORM
 
@@ -204,11 +211,33 @@ class DirectiveSynthesis(_Part):
     parents: list[str]
 
 
+class Written(_Part):
+    """What the unit's own staff write in the report themselves (kept in the notes
+    bucket, see ``handlers/notes.py``): empty until they do."""
+
+    assessment: str = ""  # Đánh giá chung
+    lessons: str = ""  # Bài học kinh nghiệm
+    next_steps: str = ""  # Phương hướng, nhiệm vụ thời gian tới
+
+    def is_empty(self) -> bool:
+        return not (self.assessment.strip() or self.lessons.strip() or self.next_steps.strip())
+
+
 class Synthesis(_Part):
     directive: DirectiveSynthesis
     unit: UnitSynthesis
     as_of: str
     requirements: list[RequirementSynthesis]
+    # Optional, last, and left out of the JSON while nothing is written: a synthesis
+    # saved before the staff could write in it reads and writes back the same.
+    written: Written = Field(default_factory=Written)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and self.written.is_empty():
+            data.pop("written", None)
+        return data
 
     def section(self, requirement_id: str) -> RequirementSynthesis:
         return next(r for r in self.requirements if r.id == requirement_id)

@@ -14,6 +14,7 @@ from services.aggregator.deps import Deps
 from services.aggregator.domain import approval as rules
 from services.aggregator.domain.approval import AutoApproval, Target
 from services.aggregator.domain.synthesis import Synthesis
+from services.aggregator.handlers.notes import notes_of
 from services.aggregator.handlers.synthesis import get_synthesis
 from shared import subjects, timers, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
@@ -82,12 +83,13 @@ async def approve(
         raise rules.already_accepted()
     synthesis = await get_synthesis(deps, directive_id)
     node = await deps.rollup.get(directive_id, chosen, issuer)
+    _, notes_revision = await notes_of(deps, directive_id, issuer)
     now = deps.clock.now()
     event = rules.approval(
         issued,
         synthesis.section(chosen),
         target,
-        node.v if node else 0,
+        rules.Approved(node.v if node else 0, synthesis.written, notes_revision),
         min(at, now) if at else now,
         deps.directory().name(issuer),
         automatic,

@@ -11,17 +11,20 @@ from datetime import datetime
 from services.aggregator.adapters.synthesis_stream import announce
 from services.aggregator.deps import Deps
 from services.aggregator.handlers.approval import schedule_auto_approval
+from services.aggregator.handlers.home import index_assignments, index_directive
 from shared.contracts import Assignment, DirectiveIssued, Review, Submission, Totals
 
 
 async def directive_issued(deps: Deps, event: DirectiveIssued) -> None:
     await deps.book.remember(event)
+    await index_directive(deps, event)  # the console home's lists and the cascade
     await schedule_auto_approval(deps, event)
     deps.metrics.events.labels("directive.issued").inc()
 
 
 async def assignments_created(deps: Deps, assignments: Sequence[Assignment]) -> None:
     await _roll_up(deps, assignments=assignments)
+    await index_assignments(deps, assignments)  # the console home's "from above" list
     deps.metrics.events.labels("assignment.created").inc(len(assignments))
 
 

@@ -1,5 +1,6 @@
 """Getting the synthesis of a directive for a unit: its roll-up node for each
-requirement and a walk of its subtree to list the units by name."""
+requirement and a walk of its subtree to list the units by name, and the sections the
+unit's staff wrote in it themselves (``handlers/notes.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.aggregator.domain.synthesis_build import (
     requirement_synthesis,
     synthesis_of,
 )
+from services.aggregator.handlers.notes import written_of
 from shared.contracts import DirectiveIssued
 from shared.directory import Directory
 from shared.errors import NotFound
@@ -32,7 +34,10 @@ async def get_synthesis(deps: Deps, directive_id: str, unit: str | None = None) 
     directory = deps.directory()
     if unit_id not in directory:
         raise NotFound(f"unit '{unit_id}' is not in the directory")
-    return await build(deps.rollup, issued, unit_id, directory, deps.clock.now(), deps.book.form)
+    s = await build(deps.rollup, issued, unit_id, directory, deps.clock.now(), deps.book.form)
+    # In the synthesis itself, so that every document of it and its approval carry them.
+    s.written = await written_of(deps, directive_id, unit_id)
+    return s
 
 
 async def build(

@@ -1,0 +1,202 @@
+"""A directive's page for one unit of its tree: per requirement, a row per child unit of
+that unit with its own report's status and, for a child with units below, how far they
+are; the filters; the cascade. Pure: ``handlers/home_directive.py`` reads the nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+
+from services.aggregator.console.views import (
+    FILTER_WORDS,
+    FILTERS,
+    Badge,
+    Progress,
+    issued_day,
+    next_deadline,
+    own_badges,
+    progress,
+    subtree_keys,
+    when,
+)
+from services.aggregator.domain.nodes import Node
+from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
+from shared.vietnamese import document_title, format_deadline
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    unit_id: str
+    name: str
+    badges: list[Badge]
+    keys: frozenset[str]  # the statuses the filters find it under
+    received: str
+    report_href: str | None  # the reporter's page of its own report
+    view_href: str | None  # this directive's page for the child, when units are below it
+    below: str  # how far the units below it are, in words ("" when none)
+    plan_href: str | None = None  # its own implementing plan
+
+
+@dataclass(frozen=True)
+class Section:
+    """One requirement, with the rows the filter keeps."""
+
+    id: str
+    action: str
+    deadline: str
+    recurrence: str | None
+    asks_for_a_plan: bool
+    totals: Totals  # the unit's subtree's, from its roll-up node
+    progress: Progress
+    rows: list[ChildRow]
+    shown: list[ChildRow]
+    own: list[Badge]  # the unit's own report, when it is itself assigned the requirement
+    own_received: str
+    own_report_href: str | None
+
+
+@dataclass(frozen=True)
+class FilterLink:
+    key: str
+    words: str
+    count: int
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    directive_id: str
+    document: str
+    title: str
+    unit_name: str
+
+
+@dataclass
+class DirectiveView:
+    directive_id: str
+    document: str
+    title: str
+    issuer: str
+    issued_on: str
+    place: str
+    unit_id: str
+    unit_name: str
+    is_issuer: bool  # the page is for the issuer itself
+    progress: Progress
+    next_deadline: str
+    sections: list[Section]
+    filters: list[FilterLink]
+    status: str
+    plans: list[PlanLink] = field(default_factory=list)
+    parents: list[PlanLink] = field(default_factory=list)  # what this directive implements
+    query: str = ""  # ?unit=... when the page is not the principal's default
+
+
+def child_row(
+    directive_id: str,
+    requirement: ReportingRequirement,
+    child: Node,
+    name: str,
+    now: datetime,
+    plan_of: Callable[[str], str | None],
+) -> ChildRow:
+    """A child unit's row under a requirement, from its own roll-up node."""
+    own = child.own
+    due = requirement.due_before
+    below = Totals()
+    for entry in child.children.values():
+        below = below + entry.totals
+    # A child assigned the requirement itself is filtered by its own report; one that
+    # only passes it down, by the reports below it.
+    badges = own_badges(own, due, now)
+    keys = {key for key, _ in badges} if own is not None else subtree_keys(below, due, now)
+    sent = own is not None and own.version > 0
+    report = f"/reports/{directive_id}/{child.unit_id}/{requirement.id}"
+    view = f"/directives/{directive_id}?{urlencode({'unit': child.unit_id})}"
+    return ChildRow(
+        unit_id=child.unit_id,
+        name=name,
+        badges=badges,
+        keys=frozenset(keys),
+        received=when(own.first_received_at) if own else "",
+        report_href=report if sent else None,
+        view_href=view if child.children else None,
+        below=f"Cấp dưới: {below.submitted}/{below.expected} đã nộp" if below.expected else "",
+        plan_href=plan_of(child.unit_id),
+    )
+
+
+def section(
+    requirement: ReportingRequirement,
+    root: Node | None,
+    rows: list[ChildRow],
+    status: str,
+    now: datetime,
+) -> Section:
+    totals = root.totals if root else Totals()
+    own = root.own if root else None
+    sent = own is not None and own.version > 0
+    report = f"/reports/{root.directive_id}/{root.unit_id}/{requirement.id}" if root else None
+    return Section(
+        id=requirement.id,
+        action=requirement.action,
+        deadline=format_deadline(requirement.due_before),
+        recurrence=requirement.recurrence,
+        asks_for_a_plan=requirement.asks_for_a_plan,
+        totals=totals,
+        progress=progress([(totals, requirement.due_before)], now),
+        rows=rows,
+        shown=[r for r in rows if status == "all" or status in r.keys],
+        own=own_badges(own, requirement.due_before, now),
+        own_received=when(own.first_received_at) if own else "",
+        own_report_href=report if sent else None,
+    )
+
+
+def filters(sections: list[Section], status: str, unit: str | None) -> list[FilterLink]:
+    """A link per status, with how many rows it keeps; the unit shown stays in the link."""
+    links = []
+    for key in FILTERS:
+        count = sum(1 for s in sections for r in s.rows if key == "all" or key in r.keys)
+        params = {**({"unit": unit} if unit else {}), **({"status": key} if key != "all" else {})}
+        href = "?" + urlencode(params) if params else "?"
+        links.append(FilterLink(key, FILTER_WORDS[key], count, href, key == status))
+    return links
+
+
+def directive_view(
+    issued: DirectiveIssued,
+    unit_id: str,
+    unit_name: str,
+    sections: list[Section],
+    status: str,
+    unit_param: str | None,
+    now: datetime,
+) -> DirectiveView:
+    d = issued.directive
+    parts = [(s.totals, r.due_before) for s, r in zip(sections, d.requirements, strict=True)]
+    return DirectiveView(
+        directive_id=issued.directive_id,
+        document=document_title(d.kind, d.ref),
+        title=d.title,
+        issuer=d.issuer,
+        issued_on=issued_day(issued),
+        place=d.place,
+        unit_id=unit_id,
+        unit_name=unit_name,
+        is_issuer=unit_id == d.issuer_unit,
+        progress=progress(parts, now),
+        next_deadline=next_deadline(d.requirements, now),
+        sections=sections,
+        filters=filters(sections, status, unit_param),
+        status=status,
+        query="?" + urlencode({"unit": unit_param}) if unit_param else "",
+    )
+
+
+def plan_link(issued: DirectiveIssued, unit_name: str) -> PlanLink:
+    d = issued.directive
+    return PlanLink(issued.directive_id, document_title(d.kind, d.ref), d.title, unit_name)

@@ -1,0 +1,230 @@
+"""What the console's home and a directive's page show, built from what the roll-up knows
+(pure: the reading is ``handlers/home.py`` and ``handlers/home_directive.py``).
+
+A report's status is one of the roll-up's facts, never stored apart: sent on time or
+late (judged on its first version), missing before or after its deadline, and the
+parent's last decision on its latest version (returned, accepted). Counts come from the
+nodes' totals, so a page with thousands of units below reads one node per child."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.aggregator.domain.nodes import Node, Own, days_late
+from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
+from shared.vietnamese import document_title, format_date, format_deadline, format_instant
+
+# The statuses a report can be in, as the badges and the filters name them.
+STATUS_WORDS = {
+    "on_time": "Đã nộp đúng hạn",
+    "late": "Nộp muộn",
+    "overdue": "Quá hạn chưa nộp",
+    "waiting": "Chưa đến hạn",
+    "returned": "Bị trả lại",
+    "accepted": "Đã chấp nhận",
+}
+FILTERS = ("all", *STATUS_WORDS)
+FILTER_WORDS = {"all": "Tất cả", **STATUS_WORDS}
+
+Badge = tuple[str, str]  # (key of ui.badge, words)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A stacked bar's segments (``ui.progress``), its total and its words."""
+
+    segments: list[dict[str, Any]]
+    total: int
+    label: str
+    submitted: int
+    accepted: int
+
+
+def is_past(due: datetime | None, now: datetime) -> bool:
+    return due is not None and now >= due
+
+
+def progress(parts: Iterable[tuple[Totals, datetime | None]], now: datetime) -> Progress:
+    """The reports of (totals, deadline) pairs: sent on time, late, missing past the
+    deadline, missing before it."""
+    on_time = late = overdue = waiting = accepted = expected = 0
+    for totals, due in parts:
+        on_time += totals.on_time
+        late += totals.late
+        accepted += totals.accepted
+        expected += totals.expected
+        if is_past(due, now):
+            overdue += totals.missing
+        else:
+            waiting += totals.missing
+    counts = {"on_time": on_time, "late": late, "overdue": overdue, "missing": waiting}
+    words = {"missing": "Chưa nộp, chưa đến hạn", **STATUS_WORDS}
+    segments = [{"key": k, "label": words[k], "count": c} for k, c in counts.items()]
+    label = (
+        f"{on_time + late}/{expected} báo cáo đã nộp: {on_time} đúng hạn, {late} nộp muộn, "
+        f"{overdue} quá hạn chưa nộp, {waiting} chưa đến hạn"
+    )
+    return Progress(segments, expected, label, on_time + late, accepted)
+
+
+def next_deadline(requirements: Iterable[ReportingRequirement], now: datetime) -> str:
+    dues = sorted(r.due_before for r in requirements if r.due_before is not None)
+    upcoming = [d for d in dues if d > now]
+    if upcoming:
+        return format_deadline(upcoming[0])
+    if dues:
+        return f"đã hết hạn ({format_deadline(dues[-1])})"
+    return "không ghi thời hạn"
+
+
+def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Badge]:
+    """A unit's own report under a requirement, as badges; none when not assigned."""
+    if own is None:
+        return []
+    due = own.due_before or due
+    if own.version == 0:
+        key = "overdue" if is_past(due, now) else "waiting"
+        return [(key, STATUS_WORDS[key])]
+    if own.on_time:
+        badges = [("on_time", STATUS_WORDS["on_time"])]
+    else:
+        badges = [("late", f"Nộp muộn {days_late(own.first_received_at, due)} ngày")]
+    if own.returned:
+        badges.append(("returned", STATUS_WORDS["returned"]))
+    elif own.accepted:
+        badges.append(("accepted", STATUS_WORDS["accepted"]))
+    return badges
+
+
+def subtree_keys(totals: Totals, due: datetime | None, now: datetime) -> set[str]:
+    """The statuses present among the reports ``totals`` counts (a filter's match)."""
+    keys = {k for k in ("on_time", "late", "accepted") if getattr(totals, k)}
+    if totals.missing:
+        keys.add("overdue" if is_past(due, now) else "waiting")
+    return keys
+
+
+def _totals(node: Node | None) -> Totals:
+    return node.totals if node else Totals()
+
+
+def when(instant: datetime | None) -> str:
+    return format_instant(instant) if instant else ""
+
+
+def issued_day(issued: DirectiveIssued) -> str:
+    return format_date(issued.directive.issued_on)
+
+
+def sort_newest(entries: dict[str, str]) -> list[str]:
+    """Directive ids by their issued_on (ISO), newest first; then by id, for a stable page."""
+    return [d for d, _ in sorted(entries.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)]
+
+
+# -- the home page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedItem:
+    directive_id: str
+    document: str
+    title: str
+    issued_on: str
+    progress: Progress
+    next_deadline: str
+
+
+def issued_item(
+    issued: DirectiveIssued, roots: dict[str, Node | None], now: datetime
+) -> IssuedItem:
+    """A directive a unit issued: ``roots`` are its roll-up roots by requirement."""
+    d = issued.directive
+    parts = [(_totals(roots.get(r.id)), r.due_before) for r in d.requirements]
+    return IssuedItem(
+        directive_id=issued.directive_id,
+        document=document_title(d.kind, d.ref),
+        title=d.title,
+        issued_on=issued_day(issued),
+        progress=progress(parts, now),
+        next_deadline=next_deadline(d.requirements, now),
+    )
+
+
+@dataclass(frozen=True)
+class AssignedRequirement:
+    action: str
+    deadline: str
+    due: datetime | None
+    badges: list[Badge]
+    received: str
+    to_do: bool  # nothing sent yet, or sent back: the unit has to (re)send it
+    this_week: bool  # to do, and due within the week
+
+
+@dataclass(frozen=True)
+class AssignedItem:
+    directive_id: str
+    document: str
+    title: str
+    issuer: str
+    issued_on: str
+    requirements: list[AssignedRequirement]
+    due_this_week: bool
+    reported: bool
+
+
+def assigned_item(
+    issued: DirectiveIssued, own_nodes: dict[str, Node | None], now: datetime, week_end: datetime
+) -> AssignedItem | None:
+    """A directive from above that assigns the unit: ``own_nodes`` are the unit's own
+    nodes by requirement; None when none is the unit's own assignment (yet)."""
+    d = issued.directive
+    wanted: list[AssignedRequirement] = []
+    for r in d.requirements:
+        node = own_nodes.get(r.id)
+        if node is None or node.own is None:
+            continue
+        own = node.own
+        due = own.due_before or r.due_before
+        to_do = own.version == 0 or own.returned
+        wanted.append(
+            AssignedRequirement(
+                action=r.action,
+                deadline=format_deadline(due),
+                due=due,
+                badges=own_badges(own, due, now),
+                received=when(own.first_received_at),
+                to_do=to_do,
+                this_week=to_do and due is not None and now <= due < week_end,
+            )
+        )
+    if not wanted:
+        return None
+    this_week = any(w.this_week for w in wanted)
+    return AssignedItem(
+        directive_id=issued.directive_id,
+        document=document_title(d.kind, d.ref),
+        title=d.title,
+        issuer=d.issuer,
+        issued_on=issued_day(issued),
+        requirements=wanted,
+        due_this_week=this_week,
+        reported=not any(w.to_do for w in wanted),
+    )
+
+
+@dataclass
+class HomeView:
+    unit_name: str
+    operator: bool
+    issued: list[IssuedItem] = field(default_factory=list)
+    issued_more: int = 0  # issued directives not listed (past the page's limit)
+    assigned: list[AssignedItem] = field(default_factory=list)
+    assigned_more: int = 0
+
+    @property
+    def this_week(self) -> list[AssignedItem]:
+        return [a for a in self.assigned if a.due_this_week]

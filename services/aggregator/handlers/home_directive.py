@@ -1,0 +1,120 @@
+"""A directive's page in the console: which unit of its tree the page is for, and per
+requirement that unit's node and each child's (one read per child), the cascade from the
+home index."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from services.aggregator.console.directive_view import (
+    ChildRow,
+    DirectiveView,
+    PlanLink,
+    Section,
+    child_row,
+    directive_view,
+    plan_link,
+    section,
+)
+from services.aggregator.console.views import FILTERS
+from services.aggregator.deps import Deps
+from services.aggregator.handlers.home import home_index
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.contracts import DirectiveIssued, ReportingRequirement
+from shared.directory import Directory
+from shared.errors import NotFound
+
+
+async def directive_of(deps: Deps, directive_id: str) -> DirectiveIssued:
+    issued = await deps.book.get(directive_id)
+    if issued is None:
+        raise NotFound(f"no directive '{directive_id}' is known to the aggregator yet")
+    return issued
+
+
+def in_tree(unit_id: str, issuer_unit: str, directory: Directory) -> bool:
+    """The issuer and every unit below it: those a directive's roll-up has a node for."""
+    return unit_id == issuer_unit or (
+        unit_id in directory and issuer_unit in directory.ancestors(unit_id)
+    )
+
+
+def shown_unit(
+    principal: Principal, issued: DirectiveIssued, directory: Directory, unit: str | None
+) -> str:
+    """The unit the page is for: ``unit`` if asked (the principal must read it), else the
+    principal's own unit when it is in the directive's tree, else the issuer. Call after
+    ``require_sees_directive_of``."""
+    issuer = issued.directive.issuer_unit
+    if unit is not None:
+        if not in_tree(unit, issuer, directory):
+            raise NotFound(f"unit '{unit}' is not under the directive's issuer")
+        principal.require_reads(unit, directory, Action.DIRECTIVE_READ)
+        return unit
+    own = principal.unit_id
+    return own if own is not None and in_tree(own, issuer, directory) else issuer
+
+
+async def directive_page(
+    deps: Deps, issued: DirectiveIssued, unit_id: str, status: str, unit_param: str | None
+) -> DirectiveView:
+    directory = deps.directory()
+    status = status if status in FILTERS else "all"
+    now = deps.clock.now()
+    # the implementing directives issued in the shown unit's subtree (itself included)
+    plans = {
+        d: u
+        for d, u in (await (await home_index(deps)).plans(issued.directive_id)).items()
+        if in_tree(u, unit_id, directory)
+    }
+    by_unit = {u: d for d, u in plans.items()}
+
+    def plan_of(child_id: str) -> str | None:
+        d = by_unit.get(child_id)
+        return f"/directives/{d}" if d else None
+
+    sections: list[Section] = []
+    for requirement in issued.directive.requirements:
+        root = await deps.rollup.get(issued.directive_id, requirement.id, unit_id)
+        children = list(root.children) if root else []
+        rows = await _rows(deps, issued, requirement, children, plan_of, now)
+        sections.append(section(requirement, root, rows, status, now))
+    view = directive_view(
+        issued, unit_id, directory.name(unit_id), sections, status, unit_param, now
+    )
+    view.plans = await _links(deps, plans, directory)
+    view.parents = await _links(deps, {p: "" for p in issued.parents}, directory)
+    return view
+
+
+async def _rows(
+    deps: Deps,
+    issued: DirectiveIssued,
+    requirement: ReportingRequirement,
+    children: list[str],
+    plan_of: Callable[[str], str | None],
+    now: datetime,
+) -> list[ChildRow]:
+    directory = deps.directory()
+    nodes = await asyncio.gather(
+        *(deps.rollup.get(issued.directive_id, requirement.id, c) for c in children)
+    )
+    rows = [
+        child_row(issued.directive_id, requirement, n, directory.name(n.unit_id), now, plan_of)
+        for n in nodes
+        if n is not None
+    ]
+    return sorted(rows, key=lambda r: r.name)
+
+
+async def _links(deps: Deps, units: dict[str, str], directory: Directory) -> list[PlanLink]:
+    """Directive id -> issuing unit ("" to name none): the known ones as links."""
+    links = []
+    for directive_id, unit in units.items():
+        issued = await deps.book.get(directive_id)
+        if issued is not None:
+            links.append(plan_link(issued, directory.name(unit) if unit else ""))
+    return sorted(links, key=lambda p: (p.unit_name, p.document))

@@ -1,0 +1,150 @@
+"""What the synthesis page shows, worked out from the synthesis, the saved sections and
+the state of the report sent up; the template only lays it out (and escapes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from services.aggregator.deps import Deps
+from services.aggregator.documents.html import render_body
+from services.aggregator.documents.report import build_report
+from services.aggregator.domain.notes import MAX_CHARS, WRITTEN_SECTIONS, StoredNotes
+from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis, Written
+from services.aggregator.handlers.upward import Upward, upward_report
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.console import Console
+from shared.vietnamese import document_title, format_instant, format_number
+
+CONSOLE = Console(Path(__file__).parent / "templates", css="synthesis.css.j2")
+TEMPLATE = "synthesis.html.j2"
+
+SAVED = "Đã lưu các phần đơn vị tự viết; báo cáo tổng hợp bên dưới đã có các phần này."
+TOO_LONG = (
+    "Chưa lưu: mỗi phần viết tối đa {limit} ký tự; phần “{labels}” dài hơn. Nội dung "
+    "đồng chí đã nhập vẫn còn nguyên bên dưới, đề nghị rút gọn rồi lưu lại."
+)
+STALE = (
+    "Chưa lưu: {who} đã lưu các phần này{when} trong lúc đồng chí đang sửa. Để không mất "
+    "nội dung của ai, bên dưới là cả hai bản: bản đã lưu và bản đồng chí vừa nhập. Đề nghị "
+    "đối chiếu, gộp vào ô nhập rồi bấm “Lưu” lần nữa."
+)
+LABELS = {name: label for name, label, _ in WRITTEN_SECTIONS}
+
+
+@dataclass
+class Draft:
+    """The form's state: what is in the textareas and the revision they were loaded at;
+    ``theirs`` when someone saved in between (shown beside the typed text)."""
+
+    written: Written
+    revision: int
+    theirs: StoredNotes | None = None
+    invalid: list[str] = field(default_factory=list)  # the fields refused as too long
+
+
+def refusal_words(draft: Draft) -> str:
+    if draft.invalid:
+        labels = "”, “".join(LABELS[name] for name in draft.invalid)
+        return TOO_LONG.format(limit=format_number(MAX_CHARS), labels=labels)
+    theirs = draft.theirs
+    who = theirs.by if theirs and theirs.by else "một đồng chí khác"
+    when = f" lúc {format_instant(theirs.at)}" if theirs and theirs.at else ""
+    return STALE.format(who=who, when=when)
+
+
+def default_unit(principal: Principal, issuer: str, directory: Any) -> str:
+    """The principal's own unit; the issuer's for an operator, or for a unit above the
+    issuer (whose own subtree under this directive holds nothing but the issuer's)."""
+    unit = principal.unit_id
+    if unit is None or unit == issuer:
+        return issuer
+    if issuer in directory and unit in directory.ancestors(issuer):
+        return issuer
+    return unit
+
+
+def _progress(r: RequirementSynthesis) -> dict[str, Any]:
+    t = r.totals
+    segments = [
+        {"key": "on_time", "label": "Đúng hạn", "count": t.on_time},
+        {"key": "late", "label": "Muộn", "count": t.late},
+        {"key": "missing", "label": "Chưa báo cáo", "count": t.missing},
+    ]
+    label = f"{t.submitted}/{t.expected} đơn vị đã báo cáo"
+    return {
+        "action": r.action[:1].upper() + r.action[1:],
+        "deadline": r.deadline,
+        "segments": segments,
+        "total": t.expected,
+        "label": label,
+        "returned": len(r.returned),
+    }
+
+
+def links(s: Synthesis) -> dict[str, str]:
+    base = f"/api/directives/{s.directive.id}/synthesis"
+    return {
+        f: f"{base}?{urlencode({'unit': s.unit.id, 'format': f})}" for f in ("docx", "md", "html")
+    }
+
+
+def upward_words(up: Upward) -> dict[str, str]:
+    """The state of the report sent up, as a badge and a sentence."""
+    when = format_instant(up.received_at) if up.received_at else ""
+    sent = f"Đã gửi lên cấp trên lúc {when} (lần {up.version})" if when else "Đã gửi lên cấp trên"
+    target = f" theo {up.parent}" if up.parent else ""
+    if up.state == "no_target":
+        return {"key": "missing", "badge": "Không có văn bản cấp trên",
+                "text": "Không có văn bản cấp trên nào giao cho đơn vị báo cáo mà báo cáo "
+                "tổng hợp này trả lời."}  # fmt: skip
+    if up.state == "not_sent":
+        return {"key": "missing", "badge": "Chưa gửi",
+                "text": f"Chưa gửi báo cáo lên cấp trên{target}."}  # fmt: skip
+    reviewed = f" lúc {format_instant(up.reviewed_at)}" if up.reviewed_at else ""
+    if up.state == "accepted":
+        return {"key": "accepted", "badge": "Cấp trên đã chấp nhận",
+                "text": f"{sent}{target}; cấp trên đã chấp nhận{reviewed}."}  # fmt: skip
+    if up.state == "returned":
+        return {"key": "returned", "badge": "Cấp trên trả lại",
+                "text": f"{sent}{target}; cấp trên trả lại{reviewed} để sửa, lý do: "
+                f"{up.reason or 'không ghi'}. Đơn vị sửa rồi duyệt gửi lại."}  # fmt: skip
+    return {"key": "waiting", "badge": "Chờ cấp trên xem xét",
+            "text": f"{sent}{target}; đang chờ cấp trên xem xét."}  # fmt: skip
+
+
+async def context(deps: Deps, principal: Principal, s: Synthesis, draft: Draft) -> dict[str, Any]:
+    """Everything the template uses but the layout's own."""
+    d = s.directive
+    directory = deps.directory()
+    own_unit = principal.acts_as(s.unit.id)
+    issuer_shown = s.unit.id == d.issuer_unit
+    up = await upward_report(deps, d.id) if issuer_shown else None
+    return {
+        "title": f"Báo cáo tổng hợp — {document_title(d.kind, d.ref)}",
+        "s": s,
+        "as_of": format_instant(datetime.fromisoformat(s.as_of)),
+        "shown_unit": directory.name(s.unit.id) if s.unit.id in directory else s.unit.name,
+        "progress": [_progress(r) for r in s.requirements],
+        "links": links(s),
+        "report": render_body(build_report(s)),
+        "sections": [(name, label) for name, label, _ in WRITTEN_SECTIONS],
+        "draft": draft,
+        "max_chars": format_number(MAX_CHARS),
+        "may_edit": own_unit and principal.may(Action.SYNTHESIS_EDIT),
+        "may_approve": own_unit and issuer_shown and principal.may(Action.SYNTHESIS_APPROVE),
+        "issuer_shown": issuer_shown,
+        "upward": upward_words(up) if up else None,
+        "notes_action": f"/directives/{d.id}/synthesis/notes",
+        "approve_action": f"/directives/{d.id}/synthesis/approve",
+    }
+
+
+def render(
+    request: Any, principal: Principal, ctx: dict[str, Any], status: int = 200, **notice: str
+) -> Any:
+    return CONSOLE.page(request, principal, TEMPLATE, status=status, **ctx, **notice)
