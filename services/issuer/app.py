@@ -9,7 +9,7 @@ from functools import partial
 
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.deps import build_deps
-from services.issuer.entrypoints import audit, http, tokens
+from services.issuer.entrypoints import admin_pages, audit, http, issue_page, tokens
 from services.issuer.handlers.issuing import resume_unfinished
 from services.issuer.metrics import IssuerMetrics
 from shared import topology
@@ -22,7 +22,7 @@ def create_service(settings: Settings | None = None) -> Service:
         "issuer",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS),
-        buckets=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES),
+        buckets=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.ISSUER_DRAFTS),
     )
     # Uploads are parsed in worker processes with a time and a memory limit, never on
     # this event loop: a hostile file is refused and /healthz keeps answering.
@@ -44,8 +44,11 @@ def create_service(settings: Settings | None = None) -> Service:
     service.on_start.append(start)
     service.on_stop.append(parsers.close)
     service.allow_uploads("POST", http.UPLOAD_PATH)
+    service.allow_uploads("POST", issue_page.UPLOAD_PATH)
     service.app.include_router(http.router)
     service.app.include_router(tokens.router)
     service.app.include_router(audit.router)
+    service.app.include_router(issue_page.router)
+    service.app.include_router(admin_pages.router)
     service.csp.allow(audit.STYLE)
     return service

@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 from opentelemetry.trace import Tracer
 
 from services.issuer.adapters.directives_bucket import RecordStore, RefIndex
+from services.issuer.adapters.drafts import DraftStore
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.documents.resolve import Resolver
 from services.issuer.metrics import IssuerMetrics
@@ -48,6 +49,7 @@ class Deps:
     clock: Clock
     tracer: Tracer
     metrics: IssuerMetrics
+    drafts: DraftStore  # the staff console's drafts (issuer_drafts)
 
 
 async def build_deps(service: Service, metrics: IssuerMetrics, parsers: ParserPool) -> Deps:
@@ -67,4 +69,5 @@ async def build_deps(service: Service, metrics: IssuerMetrics, parsers: ParserPo
         clock=service.clock,
         tracer=service.tracer,
         metrics=metrics,
+        drafts=DraftStore(await service.js.key_value(topology.ISSUER_DRAFTS.name)),
     )

@@ -29,9 +29,16 @@ class UnitKind(StrEnum):
 
 
 class Unit(Contract):
+    """A unit of the directory. ``issue_needs_approval``: a leader (lãnh đạo) of the unit
+    must approve a document prepared in the staff console before it is issued; the
+    console's clerks and specialists submit it ("Trình lãnh đạo duyệt") instead of
+    issuing it. The rule is the console's only: ``POST /api/directives`` issues as before,
+    its callers being the clerks' own systems and the operators."""
+
     id: Slug
     name: Text = Field(min_length=1)
     kind: UnitKind
     parent: Slug | None = None
     aliases: list[Text] = Field(default_factory=list)
     emails: list[EmailStr] = Field(default_factory=list)
+    issue_needs_approval: bool = False

@@ -152,6 +152,12 @@ class ParserPool:
 
     async def parse(self, data: bytes, filename: str) -> ParsedDocument:
         """The parsed document; a DocumentError (ParseRefused for the limits) otherwise."""
+        document, _ = await self.read(data, filename)
+        return document
+
+    async def read(self, data: bytes, filename: str) -> tuple[ParsedDocument, str]:
+        """The parsed document and the text it was read from (its lines; the console
+        shows it beside the reading); errors as ``parse``."""
         self.start()
         worker = await self._idle.get()
         try:
@@ -180,11 +186,14 @@ class ParserPool:
             self._idle.put_nowait(worker)
         return self._result(answer, filename)
 
-    def _result(self, answer: dict[str, Any], filename: str) -> ParsedDocument:
+    def _result(self, answer: dict[str, Any], filename: str) -> tuple[ParsedDocument, str]:
         status = answer.get("status")
         if status == "ok":
             try:
-                return ParsedDocument.model_validate(answer.get("document"))
+                text = answer.get("text", "")
+                if not isinstance(text, str):
+                    raise ValueError("the text is not a string")
+                return ParsedDocument.model_validate(answer.get("document")), text
             except ValueError as exc:  # pydantic's ValidationError
                 log.error("parse worker answered nonsense", extra={"error": repr(exc)})
                 raise ParseRefused("failed", failed(filename)) from None
@@ -264,12 +273,18 @@ def _write_frame(sink: BinaryIO, body: bytes) -> None:
 
 
 def _answer(data: bytes, filename: str) -> dict[str, Any]:
-    from services.issuer.documents.parse import parse_upload
+    from services.issuer.documents.parse import parse_lines, within_limits
+    from services.issuer.documents.reading import read_bytes
 
     answer: dict[str, Any] | None = None
     try:
-        document = parse_upload(data, filename)
-        answer = {"status": "ok", "document": document.model_dump(mode="json")}
+        lines = read_bytes(data, filename)
+        document = within_limits(parse_lines(lines), filename)
+        answer = {
+            "status": "ok",
+            "document": document.model_dump(mode="json"),
+            "text": "\n".join(lines),
+        }
     except DocumentError as exc:
         answer = {"status": "refused", "message": str(exc)}
     except MemoryError:

@@ -1,5 +1,6 @@
-"""The audit trail for the staff: ``GET /audit`` (a page) and ``GET /api/audit`` (JSON,
-or CSV with ``format=csv``), each limited to the asker's subtree."""
+"""The audit trail for the staff: ``GET /audit`` (a page in the console's frame) and
+``GET /api/audit`` (JSON, or CSV with ``format=csv``), each limited to the asker's
+subtree."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader
+from pydantic import BeforeValidator
 
 from services.issuer.deps import Deps
 from services.issuer.handlers.audit_log import AuditQuery, audit_entries
@@ -19,16 +20,16 @@ from shared.auth.audit import AuditEntry, as_csv
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
 from shared.auth.roles import ACTION_NAMES, ROLE_NAMES, Action, Role
+from shared.console import Console
 from shared.service import deps_of
 from shared.vietnamese import format_instant
 from shared.web import StyleSheet
 
 router = APIRouter(tags=["audit"])
 DepsOf = Annotated[Deps, Depends(deps_of)]
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parents[1] / "templates"), autoescape=True
-)
-STYLE = StyleSheet(_ENV.get_template("audit.css.j2").render())
+CONSOLE = Console(Path(__file__).parents[1] / "templates", css="audit.css.j2")
+# The page's own sheet again (the app allows it by name; the Console's is the same text).
+STYLE = StyleSheet(CONSOLE.env.get_template("audit.css.j2").render())
 # What each action is called on the page (the CSV keeps the codes); the sign-in routes
 # and the command line's own are not staff actions of the roles table.
 ACTIONS = {
@@ -48,6 +49,8 @@ OUTCOMES = {
 
 Unit = Annotated[str | None, Query(max_length=128, description="done by or to this unit")]
 User = Annotated[str | None, Query(max_length=64, description="done by this account")]
+# The page's filter form sends a date field left empty as "": no bound, not an error.
+Day = Annotated[date | None, BeforeValidator(lambda v: v or None), Query()]
 
 
 @dataclass
@@ -56,8 +59,8 @@ class Filters:
 
     unit: Unit = None
     user: User = None
-    since: date | None = None  # from this day
-    until: date | None = None  # up to this day, included
+    since: Day = None  # from this day
+    until: Day = None  # up to this day, included
 
     def query(self) -> AuditQuery:
         start = datetime.combine(self.since, time(), UTC) if self.since else None
@@ -115,6 +118,7 @@ def _shown(entry: AuditEntry, deps: Deps) -> dict:
 
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(
+    request: Request,
     deps: DepsOf,
     principal: Annotated[Principal, staff(Action.AUDIT_READ)],
     filters: FiltersOf,
@@ -122,8 +126,11 @@ async def audit_page(
     query = filters.query()
     entries = await audit_entries(deps.js, deps.directory(), principal, query)
     given = filters.given()
-    body = _ENV.get_template("audit.html.j2").render(
-        style=STYLE.markup,
+    return CONSOLE.page(
+        request,
+        principal,
+        "audit.html.j2",
+        title="Nhật ký thao tác",
         scope=deps.directory().name(principal.unit_id) if principal.unit_id else "mọi đơn vị",
         query=query,
         since=filters.since.isoformat() if filters.since else "",
@@ -131,4 +138,3 @@ async def audit_page(
         csv_query=("&" + urlencode(given)) if given else "",
         entries=[_shown(e, deps) for e in reversed(entries)],
     )
-    return HTMLResponse(body)

@@ -28,18 +28,25 @@ class Upload:
 
 async def read_upload(deps: Deps, upload: Upload) -> Reading:
     """What the document says, roles and units decided; Invalid when it cannot be read."""
+    reading, _ = await read_upload_with_text(deps, upload)
+    return reading
+
+
+async def read_upload_with_text(deps: Deps, upload: Upload) -> tuple[Reading, str]:
+    """``read_upload``, and the text the document was read from."""
     try:
-        document = await deps.parsers.parse(upload.data, upload.filename)
+        document, text = await deps.parsers.read(upload.data, upload.filename)
     except DocumentError as exc:
         deps.metrics.documents.labels(getattr(exc, "reason", "refused")).inc()
         raise Invalid(str(exc)) from exc
     deps.metrics.documents.labels("read").inc()
     try:  # matching up to a thousand names: off the event loop too
-        return await asyncio.to_thread(
+        reading = await asyncio.to_thread(
             resolve_document, document, deps.directory(), upload.issuer, deps.resolver()
         )
     except DocumentError as exc:
         raise Invalid(str(exc)) from exc
+    return reading, text
 
 
 async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
