@@ -89,3 +89,10 @@ class Links:
         if self._clock.now() >= result.expires_at:
             raise LinkError("expired")
         return result
+
+
+def revocation_key(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    """The key in ``reporter_revoked_links`` of the report whose every link a parent's
+    staff revoked: written by the reporter, read by the reporter (the link opens
+    nothing) and the notifier (a revoked link is never mailed again)."""
+    return f"{directive_id}.{unit_id}.{requirement_id}"

@@ -10,7 +10,7 @@ signed link reaches; ``http``: what staff use)."""
 from __future__ import annotations
 
 from services.reporter.deps import deps_builder
-from services.reporter.entrypoints import http, messages, public
+from services.reporter.entrypoints import http, messages, public, reviews
 from services.reporter.entrypoints.pages import STYLE
 from services.reporter.metrics import ReporterMetrics
 from shared import topology
@@ -23,7 +23,7 @@ def create_service(settings: Settings | None = None) -> Service:
         "reporter",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
-        buckets=(topology.DIRECTORY, topology.REVOKED_LINKS),
+        buckets=(topology.DIRECTORY, topology.REVOKED_LINKS, topology.REPORTER_QUEUE),
         consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )
     service.provide(deps_builder(service, ReporterMetrics(service.registry)))
@@ -32,5 +32,6 @@ def create_service(settings: Settings | None = None) -> Service:
     service.allow_uploads("POST", http.SUBMISSIONS_PATH)
     service.app.include_router(public.router)
     service.app.include_router(http.router)
+    service.app.include_router(reviews.router)
     messages.subscribe(service)
     return service

@@ -10,6 +10,7 @@ from opentelemetry.trace import Tracer
 
 from services.reporter.adapters.attachments import Attachments
 from services.reporter.adapters.reports_stream import ReportsStream
+from services.reporter.adapters.review_queue import ReviewQueue
 from services.reporter.adapters.revoked_links import RevokedLinks
 from services.reporter.metrics import ReporterMetrics
 from shared.directory import Directory
@@ -28,6 +29,7 @@ class Deps:
     metrics: ReporterMetrics
     tracer: Tracer
     max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
+    queue: ReviewQueue  # the reports waiting for their parent's decision
 
 
 def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:
@@ -44,6 +46,7 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             metrics=metrics,
             tracer=service.tracer,
             max_versions=service.settings.max_report_versions,
+            queue=ReviewQueue(service.js),
         )
 
     return build

@@ -13,7 +13,7 @@ import base64
 import pytest
 
 from tests.accounts import PASSWORD, add_account
-from tests.e2e.browser import browser, screenshot, sign_in
+from tests.e2e.browser import browser, click_and_wait, fill, screenshot, sign_in
 from tests.factories import directive_to_chi_bo, numbered
 from tests.support import as_operator, assignment_link, wait_for
 
@@ -57,35 +57,6 @@ def link(stack, issued) -> str:
     return assignment_link(stack.mail, issued, UNIT)
 
 
-def _fill(driver, name: str, text: str) -> None:
-    field = driver.find_element("name", name)
-    field.clear()
-    field.send_keys(text)
-
-
-def _submit(driver, button: str = "form button[type=submit]") -> None:
-    """Click and wait for the page the server answers with."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    page = driver.find_element("tag name", "html")
-    driver.find_element("css selector", button).click()
-
-    def replaced(_) -> bool:
-        try:
-            page.is_enabled()
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as exc:
-            # Chromium 156 reports an element of a page already left this way, not as stale.
-            if "does not belong to the document" in str(exc):
-                return True
-            raise
-        return False
-
-    WebDriverWait(driver, 20).until(replaced)
-
-
 def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     driver, link, tmp_path
 ):
@@ -93,10 +64,10 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text
     assert "trước ngày 10/12/2099" in driver.page_source
 
-    _fill(driver, "sessions", "2,5")
-    _fill(driver, "members_attending", "20")
-    _fill(driver, "members_total", "19")
-    _submit(driver)
+    fill(driver, "sessions", "2,5")
+    fill(driver, "members_attending", "20")
+    fill(driver, "members_total", "19")
+    click_and_wait(driver, "form button[type=submit]")
     problems = {
         e.get_attribute("id"): e.text
         for e in driver.find_elements("css selector", "[id^=problem-]")
@@ -113,14 +84,14 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
 
     report = tmp_path / REPORT_NAME
     report.write_bytes(SIGNED_REPORT)
-    _fill(driver, "sessions", "3")
-    _fill(driver, "participants", "1.234")
-    _fill(driver, "members_attending", "18")
+    fill(driver, "sessions", "3")
+    fill(driver, "participants", "1.234")
+    fill(driver, "members_attending", "18")
     driver.find_element("css selector", "input[name=forms][value=hoi-nghi]").click()
     driver.find_element("css selector", "input[name=forms][value=truc-tuyen]").click()
-    _fill(driver, "difficulties", "Thiếu phòng họp.")
+    fill(driver, "difficulties", "Thiếu phòng họp.")
     driver.find_element("name", "report_file").send_keys(str(report))
-    _submit(driver)
+    click_and_wait(driver, "form button[type=submit]")
 
     receipt = driver.find_element("id", "receipt").text
     assert "Đã nhận báo cáo" in driver.find_element("tag name", "h1").text
@@ -184,15 +155,15 @@ def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, iss
     assert resources == [], resources
     screenshot(driver, "3-status-page")
 
-    _submit(driver, "a[href*='/reports/']")
+    click_and_wait(driver, "a[href*='/reports/']")
     assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text
     # the signed report the chi bộ attached is there to download, byte for byte
     href = driver.find_element("link text", REPORT_NAME).get_attribute("href")
     downloaded = as_operator.get(href, timeout=10)
     assert downloaded.content == SIGNED_REPORT
     assert downloaded.headers["content-type"] == "application/pdf"
-    _fill(driver, "reason", "Đề nghị bổ sung số tài liệu phát hành.")
-    _submit(driver, "button[value=return]")
+    fill(driver, "reason", "Đề nghị bổ sung số tài liệu phát hành.")
+    click_and_wait(driver, "button[value=return]")
     assert "Đã trả lại báo cáo" in driver.find_element("id", "message").text
     screenshot(driver, "4-report-returned")
 
@@ -216,14 +187,14 @@ def test_a_leader_signs_in_and_reads_the_audit_trail(stack, issued, tmp_path):
         assert "/login?next=%2Faudit" in chrome.current_url
         chrome.find_element("id", "username").send_keys("lanhdao.khdt")
         chrome.find_element("id", "password").send_keys("not the password")
-        _submit(chrome)
+        click_and_wait(chrome, "form button[type=submit]")
         assert (
             "Tên đăng nhập hoặc mật khẩu không đúng."
             in chrome.find_element("css selector", ".error").text
         )
         screenshot(chrome, "6-sign-in-refused")
         chrome.find_element("id", "password").send_keys(PASSWORD)
-        _submit(chrome)  # back where it was going
+        click_and_wait(chrome, "form button[type=submit]")  # back where it was going
         assert chrome.find_element("tag name", "h1").text == "Nhật ký thao tác"
         rows = [r.text for r in chrome.find_elements("css selector", "tbody tr")]
         assert any("ban hành văn bản" in r and "Quản trị vận hành" in r for r in rows), rows

@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from pydantic import BaseModel, ConfigDict
 
+from shared.links import revocation_key
 from shared.topology import REVOKED_LINKS
 
 CACHE_SECONDS = 5.0  # every replica refuses a revoked link within this time
@@ -23,17 +24,13 @@ class Revocation(BaseModel):
     by: str
 
 
-def _key(directive_id: str, unit_id: str, requirement_id: str) -> str:
-    return f"{directive_id}.{unit_id}.{requirement_id}"
-
-
 class RevokedLinks:
     def __init__(self, js: JetStreamContext) -> None:
         self._js = js
         self._cache: TTLCache[str, Revocation | None] = TTLCache(10_000, CACHE_SECONDS)
 
     async def find(self, directive_id: str, unit_id: str, requirement_id: str) -> Revocation | None:
-        key = _key(directive_id, unit_id, requirement_id)
+        key = revocation_key(directive_id, unit_id, requirement_id)
         if key not in self._cache:
             kv = await self._js.key_value(REVOKED_LINKS.name)
             try:
@@ -47,7 +44,7 @@ class RevokedLinks:
     async def revoke(
         self, directive_id: str, unit_id: str, requirement_id: str, revocation: Revocation
     ) -> None:
-        key = _key(directive_id, unit_id, requirement_id)
+        key = revocation_key(directive_id, unit_id, requirement_id)
         kv = await self._js.key_value(REVOKED_LINKS.name)
         await kv.put(key, revocation.model_dump_json().encode())
         self._cache[key] = revocation

@@ -1,7 +1,8 @@
 """The staff boundary: everything the committee's staff use, and nothing a unit's signed
 link opens (that is ``public``). The API (``POST /api/submissions``, a report's history,
 the review, revoking a unit's link), the page that shows a unit's report with every
-version and takes the review (``/reports/{d}/{u}/{r}``), and the files attached to a
+version and takes the review (``/reports/{d}/{u}/{r}``, drawn by ``report_page``) and the
+revoking of its link (``/reports/{d}/{u}/{r}/revoke``), and the files attached to a
 version (``/files/...``, linked from that page).
 
 Who may: reading a report, its history and its files needs the unit in the account's
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as FastAPIPath
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import Field
 
 from services.reporter.adapters.revoked_links import Revocation
@@ -22,20 +23,21 @@ from services.reporter.deps import Deps
 from services.reporter.domain.refusals import ReasonMissing
 from services.reporter.domain.report_thread import ReviewDecision
 from services.reporter.domain.requirements import reviewing_unit
-from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
+from services.reporter.entrypoints.pages import attached_file_response
+from services.reporter.entrypoints.report_page import REVOKED, staff_view
 from services.reporter.handlers import reviews
-from services.reporter.handlers.reading import report_for_staff, report_history
+from services.reporter.handlers.reading import report_history
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.audit import audit_target
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import Contract, ReportReviewed, ReportSubmitted, SubmissionRequest
-from shared.errors import DomainError, NotFound, http_status
+from shared.errors import DomainError
 from shared.service import deps_of
-from shared.vietnamese import document_title, format_deadline, format_instant
 from shared.web import SlugPath
 
+NO_REASON = "Đề nghị ghi lý do trả lại để đơn vị biết cần sửa gì."
 SUBMISSIONS_PATH = "/api/submissions"  # a report's files come base64-encoded in the JSON
 
 router = APIRouter()
@@ -43,6 +45,7 @@ router = APIRouter()
 DepsOf = Annotated[Deps, Depends(deps_of)]
 Reader = Annotated[Principal, staff(Action.REPORT_READ)]
 Reviewer = Annotated[Principal, staff(Action.REPORT_REVIEW)]
+Revoker = Annotated[Principal, staff(Action.LINK_REVOKE)]
 
 
 async def require_reviewer(
@@ -51,6 +54,17 @@ async def require_reviewer(
     """Only the staff of the unit the report goes to review it or revoke its link."""
     issued, requirement = await find_requirement(deps, directive_id, requirement_id)
     principal.require_acts_as(reviewing_unit(issued, requirement), deps.directory(), action)
+
+
+async def revoke_links(
+    deps: Deps, principal: Principal, directive_id: str, unit_id: str, requirement_id: str
+) -> Revocation:
+    """Every signed link to this unit's report opens nothing from now on (the API's route
+    and the report page's form): the reviewing unit's staff only."""
+    await require_reviewer(deps, principal, directive_id, requirement_id, Action.LINK_REVOKE)
+    revocation = Revocation(revoked_at=deps.now(), by=principal.username)
+    await deps.revoked.revoke(directive_id, unit_id, requirement_id, revocation)
+    return revocation
 
 
 class ReviewRequest(Contract):
@@ -81,48 +95,6 @@ def review_json(event: ReportReviewed) -> dict:
 # --- the staff's pages ----------------------------------------------------------------
 
 
-async def staff_view(
-    deps: Deps, request: Request, d: str, u: str, r: str, status: int = 200, message: str = ""
-) -> HTMLResponse:
-    try:
-        found = await report_for_staff(deps, d, u, r)
-    except NotFound as exc:
-        return page(request, "link_error.html.j2", http_status(exc), heading="Không tìm thấy",
-                    explanation=exc.message)  # fmt: skip
-    versions, last = found.versions, found.thread.decision
-    return page(
-        request,
-        "report.html.j2",
-        status,
-        unit_name=deps.directory().name(u),
-        document=document_title(found.issued.directive.kind, found.issued.directive.ref),
-        action=found.requirement.action,
-        deadline=format_deadline(found.requirement.due_before),
-        versions=[
-            {
-                "version": v.submission.version,
-                "received": format_instant(v.submission.received_at),
-                "values": shown_values(found.form, v.submission),
-                "narrative": v.submission.narrative,
-                "source": v.submission.source,
-            }
-            for v in reversed(versions)
-        ],
-        on_time=versions[-1].submission.on_time if versions else None,
-        review=(
-            {
-                "decision": last.decision,
-                "version": last.version,
-                "reason": last.reason,
-                "at": format_instant(last.reviewed_at),
-            }
-            if last
-            else None
-        ),
-        message=message,
-    )
-
-
 @router.get("/files/{d}/{u}/{r}/v{version}/{field}", tags=["pages"])
 async def download(
     d: SlugPath,
@@ -140,10 +112,18 @@ async def download(
 
 @router.get("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
 async def read_report(
-    request: Request, d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf, principal: Reader
+    request: Request,
+    d: SlugPath,
+    u: SlugPath,
+    r: SlugPath,
+    deps: DepsOf,
+    principal: Reader,
+    revoked: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
+    """The report; ``revoked``: just after its link was revoked here (the notice)."""
     principal.require_reads(u, deps.directory(), Action.REPORT_READ)
-    return await staff_view(deps, request, d, u, r)
+    done = REVOKED.format(unit=deps.directory().name(u)) if revoked else ""
+    return await staff_view(deps, request, principal, (d, u, r), message=done)
 
 
 @router.post("/reports/{d}/{u}/{r}", response_class=HTMLResponse, tags=["pages"])
@@ -153,17 +133,26 @@ async def review_page(
     await require_reviewer(deps, principal, d, r, Action.REPORT_REVIEW)
     posted = await request.form()
     decision: ReviewDecision = "accepted" if posted.get("decision") == "accept" else "returned"
+    ids = (d, u, r)
     try:
         await reviews.review_report(deps, d, u, r, decision, str(posted.get("reason", "")))
     except ReasonMissing:
-        return await staff_view(
-            deps, request, d, u, r, 422, "Đề nghị ghi lý do trả lại để đơn vị biết cần sửa gì."
-        )
+        return await staff_view(deps, request, principal, ids, 422, error=NO_REASON)
     except DomainError as exc:
-        return await staff_view(deps, request, d, u, r, 422, exc.message)
+        return await staff_view(deps, request, principal, ids, 422, error=exc.message)
     done = "Đã chấp nhận báo cáo." if decision == "accepted" else (
         "Đã trả lại báo cáo để đơn vị sửa; đơn vị sẽ nhận được thư báo.")  # fmt: skip
-    return await staff_view(deps, request, d, u, r, 200, done)
+    return await staff_view(deps, request, principal, ids, 200, message=done)
+
+
+@router.post("/reports/{d}/{u}/{r}/revoke", tags=["pages"])
+async def revoke_page(
+    d: SlugPath, u: SlugPath, r: SlugPath, deps: DepsOf, principal: Revoker
+) -> RedirectResponse:
+    """The report page's "Thu hồi đường dẫn báo cáo": as ``POST /api/links/.../revoke``,
+    then back to the page, which says so."""
+    await revoke_links(deps, principal, d, u, r)
+    return RedirectResponse(f"/reports/{d}/{u}/{r}?revoked=true", status_code=303)
 
 
 # --- the API --------------------------------------------------------------------------
@@ -243,11 +232,9 @@ async def revoke_link(
     unit_id: SlugPath,
     requirement_id: SlugPath,
     deps: DepsOf,
-    principal: Annotated[Principal, staff(Action.LINK_REVOKE)],
+    principal: Revoker,
 ) -> JSONResponse:
     """Revoke every signed link to this unit's report (a mail forwarded to the wrong
     person): the link's page then says so; the staff's own routes still work."""
-    await require_reviewer(deps, principal, directive_id, requirement_id, Action.LINK_REVOKE)
-    revocation = Revocation(revoked_at=deps.now(), by=principal.username)
-    await deps.revoked.revoke(directive_id, unit_id, requirement_id, revocation)
+    revocation = await revoke_links(deps, principal, directive_id, unit_id, requirement_id)
     return JSONResponse({"revoked": True, **revocation.model_dump(mode="json")})

@@ -1,5 +1,6 @@
 """What the reporter's pages share: the templates (server-rendered in Vietnamese, usable
-without JavaScript), how a report's values show, and how an attached file is served."""
+without JavaScript: the units' own, and the staff's in the console's frame), how a
+report's values show, and how an attached file is served."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from services.reporter.handlers.reading import attached_file
+from shared.console import Console
 from shared.contracts import Submission
 from shared.errors import NotFound
 from shared.forms import FieldType, Form, computed
@@ -30,6 +32,9 @@ _ENV = Environment(
 STYLE = StyleSheet(_ENV.get_template("pages.css.j2").render())
 _ENV.globals["style"] = STYLE.markup
 TEMPLATES = Jinja2Templates(env=_ENV)
+# The staff's report page (``report_page``), from the same folder, inside the console's
+# frame; the unit-facing pages above keep their own layout (base.html.j2).
+CONSOLE = Console(Path(__file__).parents[1] / "templates", css="report.css.j2")
 
 # What an attached file is served as: its own type when a browser shows it as a document
 # (the form's accept list), otherwise bytes to save. Never what the uploader claimed.

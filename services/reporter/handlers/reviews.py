@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.reporter.adapters.reports_stream import APPEND_ATTEMPTS, AppendConflict
 from services.reporter.deps import Deps
 from services.reporter.domain.report_thread import Outcome, ReviewDecision
+from services.reporter.handlers.queue import after_review
 from shared import subjects
 from shared.contracts import ReportReviewed
 from shared.retry import on_conflict_retry
@@ -38,4 +39,5 @@ async def review_report(
         busy="the report was reviewed by another request at the same time; try again",
     )
     deps.metrics.reviews.labels(decision).inc()
+    await after_review(deps, *ids)
     return outcome

@@ -25,6 +25,7 @@ from services.reporter.domain.requirements import (
     form_for,
     requirement_of,
 )
+from services.reporter.handlers.queue import after_submission
 from shared import subjects
 from shared.contracts import (
     AssignmentCreated,
@@ -106,6 +107,7 @@ async def submit_report(
     )
     if outcome.new:
         _accepted(deps, outcome.event)
+    await after_submission(deps, issued, requirement, outcome.event, outcome.new)
     return Filed(outcome.event, outcome.new, assigned)
 
 

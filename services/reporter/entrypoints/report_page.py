@@ -1,0 +1,106 @@
+"""The staff's page of one unit's report (``/reports/{d}/{u}/{r}``, routes in ``http``),
+drawn inside the console's frame: every version with its values and attached files, the
+parent's review, and the state of the unit's signed link (revoked when, by whom). The
+forms (review, revoke) are shown to those the routes let through: the role, and acting
+as the unit the report goes to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from services.reporter.adapters.revoked_links import Revocation
+from services.reporter.deps import Deps
+from services.reporter.domain.requirements import reviewing_unit
+from services.reporter.entrypoints.pages import CONSOLE, shown_values
+from services.reporter.handlers.reading import StaffReport, report_for_staff
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.contracts import ReportSubmitted
+from shared.errors import NotFound, http_status
+from shared.vietnamese import document_title, format_deadline, format_instant
+
+REVOKED = (
+    "Đã thu hồi đường dẫn báo cáo của {unit}: đường dẫn trong thư gửi đơn vị không mở được nữa."
+)
+
+
+def _version(found: StaffReport, event: ReportSubmitted) -> dict[str, Any]:
+    s = event.submission
+    return {
+        "version": s.version,
+        "received": format_instant(s.received_at),
+        "values": shown_values(found.form, s),
+        "narrative": s.narrative,
+        "source": s.source,
+    }
+
+
+def _review(found: StaffReport) -> dict[str, Any] | None:
+    last = found.thread.decision
+    if last is None:
+        return None
+    return {
+        "decision": last.decision,
+        "version": last.version,
+        "reason": last.reason,
+        "at": format_instant(last.reviewed_at),
+    }
+
+
+def _revocation(revocation: Revocation | None) -> dict[str, str] | None:
+    if revocation is None:
+        return None
+    return {"at": format_instant(revocation.revoked_at), "by": revocation.by}
+
+
+def _acting(principal: Principal, found: StaffReport, action: Action) -> bool:
+    """What the routes check for ``action``: the role, and acting as the reviewing unit."""
+    return principal.may(action) and principal.acts_as(
+        reviewing_unit(found.issued, found.requirement)
+    )
+
+
+async def staff_view(
+    deps: Deps,
+    request: Request,
+    principal: Principal,
+    ids: tuple[str, str, str],
+    status: int = 200,
+    message: str = "",
+    error: str = "",
+) -> HTMLResponse:
+    """The page; ``message`` a notice after a form, ``error`` the form's refusal."""
+    d, u, r = ids
+    try:
+        found = await report_for_staff(deps, d, u, r)
+    except NotFound as exc:
+        return CONSOLE.page(request, principal, "report_missing.html.j2", http_status(exc),
+                            title="Không tìm thấy", explanation=exc.message)  # fmt: skip
+    versions = found.versions
+    unit = deps.directory().name(u)
+    return CONSOLE.page(
+        request,
+        principal,
+        "report.html.j2",
+        status,
+        title=f"Báo cáo của {unit}",
+        report_unit=unit,
+        directive_href=f"/directives/{d}",
+        revoke_action=f"/reports/{d}/{u}/{r}/revoke",
+        document=document_title(found.issued.directive.kind, found.issued.directive.ref),
+        directive_title=found.issued.directive.title,
+        action=found.requirement.action,
+        deadline=format_deadline(found.requirement.due_before),
+        versions=[_version(found, v) for v in reversed(versions)],
+        on_time=versions[-1].submission.on_time if versions else None,
+        review=_review(found),
+        revoked=_revocation(await deps.revoked.find(d, u, r)),
+        may_review=_acting(principal, found, Action.REPORT_REVIEW),
+        may_revoke=_acting(principal, found, Action.LINK_REVOKE),
+        may_queue=principal.may(Action.REPORT_REVIEW),
+        notice=message,
+        refusal=error,
+    )
