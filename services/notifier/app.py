@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from services.notifier.adapters.mailer import Mailer
 from services.notifier.deps import Deps, build_deps
+from services.notifier.entrypoints import mails_page
 from services.notifier.entrypoints.messages import subscribe
 from services.notifier.handlers.timers import schedule_heartbeat
 from services.notifier.metrics import NotifierMetrics
@@ -21,7 +22,7 @@ def create_service(settings: Settings | None = None) -> Service:
         "notifier",
         settings,
         streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.TIMERS),
-        buckets=(topology.DIRECTORY, topology.NOTIFIER_LEDGER),
+        buckets=(topology.DIRECTORY, topology.NOTIFIER_LEDGER, topology.REVOKED_LINKS),
         consumers=(
             topology.NOTIFIER_DIRECTIVES,
             topology.NOTIFIER_ASSIGNMENTS,
@@ -42,5 +43,6 @@ def create_service(settings: Settings | None = None) -> Service:
     service.provide(build)
     service.on_stop.append(mailer.close)
     service.periodic.append(heartbeat)
+    service.app.include_router(mails_page.router)
     subscribe(service)
     return service

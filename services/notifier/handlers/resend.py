@@ -1,0 +1,78 @@
+"""Resending one unit its assignment mail from the console ("Gửi lại đường dẫn").
+
+Each click is a mail of its own: its ledger key (and so its Message-ID) is
+``resend.<directive>.<unit>.<requirement>.<nonce>``, the nonce being the one-time value
+the page put in the form. A click sends once more; the same form posted twice (a double
+click, the browser's back button and "send again") names the same key, which the ledger
+already holds, so it sends nothing more. The key keeps the directive as its second token,
+as every event's mail does, so the timeline finds it (adapters/timeline.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from nats.js.errors import KeyNotFoundError
+
+from services.notifier.adapters.mailer import TransientMailError
+from services.notifier.console.resend_mail import resend_mail
+from services.notifier.deps import Deps
+from services.notifier.domain.delivery import recipient
+from services.notifier.handlers.mailing import link_for, original
+from shared.contracts import Assignment, AssignmentCreated
+from shared.links import revocation_key
+from shared.topology import REVOKED_LINKS
+
+# sent: the server accepted it; repeated: this form was sent before, nothing more went;
+# no_address: the unit has no e-mail address; refused: the server refused it for good;
+# failed: the server could not take it now (nothing retries a resend: click again);
+# revoked: the parent's staff revoked the unit's link, which opens nothing any more.
+ResendOutcome = Literal["sent", "repeated", "no_address", "refused", "failed", "revoked"]
+NONCE = re.compile(r"^[0-9a-f]{32}$")
+PREFIX = "resend"
+
+
+async def link_revoked(deps: Deps, a: Assignment) -> bool:
+    """Whether the reporter's staff revoked this report's links (its bucket, read-only
+    here): mailing such a link again would send a unit a dead link."""
+    kv = await deps.js.key_value(REVOKED_LINKS.name)
+    try:
+        entry = await kv.get(revocation_key(a.directive_id, a.unit_id, a.requirement.id))
+    except KeyNotFoundError:
+        return False
+    return bool(entry.value)
+
+
+def resend_key(a: Assignment, nonce: str) -> str:
+    if not NONCE.match(nonce):
+        raise ValueError(f"{nonce!r} is not a form's nonce")
+    return f"{PREFIX}.{a.directive_id}.{a.unit_id}.{a.requirement.id}.{nonce}"
+
+
+async def resend_assignment(
+    deps: Deps, event: AssignmentCreated, nonce: str, requested_by: str
+) -> ResendOutcome:
+    """Mail ``event``'s unit its assignment again, once for this ``nonce``."""
+    a = event.assignment
+    directory = deps.directory()
+    unit = recipient(directory, a.unit_id)
+    key = resend_key(a, nonce)
+    before, _ = await deps.ledger.get(f"{key}.{unit.id}")
+    if before is not None and before.status != "failed":
+        return "repeated"  # a failed attempt may be tried again with the same form
+    if not unit.emails:
+        return "no_address"
+    if await link_revoked(deps, a):
+        return "revoked"
+    attachment = await original(deps, a.document)
+    mail = resend_mail(
+        key, event, unit, directory, link_for(deps, a), attachment, requested_by, deps.clock.now()
+    )
+    try:
+        refused = await deps.sender.deliver(mail)
+    except TransientMailError:
+        return "failed"
+    if refused:
+        return "refused"
+    after, _ = await deps.ledger.get(mail.ledger_key)
+    return "sent" if after is not None and after.status == "sent" else "failed"
