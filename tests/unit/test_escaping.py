@@ -26,14 +26,22 @@ from jinja2 import Environment, meta
 from jinja2.runtime import Macro
 from markdown_it import MarkdownIt
 
+from services.aggregator import console as aggregator_console
 from services.aggregator.documents import html as report_html
 from services.aggregator.documents import markdown
 from services.aggregator.documents.docx import render as render_docx
 from services.aggregator.documents.report import build_report
+from services.aggregator.entrypoints import lateness as lateness_page
 from services.aggregator.status import page as status_page
+from services.aggregator.synthesis_page import view as synthesis_page
+from services.issuer.admin import console as admin_console
 from services.issuer.entrypoints import audit as audit_page
+from services.issuer.entrypoints import issue_page
+from services.notifier.console import resend_mail
 from services.notifier.domain import mails as compose
+from services.notifier.entrypoints import mails_page
 from services.reporter.entrypoints import pages
+from services.reporter.entrypoints import reviews as reviews_page
 from shared.auth import login as login_page
 from shared.contracts import Assignment, ReportingRequirement, Unit
 from shared.directory import Directory
@@ -55,18 +63,28 @@ DANGEROUS_TAGS = {"script", "img", "iframe", "object", "embed", "svg", "a", "bas
 
 # The Jinja2 environment each service renders its HTML templates with.
 ENVIRONMENTS: dict[str, Environment] = {
-    "reporter pages": pages.TEMPLATES.env,
+    "reporter pages": pages.CONSOLE.env,
     "aggregator status page": status_page._ENV,
     "aggregator HTML report": report_html._ENV,
     "notifier mails": compose._HTML,
-    "issuer audit page": audit_page._ENV,
+    "issuer audit page": audit_page.CONSOLE.env,
     "sign-in page": login_page._ENV,
+    # the staff console's pages: each service's own templates and shared/console's
+    "aggregator console": aggregator_console.CONSOLE.env,
+    "aggregator synthesis page": synthesis_page.CONSOLE.env,
+    "aggregator lateness page": lateness_page.CONSOLE.env,
+    "reporter review queue": reviews_page.CONSOLE.env,
+    "notifier mail timeline": mails_page.CONSOLE.env,
+    "notifier resend mail": resend_mail._HTML,
+    "issuer issue page": issue_page.CONSOLE.env,
+    "issuer administration": admin_console.CONSOLE.env,
 }
 
 
 class Probe:
     """Any value a template may be given: it prints as ``text``, has every attribute and
-    item (probes again), iterates over one probe, and compares as ``equal`` says (the two
+    item (probes again), iterates over two probes (so that a pair unpacks: ``for key,
+    words in ...``), and compares as ``equal`` says (the two
     settings take a template down different branches)."""
 
     def __init__(self, text: str, equal: bool) -> None:
@@ -83,13 +101,18 @@ class Probe:
             raise AttributeError(name)
         return self._again()
 
-    __getitem__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __truediv__ = _again
+    __getitem__ = __add__ = __radd__ = __sub__ = __rsub__ = _again
+    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _again
+    __call__ = _again  # a function the page is given (a formatter)
+
+    def __float__(self) -> float:  # a number formatted ("%.3f"): a bar's width
+        return 1.0
 
     def __iter__(self):
-        return iter([self._again()])
+        return iter([self._again(), self._again()])
 
     def __len__(self) -> int:
-        return 1
+        return 2
 
     def __eq__(self, other: object) -> bool:
         return self._equal
@@ -132,8 +155,9 @@ def test_every_html_template_of_every_service_is_rendered_by_an_autoescaping_env
     covered = {
         Path(directory) / name
         for env in ENVIRONMENTS.values()
-        for directory in env.loader.searchpath  # type: ignore[union-attr]
+        for directory in _searchpath(env)
         for name in _templates(env)
+        if (Path(directory) / name).exists()
     }
     on_disk = {
         p.resolve() for where in ("services", "shared") for p in (ROOT / where).rglob("*.html.j2")
@@ -141,6 +165,13 @@ def test_every_html_template_of_every_service_is_rendered_by_an_autoescaping_env
     assert on_disk == {p.resolve() for p in covered}
     for env in ENVIRONMENTS.values():
         assert env.autoescape is True
+
+
+def _searchpath(env: Environment) -> list[str]:
+    """The directories of an environment's loader: a console's ChoiceLoader has the
+    service's own and shared/console's."""
+    loaders = getattr(env.loader, "loaders", [env.loader])
+    return [d for loader in loaders for d in loader.searchpath]
 
 
 CASES = [
