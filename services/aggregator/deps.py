@@ -9,6 +9,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from services.aggregator.adapters.directives import DirectiveBook
+from services.aggregator.adapters.home_index import HomeIndex
 from services.aggregator.adapters.rollup import Rollup
 from services.aggregator.metrics import AggregatorMetrics
 from shared import topology
@@ -24,6 +25,7 @@ class Deps:
     broker: NatsBroker  # publishes synthesis.approved and waits for its ack
     book: DirectiveBook  # the directives, their requirements and forms
     rollup: Rollup  # the roll-up nodes
+    home: HomeIndex  # the console home's index, kept beside the nodes
     clock: Clock
     directory: Callable[[], Directory]  # the mirror's current directory
     metrics: AggregatorMetrics
@@ -36,8 +38,9 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
     async def build_deps() -> Deps:
         js = service.js
         book = DirectiveBook(await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name), js)
+        nodes = await js.key_value(topology.AGGREGATOR_ROLLUP.name)
         rollup = Rollup(
-            await js.key_value(topology.AGGREGATOR_ROLLUP.name),
+            nodes,
             lambda: service.directory,
             on_write=lambda node: metrics.writes.inc(),
             on_conflict=metrics.conflicts.inc,
@@ -48,6 +51,7 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
             broker=service.broker,
             book=book,
             rollup=rollup,
+            home=HomeIndex(nodes),
             clock=service.clock,
             directory=lambda: service.directory,
             metrics=metrics,

@@ -8,11 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import date, timedelta
-from weakref import WeakKeyDictionary
 
-from nats.js import JetStreamContext
-
-from services.aggregator.adapters.home_index import HomeIndex
 from services.aggregator.console.views import (
     AssignedItem,
     HomeView,
@@ -23,29 +19,16 @@ from services.aggregator.console.views import (
 )
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
-from shared import topology
 from shared.auth.principal import Principal
 from shared.contracts import Assignment, DirectiveIssued
 
 LISTED = 50  # directives per list on the home page, newest first
 WEEK = timedelta(days=7)
 
-# One index per JetStream connection (a service's Deps is built once; two services in one
-# test process have their own connections).
-_INDEXES: WeakKeyDictionary[JetStreamContext, HomeIndex] = WeakKeyDictionary()
-
-
-async def home_index(deps: Deps) -> HomeIndex:
-    index = _INDEXES.get(deps.js)
-    if index is None:
-        index = HomeIndex(await deps.js.key_value(topology.AGGREGATOR_ROLLUP.name))
-        _INDEXES[deps.js] = index
-    return index
-
 
 async def index_directive(deps: Deps, event: DirectiveIssued) -> None:
     """The issuer's "issued" list, and the cascade of every directive it implements."""
-    index = await home_index(deps)
+    index = deps.home
     d = event.directive
     await index.add_issued(d.issuer_unit, event.directive_id, d.issued_on)
     for parent_id in event.parents:
@@ -57,7 +40,7 @@ async def index_assignments(deps: Deps, assignments: Sequence[Assignment]) -> No
     by_unit: dict[str, dict[str, date]] = {}
     for a in assignments:
         by_unit.setdefault(a.unit_id, {})[a.directive_id] = a.directive_issued_on
-    index = await home_index(deps)
+    index = deps.home
     await asyncio.gather(*(index.add_assigned(u, ds) for u, ds in by_unit.items()))
 
 
@@ -74,7 +57,7 @@ async def home_page(deps: Deps, principal: Principal) -> HomeView:
         await _fill_issued(deps, view, everything)
         return view
     unit_id = principal.unit_id
-    issued_ids, assigned_ids = await (await home_index(deps)).unit(unit_id)
+    issued_ids, assigned_ids = await deps.home.unit(unit_id)
     above = set(directory.ancestors(unit_id)) if unit_id in directory else set()
     view = HomeView(unit_name=directory.name(unit_id), operator=False)
     await _fill_issued(deps, view, issued_ids)

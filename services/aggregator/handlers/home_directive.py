@@ -20,7 +20,6 @@ from services.aggregator.console.directive_view import (
 )
 from services.aggregator.console.views import FILTERS
 from services.aggregator.deps import Deps
-from services.aggregator.handlers.home import home_index
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import DirectiveIssued, ReportingRequirement
@@ -67,7 +66,7 @@ async def directive_page(
     # the implementing directives issued in the shown unit's subtree (itself included)
     plans = {
         d: u
-        for d, u in (await (await home_index(deps)).plans(issued.directive_id)).items()
+        for d, u in (await deps.home.plans(issued.directive_id)).items()
         if in_tree(u, unit_id, directory)
     }
     by_unit = {u: d for d, u in plans.items()}

@@ -24,12 +24,10 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.aggregator.adapters.home_index import HomeIndex
 from services.aggregator.adapters.rollup import Rollup
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
 from services.aggregator.lateness.ranking import UnitTally
-from shared import topology
 from shared.contracts import DirectiveIssued
 
 MAX_DIRECTIVES = 300
@@ -48,7 +46,7 @@ class Scan:
 
 async def directives_reaching(deps: Deps, unit_id: str) -> list[DirectiveIssued]:
     """The directives issued by ``unit_id`` or a unit above it, newest first."""
-    index = HomeIndex(await deps.js.key_value(topology.AGGREGATOR_ROLLUP.name))
+    index = deps.home
     levels = [unit_id, *deps.directory().ancestors(unit_id)]
     issued_on: dict[str, str] = {}
     for issued, _ in await asyncio.gather(*(index.unit(u) for u in levels)):
