@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict
 
+from shared.availability import until_available
 from shared.slugs import is_slug
 from shared.topology import REPORTER_QUEUE, stream_name
 
@@ -71,15 +72,26 @@ class ReviewQueue:
         return await self._js.key_value(REPORTER_QUEUE.name)
 
     async def put(self, item: QueueItem) -> None:
+        """Put the item, riding out a cluster's election as the report's own write does
+        (a submission already stored must not answer 503 for its queue entry)."""
         key = item_key(item.reviewer, *item.ids)
-        await (await self._kv()).put(key, item.model_dump_json().encode())
+        value = item.model_dump_json().encode()
+
+        async def put() -> None:
+            await (await self._kv()).put(key, value)
+
+        await until_available(put, f"queueing {key}", within=60)
 
     async def remove(
         self, reviewer: str, directive_id: str, unit_id: str, requirement_id: str
     ) -> None:
         """Delete the item; deleting one that is not there is no error."""
         key = item_key(reviewer, directive_id, unit_id, requirement_id)
-        await (await self._kv()).delete(key)
+
+        async def delete() -> None:
+            await (await self._kv()).delete(key)
+
+        await until_available(delete, f"unqueueing {key}", within=60)
 
     async def waiting(self, reviewer: str) -> list[QueueItem]:
         """Every item waiting for ``reviewer``, oldest submission first."""
