@@ -6,7 +6,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.notifier.domain.timer_plan import TimerKind, TimerOutcome
 
-TEMPLATES = ("assignment", "directive_notice", "reminder", "overdue", "digest", "returned")
+TEMPLATES = (
+    "assignment",
+    "directive_notice",
+    "reminder",
+    "overdue",
+    "digest",
+    "returned",
+    "resend",
+)
 
 
 class NotifierMetrics:

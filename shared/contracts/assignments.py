@@ -30,3 +30,9 @@ class Assignment(Contract):
     @property
     def id(self) -> str:
         return assignment_id(self.directive_id, self.unit_id, self.requirement.id)
+
+    @property
+    def reviewing_unit(self) -> str:
+        """The unit the report goes to, whose staff review it and may revoke or resend
+        its link: the requirement's own recipient, or the directive's issuer."""
+        return self.requirement.to_unit or self.issuer_unit

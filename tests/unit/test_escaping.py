@@ -37,7 +37,6 @@ from services.aggregator.synthesis_page import view as synthesis_page
 from services.issuer.admin import console as admin_console
 from services.issuer.entrypoints import audit as audit_page
 from services.issuer.entrypoints import issue_page
-from services.notifier.console import resend_mail
 from services.notifier.domain import mails as compose
 from services.notifier.entrypoints import mails_page
 from services.reporter.entrypoints import pages
@@ -75,7 +74,6 @@ ENVIRONMENTS: dict[str, Environment] = {
     "aggregator lateness page": lateness_page.CONSOLE.env,
     "reporter review queue": reviews_page.CONSOLE.env,
     "notifier mail timeline": mails_page.CONSOLE.env,
-    "notifier resend mail": resend_mail._HTML,
     "issuer issue page": issue_page.CONSOLE.env,
     "issuer administration": admin_console.CONSOLE.env,
 }

@@ -15,6 +15,7 @@ from services.notifier.adapters.mailer import (
     TransientMailError,
     UncertainMailError,
 )
+from services.notifier.domain.delivery import Delivered
 from services.notifier.domain.mails import Mail
 from services.notifier.metrics import NotifierMetrics
 from shared.settings import Settings
@@ -37,18 +38,18 @@ class Sender:
         self._metrics = metrics
         self._tracer = tracer
 
-    async def deliver(self, mail: Mail) -> str | None:
-        """Send one mail unless the ledger says not to. Returns a permanent failure, if
-        any; raises on a transient one (the event comes back later)."""
+    async def deliver(self, mail: Mail) -> Delivered:
+        """Send one mail unless the ledger says not to; what came of it. Raises on a
+        transient failure (the event comes back later)."""
         metrics, template = self._metrics, mail.template
         skip = await self._ledger.settled(mail.ledger_key)
         if skip is not None:
             metrics.skipped.labels(template, skip).inc()
-            return None
+            return Delivered("skipped", skip)
         if not mail.unit.emails:
             metrics.skipped.labels(template, "no_address").inc()
             log.warning("unit has no e-mail address", extra={"unit": mail.unit.id})
-            return None
+            return Delivered("no_address")
         attempt = _Attempt(self._ledger, mail, metrics)
         try:
             with self._tracer.start_as_current_span(
@@ -67,18 +68,19 @@ class Sender:
             metrics.failed.labels(template, "permanent").inc()
             metrics.dead_lettered.labels(template).inc()
             await attempt.resolve("rejected", str(exc))
-            return f"{mail.unit.id}: {exc}"
+            return Delivered("refused", f"{mail.unit.id}: {exc}")
         except UncertainMailError as exc:
             await self._uncertain(attempt, exc)
-            return None
+            return Delivered("possibly_sent")
         else:
             if sent:
                 await attempt.resolve("sent")
         finally:
             attempt.stop()
         if not sent:
-            metrics.skipped.labels(template, attempt.declined or "already_sent").inc()
-            return None
+            declined = attempt.declined or "already_sent"
+            metrics.skipped.labels(template, declined).inc()
+            return Delivered("skipped", declined)
         metrics.sent.labels(template).inc()
         log.info(
             "mail sent",
@@ -89,7 +91,7 @@ class Sender:
                 "possibly_sent_before": attempt.possibly_sent,
             },
         )
-        return None
+        return Delivered("sent")
 
     async def _uncertain(self, attempt: _Attempt, exc: UncertainMailError) -> None:
         """The server got the whole message but its answer never came: possibly sent. Not

@@ -18,7 +18,7 @@ from shared.contracts import AssignmentCreated
 from shared.directory import Directory
 from shared.vietnamese import format_deadline, format_instant
 
-# The notifier's templates (services/notifier/templates, console/mail) in the staff's words.
+# The notifier's mail templates (services/notifier/templates) in the staff's words.
 KIND_NAMES = {
     "assignment": "Giao nhiệm vụ",
     "directive_notice": "Gửi để biết",
@@ -146,7 +146,6 @@ def assigned_rows(
         a = event.assignment
         if not principal.reads(a.unit_id, directory):
             continue
-        reviewing = a.requirement.to_unit or a.issuer_unit
         found.append(
             AssignedRow(
                 unit_id=a.unit_id,
@@ -155,7 +154,7 @@ def assigned_rows(
                 action=a.requirement.action,
                 deadline=format_deadline(a.requirement.due_before),
                 last_mail=last.get(a.unit_id, ""),
-                resendable=may and principal.acts_as(reviewing),
+                resendable=may and principal.acts_as(a.reviewing_unit),
             )
         )
     return sorted(found, key=lambda r: (r.unit_name, r.requirement_id))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from shared.contracts import Unit
 from shared.directory import Directory
@@ -22,14 +24,24 @@ def recipient(directory: Directory, unit_id: str) -> Unit:
     return unit
 
 
-def settle(results: Sequence[str | BaseException | None]) -> None:
-    """The outcome of one event's mails, each a permanent refusal (its reason), None (sent
-    or not needed), or what a transient failure raised. A transient failure brings the
-    whole event back (the mails already sent are skipped then); refusals, all of them,
-    are the reason its message goes to the dead-letter stream with."""
+@dataclass(frozen=True)
+class Delivered:
+    """What came of one mail: sent; skipped (the ledger or another replica's claim says
+    it went already: ``reason``); no address; refused for good (``reason``: the unit and
+    the server's words); or possibly sent (the server's answer never came)."""
+
+    outcome: Literal["sent", "skipped", "no_address", "refused", "possibly_sent"]
+    reason: str = ""
+
+
+def settle(results: Sequence[Delivered | BaseException]) -> None:
+    """The outcome of one event's mails, or what a transient failure raised. A transient
+    failure brings the whole event back (the mails already sent are skipped then);
+    refusals, all of them, are the reason its message goes to the dead-letter stream
+    with."""
     for result in results:
         if isinstance(result, BaseException):
             raise result
-    refused = [r for r in results if isinstance(r, str)]
+    refused = [r.reason for r in results if isinstance(r, Delivered) and r.outcome == "refused"]
     if refused:
         raise PermanentError("mail refused for good: " + "; ".join(refused))

@@ -148,7 +148,7 @@ def _assignment_context(
         "requirement": requirement,
         "document": document_title(a.directive_kind, a.directive_ref),
         "issued_on": format_date(a.directive_issued_on),
-        "to_name": directory.name(requirement.to_unit or a.issuer_unit),
+        "to_name": directory.name(a.reviewing_unit),
         "deadline": format_deadline(requirement.due_before),
         "recurrence": RECURRENCE_NAMES.get(requirement.recurrence or "", ""),
         "link": link.url if link else None,
@@ -170,6 +170,37 @@ def assignment_mail(
         a.directive_ref, f"{_capitalised(a.requirement.action)}, {context['deadline']}"
     )
     return _render("assignment", event.event_id, unit, subject, attachment, **context)
+
+
+def resend_mail(
+    key: str,
+    event: AssignmentCreated,
+    unit: Unit,
+    directory: Directory,
+    link: Link | None,
+    attachment: Attachment | None,
+    requested_by: str,
+    at: datetime,
+) -> Mail:
+    """The assignment mail again, marked "Gửi lại" in its subject and at its top (its
+    templates extend the assignment's, so the two never drift apart); ``key`` is this
+    resend's own, a new one per click, hence its own Message-ID."""
+    a = event.assignment
+    context = _assignment_context(a, directory, link, attachment)
+    subject = _subject(
+        a.directive_ref,
+        f"Gửi lại: {_capitalised(a.requirement.action)}, {context['deadline']}",
+    )
+    return _render(
+        "resend",
+        key,
+        unit,
+        subject,
+        attachment,
+        requested_by=requested_by,
+        resent_at=format_instant(at),
+        **context,
+    )
 
 
 def reminder_mail(

@@ -129,9 +129,11 @@ async def resend_link(
     to the timeline saying what came of it. Only the staff of the unit the report goes
     to may, as only they may revoke its link (services/reporter, require_reviewer)."""
     directory = deps.directory()
-    first = await timeline.first_assignment(deps.js, directive_id)
-    _require_sees(principal, first, directory, Action.LINK_RESEND)
     event = await timeline.assignment_event(deps.js, directive_id, unit, requirement)
+    # the event names the directive's issuer; without it any other assignment does, so
+    # that an account outside the directive is refused before it learns what is assigned
+    seen = event or await timeline.first_assignment(deps.js, directive_id)
+    _require_sees(principal, seen, directory, Action.LINK_RESEND)
     if event is None:
         return CONSOLE.page(
             request,
@@ -144,8 +146,7 @@ async def resend_link(
             directive_id=directive_id,
         )
     a = event.assignment
-    reviewing = a.requirement.to_unit or a.issuer_unit
-    principal.require_acts_as(reviewing, directory, Action.LINK_RESEND)
+    principal.require_acts_as(a.reviewing_unit, directory, Action.LINK_RESEND)
     outcome = await resend_assignment(deps, event, nonce, _requested_by(principal, directory))
     back = f"/directives/{directive_id}/mails?{urlencode({'resent': outcome, 'to': unit})}"
     return RedirectResponse(back, status_code=303)

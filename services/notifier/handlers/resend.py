@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from nats.js.errors import KeyNotFoundError
-
 from services.notifier.adapters.mailer import TransientMailError
-from services.notifier.console.resend_mail import resend_mail
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
+from services.notifier.domain.mails import resend_mail
 from services.notifier.handlers.mailing import link_for, original
 from shared.contracts import Assignment, AssignmentCreated
+from shared.kv import get_value
 from shared.links import revocation_key
 from shared.topology import REVOKED_LINKS
 
@@ -36,11 +35,8 @@ async def link_revoked(deps: Deps, a: Assignment) -> bool:
     """Whether the reporter's staff revoked this report's links (its bucket, read-only
     here): mailing such a link again would send a unit a dead link."""
     kv = await deps.js.key_value(REVOKED_LINKS.name)
-    try:
-        entry = await kv.get(revocation_key(a.directive_id, a.unit_id, a.requirement.id))
-    except KeyNotFoundError:
-        return False
-    return bool(entry.value)
+    key = revocation_key(a.directive_id, a.unit_id, a.requirement.id)
+    return bool(await get_value(kv, key))
 
 
 def resend_key(a: Assignment, nonce: str) -> str:
@@ -57,9 +53,6 @@ async def resend_assignment(
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
     key = resend_key(a, nonce)
-    before, _ = await deps.ledger.get(f"{key}.{unit.id}")
-    if before is not None and before.status != "failed":
-        return "repeated"  # a failed attempt may be tried again with the same form
     if not unit.emails:
         return "no_address"
     if await link_revoked(deps, a):
@@ -69,10 +62,18 @@ async def resend_assignment(
         key, event, unit, directory, link_for(deps, a), attachment, requested_by, deps.clock.now()
     )
     try:
-        refused = await deps.sender.deliver(mail)
+        delivered = await deps.sender.deliver(mail)
     except TransientMailError:
         return "failed"
-    if refused:
-        return "refused"
-    after, _ = await deps.ledger.get(mail.ledger_key)
-    return "sent" if after is not None and after.status == "sent" else "failed"
+    # skipped: the ledger holds this form's mail as sent (a double click, the back
+    # button); a failed attempt is not sent, so the same form may try again
+    return FROM_DELIVERY[delivered.outcome]
+
+
+FROM_DELIVERY: dict[str, ResendOutcome] = {
+    "sent": "sent",
+    "skipped": "repeated",
+    "no_address": "no_address",
+    "refused": "refused",
+    "possibly_sent": "failed",
+}

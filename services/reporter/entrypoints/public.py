@@ -95,7 +95,7 @@ def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
         "issuer": a.issuer,
         "title": a.directive_title,
         "action": a.requirement.action,
-        "to_name": directory.name(a.requirement.to_unit or a.issuer_unit),
+        "to_name": directory.name(a.reviewing_unit),
         "deadline": format_deadline(a.requirement.due_before),
     }
 
