@@ -224,7 +224,6 @@ async def test_a_resend_mails_the_unit_again_once_per_click(site):
     after = await site.get("chuyenvien.snv", resent="sent", to=CHILD)
     assert "Đã gửi lại thư giao nhiệm vụ" in after.text
     assert _rows(after.text)[0] == (CHILD, "resend")  # newest first
-    assert "Gửi lại đường dẫn" in after.text
 
     # a new click (the page shown again has a new nonce) sends once more
     answer = await site.resend("chuyenvien.snv", _nonce(after.text))

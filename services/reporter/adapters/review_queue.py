@@ -11,15 +11,14 @@ request only writes the same key again."""
 from __future__ import annotations
 
 import asyncio
-import base64
 from datetime import datetime
 
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict
 
 from shared.availability import until_available
-from shared.slugs import is_slug
 from shared.topology import REPORTER_QUEUE, stream_name
 
 PREFIX = "queue"
@@ -51,17 +50,9 @@ class QueueItem(BaseModel):
         return self.directive_id, self.unit_id, self.requirement_id
 
 
-def _part(token: str) -> str:
-    """An id as one token of a key. Slugs hold no dot, so they are used as they are;
-    anything else (an id from before slugs were checked) becomes "=" and its URL-safe
-    base64, which no slug starts with: it can neither split the key nor collide."""
-    if is_slug(token):
-        return token
-    return "=" + base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
-
-
 def item_key(reviewer: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
-    return ".".join((PREFIX, *map(_part, (reviewer, directive_id, unit_id, requirement_id))))
+    """Every id is a slug (the contracts' ``Slug``): no dot, so none can split the key."""
+    return ".".join((PREFIX, reviewer, directive_id, unit_id, requirement_id))
 
 
 class ReviewQueue:
@@ -101,16 +92,21 @@ class ReviewQueue:
 
     async def _read(self, reviewer: str) -> list[QueueItem]:
         kv = await self._kv()
-        pattern = f"{PREFIX}.{_part(reviewer)}.>"
-        # How many keys (values and deletion markers) the watch will deliver: zero means
-        # an empty queue. nats-py's end-of-values marker (None) cannot say it, as it may
-        # come before values already received (shared/kv.py, ``caught_up``); and
-        # ``KeyValue.keys(filters=)`` in nats-py 2.16 watches the whole bucket and
-        # filters by substring in the client.
-        info = await self._js.stream_info(
-            stream_name(REPORTER_QUEUE), subjects_filter=f"$KV.{REPORTER_QUEUE.name}.{pattern}"
-        )
-        if not info.state.subjects:
+        pattern = f"{PREFIX}.{reviewer}.>"
+        # Whether the watch will deliver anything (a value or a deletion marker): one
+        # direct get of the first message on the pattern. nats-py's end-of-values marker
+        # (None) cannot say it, as it may come before values already received
+        # (shared/kv.py, ``caught_up``); and ``KeyValue.keys(filters=)`` in nats-py 2.16
+        # watches the whole bucket and filters by substring in the client.
+        try:
+            await self._js.get_msg(
+                stream_name(REPORTER_QUEUE),
+                seq=1,
+                subject=f"$KV.{REPORTER_QUEUE.name}.{pattern}",
+                next=True,
+                direct=True,
+            )
+        except NotFoundError:
             return []
         found: dict[str, QueueItem] = {}
         watcher = await kv.watch(pattern)

@@ -87,7 +87,6 @@ async def staff_view(
         "report.html.j2",
         status,
         title=f"Báo cáo của {unit}",
-        report_unit=unit,
         directive_href=f"/directives/{d}",
         revoke_action=f"/reports/{d}/{u}/{r}/revoke",
         document=document_title(found.issued.directive.kind, found.issued.directive.ref),
