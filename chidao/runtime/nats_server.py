@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chidao.runtime.ports import free_port, port_open, wait_for_port
+from chidao.runtime.ports import ExitedBeforeListening, free_port, port_open, wait_for_port
 from chidao.runtime.processes import ChildProcess
 
 
@@ -43,6 +43,10 @@ class NatsServer(ChildProcess):
         self.store_dir = store_dir
         self.port = port or free_port()
         self.monitor_port = free_port()
+        # Ports picked here may be taken by another process between the pick and the
+        # server's bind; only then, and only before the first start (clients reconnect
+        # to the same port after a restart), another pair is tried.
+        self._may_repick = port is None
         self.log_file = log_file or store_dir / "nats-server.log"
         self.name = name
         self.config, self.extra_args, self.env = config, extra_args, env
@@ -52,7 +56,19 @@ class NatsServer(ChildProcess):
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> NatsServer:
+    def start(self, timeout: float = 15.0, attempts: int = 3) -> NatsServer:
+        for attempt in range(attempts):
+            if self._may_repick and port_open(self.port):
+                self.port, self.monitor_port = free_port(), free_port()
+            try:
+                return self._start_once(timeout)
+            except ExitedBeforeListening:
+                if not self._may_repick or attempt == attempts - 1:
+                    raise
+                self.port, self.monitor_port = free_port(), free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> NatsServer:
         if port_open(self.port):
             raise RuntimeError(f"port {self.port} is already in use; pick another NATS port")
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -77,12 +93,22 @@ class NatsServer(ChildProcess):
         ]
         env = {**os.environ, **self.env} if self.env else None
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env)
+        process = self.process
         try:
-            wait_for_port(self.port, timeout, "nats-server")
-        except TimeoutError:
+            wait_for_port(
+                self.port, timeout, "nats-server", exited=lambda: process.poll() is not None
+            )
+        except (TimeoutError, ExitedBeforeListening) as error:
             self.stop()
-            raise
+            raise type(error)(f"{error}; its log: {self._log_tail()}") from error
+        self._may_repick = False
         return self
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log written)"
 
     def __enter__(self) -> NatsServer:
         return self.start()

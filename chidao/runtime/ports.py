@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
+
+
+class ExitedBeforeListening(RuntimeError):
+    """The child process ended before it opened its port (most often: the port was taken)."""
 
 
 def free_port() -> int:
@@ -16,10 +21,20 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for_port(port: int, timeout: float, what: str, host: str = "127.0.0.1") -> None:
+def wait_for_port(
+    port: int,
+    timeout: float,
+    what: str,
+    host: str = "127.0.0.1",
+    exited: Callable[[], bool] | None = None,
+) -> None:
+    """Wait until ``port`` accepts; ``exited`` says the process behind it has ended, so
+    there is no use waiting out the timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if port_open(port, host):
             return
+        if exited is not None and exited():
+            raise ExitedBeforeListening(f"{what} exited before it opened port {port}")
         time.sleep(0.05)
     raise TimeoutError(f"{what} did not open port {port} within {timeout:g}s")
