@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from shared.clock import VN_TZ
 from shared.contracts import Assignment, ReportingRequirement, Submission, Unit
 from shared.contracts.directives import directive_id
 
 DEMO_DIRECTORY = Path(__file__).parents[1] / "chidao" / "demo" / "directory.yaml"
 DUE = datetime.fromisoformat("2024-12-10T00:00:00+07:00")
+# One chi bộ's figures on the default report form (shared/forms/builtin/sinh-hoat-chinh-tri.yaml)
+FIGURES = {
+    "sessions": "2", "participants": "40", "members_attending": "18", "members_total": "19",
+    "forms": ["hoi-nghi"],
+}  # fmt: skip
+
+
+def attached(filename: str, data: bytes) -> dict:
+    """A file as the submissions API takes it."""
+    return {"filename": filename, "data": base64.b64encode(data).decode()}
+
+
+def vn_midnight(days: int) -> str:
+    """The start of the day ``days`` from today in Việt Nam, as a deadline is written."""
+    day = datetime.now(VN_TZ).date() + timedelta(days=days)
+    return datetime.combine(day, datetime.min.time(), VN_TZ).isoformat()
 
 
 def assignment(unit: str, directive_id: str = "d1", due: datetime | None = DUE) -> Assignment:

@@ -10,6 +10,7 @@ from nats.js import JetStreamContext
 
 from services.aggregator.adapters.directives import DirectiveBook
 from services.aggregator.adapters.home_index import HomeIndex
+from services.aggregator.adapters.notes import Notes
 from services.aggregator.adapters.rollup import Rollup
 from services.aggregator.metrics import AggregatorMetrics
 from shared import topology
@@ -26,6 +27,7 @@ class Deps:
     book: DirectiveBook  # the directives, their requirements and forms
     rollup: Rollup  # the roll-up nodes
     home: HomeIndex  # the console home's index, kept beside the nodes
+    notes: Notes  # the sections the staff write in their báo cáo tổng hợp
     clock: Clock
     directory: Callable[[], Directory]  # the mirror's current directory
     metrics: AggregatorMetrics
@@ -52,6 +54,7 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
             book=book,
             rollup=rollup,
             home=HomeIndex(nodes),
+            notes=Notes(await js.key_value(topology.AGGREGATOR_NOTES.name)),
             clock=service.clock,
             directory=lambda: service.directory,
             metrics=metrics,

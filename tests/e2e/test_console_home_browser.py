@@ -7,7 +7,7 @@ and axe-core finds nothing serious or critical on it at either width."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from shared.clock import VN_TZ
 from shared.contracts.directives import directive_id
 from tests.accounts import PASSWORD, add_account
 from tests.e2e.browser import browser, page_shots, sign_in
-from tests.factories import number_for
+from tests.factories import FIGURES, number_for, vn_midnight
 from tests.support import as_operator, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +24,6 @@ KHOI, SNV = "duk-cqdn-hung-yen", "du-so-noi-vu-hy"
 P_REF = f"{number_for('console-home-browser-parent')}-KH/ĐUK"
 S_REF = f"{number_for('console-home-browser-plan')}-KH/ĐU"
 P, S = directive_id(P_REF, KHOI), directive_id(S_REF, SNV)
-FIGURES = {"sessions": "2", "participants": "40", "members_attending": "18",
-           "members_total": "19", "forms": ["hoi-nghi"]}  # fmt: skip
-
-
-def _midnight(days: int) -> str:
-    day = datetime.now(VN_TZ).date() + timedelta(days=days)
-    return datetime.combine(day, datetime.min.time(), VN_TZ).isoformat()
 
 
 def _directive(ref, unit, issuer, title, requirements, kinds):
@@ -55,13 +48,13 @@ def campaign(stack) -> None:
     _post(f"{issuer}/api/directives", _directive(
         P_REF, KHOI, "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh",
         "Tổ chức học tập, quán triệt nghị quyết Hội nghị Trung ương",
-        [{"id": "plan", "action": "ban hành kế hoạch thực hiện", "due_before": _midnight(3)},
-         {"id": "report", "action": "báo cáo kết quả thực hiện", "due_before": _midnight(40)}],
+        [{"id": "plan", "action": "ban hành kế hoạch thực hiện", "due_before": vn_midnight(3)},
+         {"id": "report", "action": "báo cáo kết quả thực hiện", "due_before": vn_midnight(40)}],
         ["grassroots_committee"],
     ))  # fmt: skip
     _post(f"{issuer}/api/directives", _directive(
         S_REF, SNV, "Đảng ủy Sở Nội vụ", "Sinh hoạt chính trị đầu năm tại các chi bộ",
-        [{"id": "r1", "action": "báo cáo kết quả thực hiện", "due_before": _midnight(12)}],
+        [{"id": "r1", "action": "báo cáo kết quả thực hiện", "due_before": vn_midnight(12)}],
         ["chi_bo"],
     ))  # fmt: skip
     for unit in ("cb-snv-van-phong", "cb-snv-thanh-tra", "cb-snv-cchc"):

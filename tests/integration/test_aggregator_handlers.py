@@ -14,10 +14,9 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from services.aggregator.adapters.notes import read_notes, write_notes
 from services.aggregator.app import create_service
 from services.aggregator.domain.approval import AutoApproval
-from services.aggregator.domain.notes import StoredNotes
+from services.aggregator.domain.notes import FIELDS, MAX_CHARS, StoredNotes
 from services.aggregator.domain.synthesis import Synthesis, Written
 from services.aggregator.entrypoints.pages import NOT_SENT, PAGE_NOT_FOUND, SENT
 from services.aggregator.handlers import rollup, synthesis
@@ -359,7 +358,8 @@ async def test_the_sections_the_staff_wrote_go_up_and_a_new_text_is_a_new_approv
     _, own = await _levels(js, aggregator)
     url = f"/api/directives/{own.directive_id}/synthesis/approve"
     written = Written(assessment="Các chi bộ triển khai nghiêm túc.", next_steps="Nhân rộng.")
-    await write_notes(js, own.directive_id, COMMITTEE, StoredNotes(written=written), 0)
+    notes = aggregator.service.deps.notes
+    await notes.write(own.directive_id, COMMITTEE, StoredNotes(written=written), 0)
     first = (await aggregator.http.post(url)).json()["event_id"]
     event = await eventually(
         lambda: _approval(js, own.directive_id), what="the approval with the sections"
@@ -369,9 +369,9 @@ async def test_the_sections_the_staff_wrote_go_up_and_a_new_text_is_a_new_approv
     assert "\n\nPhương hướng, nhiệm vụ thời gian tới:\nNhân rộng." in event.narrative
     assert "Bài học kinh nghiệm" not in event.narrative  # not written: not sent
 
-    _, revision = await read_notes(js, own.directive_id, COMMITTEE)
+    _, revision = await notes.read(own.directive_id, COMMITTEE)
     changed = StoredNotes(written=written.model_copy(update={"lessons": "Phát huy."}))
-    await write_notes(js, own.directive_id, COMMITTEE, changed, revision)
+    await notes.write(own.directive_id, COMMITTEE, changed, revision)
     second = (await aggregator.http.post(url)).json()["event_id"]
     assert second != first
 
@@ -383,12 +383,32 @@ async def test_the_sections_the_staff_wrote_go_up_and_a_new_text_is_a_new_approv
     assert "Bài học kinh nghiệm:\nPhát huy." in (await _approval(js, own.directive_id)).narrative
 
 
+async def test_every_section_at_its_longest_goes_up_whole(js, aggregator):
+    """Each of the three sections as long as the page lets it be: none is cut short in
+    the report's text, which has a limit of its own."""
+    _, own = await _levels(js, aggregator)
+    longest = {name: f"{name} " + "x" * (MAX_CHARS - len(name) - 1) for name in FIELDS}
+    notes = aggregator.service.deps.notes
+    _, revision = await notes.read(own.directive_id, COMMITTEE)
+    written = StoredNotes(written=Written(**longest))
+    await notes.write(own.directive_id, COMMITTEE, written, revision)
+    answer = await aggregator.http.post(f"/api/directives/{own.directive_id}/synthesis/approve")
+    assert answer.status_code == 201, answer.text
+
+    async def sent() -> SynthesisApproved | None:
+        event = await _approval(js, own.directive_id)
+        return event if event and event.event_id == answer.json()["event_id"] else None
+
+    event = await eventually(sent, what="the approval")
+    assert all(text in event.narrative for text in longest.values())
+
+
 async def test_approval_refusals_are_named_errors_with_their_status_and_reason(js, aggregator):
     url = "/api/directives/{}/synthesis/approve"
     answer = await aggregator.http.post(url.format("nope"))
     assert (answer.status_code, answer.json()) == (
         404,
-        {"error": "no directive 'nope' is known to the aggregator"},
+        {"error": "no directive 'nope' is known to the aggregator yet"},
     )
     plan_only = _issued(
         "8-KH/ĐU",

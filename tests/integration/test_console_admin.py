@@ -8,7 +8,6 @@ a late report."""
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 from contextlib import AsyncExitStack
@@ -31,7 +30,7 @@ from shared.directory import unit_key
 from shared.settings import Settings
 from shared.topology import DIRECTORY
 from tests.accounts import PASSWORD, add_account_async
-from tests.factories import committee_with_chi_bo, directive_to_chi_bo
+from tests.factories import FIGURES, attached, committee_with_chi_bo, directive_to_chi_bo
 from tests.inprocess import anonymous_client, demo_units, serving
 from tests.support import eventually
 
@@ -52,15 +51,8 @@ REPORT = {
     "directive_id": DIRECTIVE_ID,
     "unit_id": CHILD,
     "requirement_id": "r1",
-    "values": {
-        "sessions": "2", "participants": "40", "members_attending": "18",
-        "members_total": "19", "forms": ["hoi-nghi"],
-        "report_file": {
-            "filename": "bao-cao.pdf",
-            "data": base64.b64encode(b"%PDF-1.4\n% bao cao\n%%EOF\n").decode(),
-        },
-    },
-}  # fmt: skip
+    "values": {**FIGURES, "report_file": attached("bao-cao.pdf", b"%PDF-1.4\n% bao cao\n%%EOF\n")},
+}
 ACCOUNTS = {
     "quantri.snv": (PARENT, "quan_tri"),
     "chuyenvien.snv": (PARENT, "chuyen_vien"),

@@ -14,7 +14,7 @@ import html
 import re
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 import pytest
@@ -28,6 +28,7 @@ from shared.clock import VN_TZ
 from shared.contracts.directives import directive_id
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
+from tests.factories import FIGURES, vn_midnight
 from tests.inprocess import anonymous_client, serving
 from tests.support import OPERATOR_HEADERS, eventually
 
@@ -47,11 +48,6 @@ ACCOUNTS = {
 }
 
 
-def _midnight(days: int) -> str:
-    day = datetime.now(VN_TZ).date() + timedelta(days=days)
-    return datetime.combine(day, datetime.min.time(), VN_TZ).isoformat()
-
-
 def _directive(ref, unit, issuer, requirements, kinds, basis=()):
     return {
         "kind": "KH", "ref": ref, "issued_on": datetime.now(VN_TZ).date().isoformat(),
@@ -64,13 +60,13 @@ def _directive(ref, unit, issuer, requirements, kinds, basis=()):
 
 PARENT = _directive(
     P_REF, KHOI, "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh",
-    [{"id": "plan", "action": "ban hành kế hoạch thực hiện", "due_before": _midnight(3)},
-     {"id": "report", "action": "báo cáo kết quả thực hiện", "due_before": _midnight(-1)}],
+    [{"id": "plan", "action": "ban hành kế hoạch thực hiện", "due_before": vn_midnight(3)},
+     {"id": "report", "action": "báo cáo kết quả thực hiện", "due_before": vn_midnight(-1)}],
     ["grassroots_committee"],
 )  # fmt: skip
 PLAN = _directive(
     S_REF, SNV, "Đảng ủy Sở Nội vụ",
-    [{"id": "r1", "action": "báo cáo kết quả thực hiện", "due_before": _midnight(30)}],
+    [{"id": "r1", "action": "báo cáo kết quả thực hiện", "due_before": vn_midnight(30)}],
     ["chi_bo"], basis=[{"kind": "KH", "ref": P_REF, "issued_on": PARENT["issued_on"]}],
 )  # fmt: skip
 
@@ -124,10 +120,8 @@ async def _campaign(issuer: httpx.AsyncClient, reporter: httpx.AsyncClient) -> N
         answer = await reporter.post("/api/submissions", json=body)
         return answer.status_code in (200, 201)
 
-    figures = {"sessions": "2", "participants": "40", "members_attending": "18",
-               "members_total": "19", "forms": ["hoi-nghi"]}  # fmt: skip
-    await eventually(lambda: submitted(P, SKHDT, "report", figures), 30, "the late report")
-    await eventually(lambda: submitted(S, CHI_BO, "r1", figures), 30, "the chi bộ's report")
+    await eventually(lambda: submitted(P, SKHDT, "report", FIGURES), 30, "the late report")
+    await eventually(lambda: submitted(S, CHI_BO, "r1", FIGURES), 30, "the chi bộ's report")
     review = {"decision": "return", "reason": "Bổ sung số liệu."}
     await _post(reporter, f"/api/submissions/{P}/{SKHDT}/report/review", review)
 

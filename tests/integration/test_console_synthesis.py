@@ -26,6 +26,7 @@ from services.aggregator.synthesis_page.view import SAVED
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
 from shared.settings import Settings
+from shared.vietnamese import format_number
 from tests.accounts import signed_in_accounts
 from tests.inprocess import anonymous_client, serving
 from tests.support import eventually
@@ -190,11 +191,11 @@ async def test_the_sections_saved_are_in_the_page_the_markdown_the_docx_and_the_
 async def test_a_section_too_long_is_refused_and_what_was_typed_is_kept(site):
     page = await _load(site)
     before = _textarea(page.text, "lessons")
-    long = "Bài học rất dài. " * (MAX_CHARS // 17 + 1)
-    assert len(long) > MAX_CHARS
+    long = "Bài học rất dài. " * (MAX_CHARS // 17 + 2)
+    assert len(long.rstrip()) > MAX_CHARS  # the page strips what it keeps
     refused = await _save(site, _revision(page.text), assessment="Ngắn.", lessons=long)
     assert refused.status_code == 422, refused.text
-    assert "Chưa lưu: mỗi phần viết tối đa 20.000 ký tự" in refused.text
+    assert f"Chưa lưu: mỗi phần viết tối đa {format_number(MAX_CHARS)} ký tự" in refused.text
     assert "“Bài học kinh nghiệm”" in refused.text
     assert _textarea(refused.text, "lessons") == long.rstrip()
     assert _textarea(refused.text, "assessment") == "Ngắn."
@@ -233,6 +234,9 @@ async def test_another_unit_and_a_clerk_are_refused(site):
     assert clerk.status_code == 403 and "không có quyền" in clerk.text
     page = await site.get("aggregator", f"{PAGE}?unit={SNV}", "canbo.khdt")
     assert page.status_code == 403 and "phạm vi" in page.text
+    # nor, without naming a unit, a synthesis of its own in a tree it is not in
+    bare = await site.get("aggregator", PAGE, "canbo.khdt")
+    assert bare.status_code == 403 and "Một chi bộ" not in bare.text, bare.text
     # the clerk reads the page, without the form
     read = await _load(site, "vanthu.snv")
     assert "<textarea" not in read.text and "Chỉ chuyên viên, lãnh đạo" in read.text

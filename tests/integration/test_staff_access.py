@@ -7,7 +7,6 @@ whose posts need the CSRF token), and every attempt is on the audit trail."""
 
 from __future__ import annotations
 
-import base64
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from shared.clock import parse_clock
 from shared.links import Links
 from shared.settings import Settings
 from tests.accounts import PASSWORD, add_account_async, signed_in_accounts
-from tests.factories import directive_to_chi_bo
+from tests.factories import FIGURES, attached, directive_to_chi_bo
 from tests.inprocess import anonymous_client, serving
 from tests.support import eventually
 
@@ -43,12 +42,8 @@ REPORT = {
     "directive_id": DIRECTIVE_ID,
     "unit_id": CHILD,
     "requirement_id": "r1",
-    "values": {
-        "sessions": "2", "participants": "40", "members_attending": "18",
-        "members_total": "19", "forms": ["hoi-nghi"],
-        "report_file": {"filename": "bao-cao.pdf", "data": base64.b64encode(REPORT_FILE).decode()},
-    },
-}  # fmt: skip
+    "values": {**FIGURES, "report_file": attached("bao-cao.pdf", REPORT_FILE)},
+}
 ACCOUNTS = {
     # name: (unit, roles)
     "vanthu.snv": (PARENT, "van_thu"),

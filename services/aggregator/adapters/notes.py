@@ -4,11 +4,10 @@ writer read, so that two staff saving at once never silently overwrite each othe
 
 from __future__ import annotations
 
-from nats.js import JetStreamContext
 from nats.js.errors import KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
 
 from services.aggregator.domain.notes import StoredNotes, notes_key
-from shared import topology
 from shared.kv import get_entry
 
 
@@ -16,24 +15,25 @@ class StaleRevision(Exception):
     """The key moved past the revision the writer read: someone saved in between."""
 
 
-async def read_notes(
-    js: JetStreamContext, directive_id: str, unit_id: str
-) -> tuple[StoredNotes | None, int]:
-    """The saved sections (None if never saved) and the revision a save must name."""
-    kv = await js.key_value(topology.AGGREGATOR_NOTES.name)
-    value, revision = await get_entry(kv, notes_key(directive_id, unit_id))
-    return (StoredNotes.model_validate_json(value) if value else None), revision
+class Notes:
+    """The bucket, opened once at start-up (``deps.py``)."""
 
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
 
-async def write_notes(
-    js: JetStreamContext, directive_id: str, unit_id: str, notes: StoredNotes, revision: int
-) -> int:
-    """Save if the key is still at ``revision`` (0: never written); the new revision.
-    ``StaleRevision`` otherwise."""
-    kv = await js.key_value(topology.AGGREGATOR_NOTES.name)
-    try:
-        return await kv.update(
-            notes_key(directive_id, unit_id), notes.model_dump_json().encode(), last=revision
-        )
-    except KeyWrongLastSequenceError as exc:
-        raise StaleRevision(str(exc)) from exc
+    async def read(self, directive_id: str, unit_id: str) -> tuple[StoredNotes | None, int]:
+        """The saved sections (None if never saved) and the revision a save must name."""
+        value, revision = await get_entry(self._kv, notes_key(directive_id, unit_id))
+        return (StoredNotes.model_validate_json(value) if value else None), revision
+
+    async def write(
+        self, directive_id: str, unit_id: str, notes: StoredNotes, revision: int
+    ) -> int:
+        """Save if the key is still at ``revision`` (0: never written); the new revision.
+        ``StaleRevision`` otherwise."""
+        try:
+            return await self._kv.update(
+                notes_key(directive_id, unit_id), notes.model_dump_json().encode(), last=revision
+            )
+        except KeyWrongLastSequenceError as exc:
+            raise StaleRevision(str(exc)) from exc

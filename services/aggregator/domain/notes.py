@@ -11,7 +11,10 @@ from pydantic import BaseModel
 
 from services.aggregator.domain.synthesis import Written
 
-MAX_CHARS = 20_000  # per section: some pages of a report, far more than one is written with
+# Per section: some pages of a report. The three go up together in the report's text,
+# after its sentence of counts (domain/approval.py), and that text holds MAX_NARRATIVE:
+# each section may take a little under a third, so nothing saved is cut on the way up.
+MAX_CHARS = 6_000
 FIELDS = tuple(Written.model_fields)  # assessment, lessons, next_steps
 # The sections the unit's staff write themselves (``Synthesis.written``): the field, its
 # label on the console's form, its heading in the report. Each goes in only when written.

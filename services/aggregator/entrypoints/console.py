@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.aggregator.console import CONSOLE
 from services.aggregator.deps import Deps
+from services.aggregator.handlers.directive_scope import directive_of, shown_unit
 from services.aggregator.handlers.home import home_page
-from services.aggregator.handlers.home_directive import directive_of, directive_page, shown_unit
+from services.aggregator.handlers.home_directive import directive_page
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
 from shared.auth.roles import Action

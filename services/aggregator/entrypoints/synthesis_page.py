@@ -21,7 +21,8 @@ from services.aggregator.entrypoints.pages import (
     SENT,
 )
 from services.aggregator.handlers import approval, notes
-from services.aggregator.handlers.synthesis import get_synthesis
+from services.aggregator.handlers.directive_scope import directive_of, in_tree, shown_unit
+from services.aggregator.handlers.synthesis import get_synthesis, get_synthesis_and_revision
 from services.aggregator.synthesis_page import view
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
@@ -44,11 +45,6 @@ Unit = Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)]
 Text = Annotated[str, FormField(max_length=10 * MAX_CHARS)]
 
 
-async def _unit(deps: Deps, principal: Principal, directive_id: str, unit: str | None) -> str:
-    issuer = await approval.issuer_of(deps, directive_id)
-    return unit or view.default_unit(principal, issuer, deps.directory())
-
-
 @router.get("/directives/{directive_id}/synthesis")
 async def synthesis_page(
     request: Request,
@@ -58,15 +54,18 @@ async def synthesis_page(
     unit: Unit = None,
     saved: Annotated[bool, Query()] = False,
 ) -> Response:
-    """The synthesis as it stands for ``unit`` (the staff's own by default)."""
+    """The synthesis as it stands for ``unit`` (the staff's own by default), for those
+    who see the directive, as its page is (``handlers/directive_scope.py``)."""
+    directory = deps.directory()
     try:
-        s = await get_synthesis(
-            deps, directive_id, await _unit(deps, principal, directive_id, unit)
+        issued = await directive_of(deps, directive_id)
+        principal.require_sees_directive_of(
+            issued.directive.issuer_unit, directory, Action.SYNTHESIS_READ
         )
+        shown = shown_unit(principal, issued, directory, unit, Action.SYNTHESIS_READ)
+        s, revision = await get_synthesis_and_revision(deps, directive_id, shown)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
-    principal.require_reads(s.unit.id, deps.directory(), Action.SYNTHESIS_READ)
-    _, revision = await notes.notes_of(deps, directive_id, s.unit.id)
     ctx = await view.context(deps, principal, s, view.Draft(s.written, revision))
     return view.render(request, principal, ctx, message=view.SAVED if saved else "")
 
@@ -90,7 +89,7 @@ async def save_notes(
         issuer = await approval.issuer_of(deps, directive_id)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
-    if unit != issuer and issuer not in directory.ancestors(unit):
+    if not in_tree(unit, issuer, directory):
         # A unit outside the directive's tree has no synthesis of it to write in.
         return plain_error(request.url.path, 403, OUTSIDE.format(unit=directory.name(unit)))
     typed = Written(assessment=assessment, lessons=lessons, next_steps=next_steps)
@@ -128,8 +127,7 @@ async def approve(
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     s = result.synthesis
-    _, revision = await notes.notes_of(deps, directive_id, s.unit.id)
-    ctx = await view.context(deps, principal, s, view.Draft(s.written, revision))
+    ctx = await view.context(deps, principal, s, view.Draft(s.written, result.notes_revision))
     refused = result.refused
     if refused is None:
         return view.render(request, principal, ctx, message=SENT)

@@ -13,12 +13,13 @@ from services.aggregator.adapters.synthesis_stream import publish_approval
 from services.aggregator.deps import Deps
 from services.aggregator.domain import approval as rules
 from services.aggregator.domain.approval import AutoApproval, Target
+from services.aggregator.domain.nodes import Node
 from services.aggregator.domain.synthesis import Synthesis
-from services.aggregator.handlers.notes import notes_of
-from services.aggregator.handlers.synthesis import get_synthesis
+from services.aggregator.handlers.directive_scope import directive_of
+from services.aggregator.handlers.synthesis import get_synthesis_and_revision
 from shared import subjects, timers, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError
 from shared.streams import last_event
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,20 @@ async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) 
 
 async def issuer_of(deps: Deps, directive_id: str) -> str:
     """The unit whose leaders approve this directive's synthesis: its issuer."""
-    issued = await deps.book.get(directive_id)
-    if issued is None:
-        raise NotFound(f"no directive '{directive_id}' is known to the aggregator")
-    return issued.directive.issuer_unit
+    return (await directive_of(deps, directive_id)).directive.issuer_unit
+
+
+async def upward_of(
+    deps: Deps, issued: DirectiveIssued, requirement_id: str | None
+) -> tuple[str, Target, Node | None]:
+    """The requirement whose synthesis goes up, the parent's requirement it answers, and
+    the issuer's node there (its report to the parent, and the parent's decision)."""
+    chosen = rules.results_requirement(issued, requirement_id)
+    target = await find_target(deps, issued, chosen)
+    node = await deps.rollup.get(
+        target.directive_id, target.requirement_id, issued.directive.issuer_unit
+    )
+    return chosen, target, node
 
 
 async def approve(
@@ -72,18 +83,26 @@ async def approve(
 ) -> SynthesisApproved:
     """Send the issuer's synthesis up as its report on the parent's directive, as
     approved now (or, for a timer, at the instant it was due)."""
-    issued = await deps.book.get(directive_id)
-    if issued is None:
-        raise NotFound(f"no directive '{directive_id}' is known to the aggregator")
-    chosen = rules.results_requirement(issued, requirement_id)
-    target = await find_target(deps, issued, chosen)
-    issuer = issued.directive.issuer_unit
-    upward = await deps.rollup.get(target.directive_id, target.requirement_id, issuer)
+    event, _, _ = await approve_and_show(deps, directive_id, requirement_id, automatic, at)
+    return event
+
+
+async def approve_and_show(
+    deps: Deps,
+    directive_id: str,
+    requirement_id: str | None,
+    automatic: bool = False,
+    at: datetime | None = None,
+) -> tuple[SynthesisApproved, Synthesis, int]:
+    """``approve``, and the synthesis it sent up with its sections' revision (what a page
+    shows after it)."""
+    issued = await directive_of(deps, directive_id)
+    chosen, target, upward = await upward_of(deps, issued, requirement_id)
     if upward is not None and upward.own is not None and upward.own.accepted:
         raise rules.already_accepted()
-    synthesis = await get_synthesis(deps, directive_id)
+    synthesis, notes_revision = await get_synthesis_and_revision(deps, directive_id)
+    issuer = issued.directive.issuer_unit
     node = await deps.rollup.get(directive_id, chosen, issuer)
-    _, notes_revision = await notes_of(deps, directive_id, issuer)
     now = deps.clock.now()
     event = rules.approval(
         issued,
@@ -99,7 +118,7 @@ async def approve(
     log.info(
         "synthesis approved", extra={"event_id": event.event_id, "target": target.directive_id}
     )
-    return event
+    return event, synthesis, notes_revision
 
 
 async def approve_automatically(deps: Deps, timer: AutoApproval) -> SynthesisApproved:
@@ -116,6 +135,7 @@ class PageApproval:
 
     synthesis: Synthesis
     refused: DomainError | None = None
+    notes_revision: int = 0  # of the sections the synthesis carries (the page's form)
 
 
 async def approve_from_status_page(
@@ -123,11 +143,11 @@ async def approve_from_status_page(
 ) -> PageApproval:
     """The status page's button; ``NotFound`` only when the page itself cannot be shown."""
     try:
-        await approve(deps, directive_id, requirement_id)
-        refused = None
+        _, synthesis, revision = await approve_and_show(deps, directive_id, requirement_id)
     except DomainError as exc:
-        refused = exc
-    return PageApproval(await get_synthesis(deps, directive_id), refused)
+        synthesis, revision = await get_synthesis_and_revision(deps, directive_id)
+        return PageApproval(synthesis, exc, revision)
+    return PageApproval(synthesis, None, revision)
 
 
 async def schedule_auto_approval(deps: Deps, issued: DirectiveIssued) -> None:

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from services.aggregator.adapters.notes import StaleRevision, read_notes, write_notes
+from services.aggregator.adapters.notes import StaleRevision
 from services.aggregator.deps import Deps
 from services.aggregator.domain.notes import StoredNotes, tidy, too_long
 from services.aggregator.domain.synthesis import Written
@@ -31,12 +31,7 @@ class Saved:
 
 async def notes_of(deps: Deps, directive_id: str, unit_id: str) -> tuple[StoredNotes | None, int]:
     """The saved sections (None if never saved) and their revision (0 if none)."""
-    return await read_notes(deps.js, directive_id, unit_id)
-
-
-async def written_of(deps: Deps, directive_id: str, unit_id: str) -> Written:
-    stored, _ = await notes_of(deps, directive_id, unit_id)
-    return stored.written if stored else Written()
+    return await deps.notes.read(directive_id, unit_id)
 
 
 async def save_notes(
@@ -49,7 +44,7 @@ async def save_notes(
         return Saved(written, revision, "too_long", long)
     stored = StoredNotes(written=written, by=by, at=deps.clock.now())
     try:
-        new = await write_notes(deps.js, directive_id, unit_id, stored, revision)
+        new = await deps.notes.write(directive_id, unit_id, stored, revision)
     except StaleRevision:
         theirs, now = await notes_of(deps, directive_id, unit_id)
         log.info("notes not saved: stale", extra={"directive_id": directive_id, "unit": unit_id})

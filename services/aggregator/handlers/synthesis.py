@@ -10,13 +10,14 @@ from datetime import datetime
 from services.aggregator.adapters.rollup import Rollup
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
-from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis
+from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis, Written
 from services.aggregator.domain.synthesis_build import (
     Listing,
     requirement_synthesis,
     synthesis_of,
 )
-from services.aggregator.handlers.notes import written_of
+from services.aggregator.handlers.directive_scope import directive_of
+from services.aggregator.handlers.notes import notes_of
 from shared.contracts import DirectiveIssued
 from shared.directory import Directory
 from shared.errors import NotFound
@@ -27,17 +28,25 @@ MAX_LISTED_NODES = 5000  # a synthesis walks at most this many nodes to list uni
 
 async def get_synthesis(deps: Deps, directive_id: str, unit: str | None = None) -> Synthesis:
     """The synthesis for ``unit``'s subtree, the issuer's if unset."""
-    issued = await deps.book.get(directive_id)
-    if issued is None:
-        raise NotFound(f"no directive '{directive_id}' is known to the aggregator yet")
+    synthesis, _ = await get_synthesis_and_revision(deps, directive_id, unit)
+    return synthesis
+
+
+async def get_synthesis_and_revision(
+    deps: Deps, directive_id: str, unit: str | None = None
+) -> tuple[Synthesis, int]:
+    """The synthesis, and the revision of the sections it carries: read together, so that
+    a form or an approval never pairs one save's text with another's revision."""
+    issued = await directive_of(deps, directive_id)
     unit_id = unit or issued.directive.issuer_unit
     directory = deps.directory()
     if unit_id not in directory:
         raise NotFound(f"unit '{unit_id}' is not in the directory")
     s = await build(deps.rollup, issued, unit_id, directory, deps.clock.now(), deps.book.form)
     # In the synthesis itself, so that every document of it and its approval carry them.
-    s.written = await written_of(deps, directive_id, unit_id)
-    return s
+    stored, revision = await notes_of(deps, directive_id, unit_id)
+    s.written = stored.written if stored else Written()
+    return s, revision
 
 
 async def build(

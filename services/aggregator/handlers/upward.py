@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from services.aggregator.deps import Deps
-from services.aggregator.domain import approval as rules
-from services.aggregator.handlers.approval import find_target
+from services.aggregator.handlers.approval import upward_of
 from shared.errors import Conflict, Invalid
 from shared.vietnamese import document_title
 
@@ -22,12 +21,10 @@ State = Literal["no_target", "not_sent", "waiting", "accepted", "returned"]
 class Upward:
     state: State
     parent: str = ""  # "Kế hoạch số 88-KH/ĐUK của Đảng ủy Khối ..."
-    target_directive_id: str = ""
     version: int = 0
     received_at: datetime | None = None
     reviewed_at: datetime | None = None
     reason: str = ""
-    from_synthesis: bool = False  # filed by an approval of this synthesis, not by hand
 
 
 async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
@@ -37,8 +34,7 @@ async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
     if issued is None:
         return None
     try:
-        chosen = rules.results_requirement(issued, None)
-        target = await find_target(deps, issued, chosen)
+        _, target, node = await upward_of(deps, issued, None)
     except (Conflict, Invalid) as exc:
         return Upward("no_target") if isinstance(exc, Conflict) else None
     parent = await deps.book.get(target.directive_id)
@@ -48,20 +44,16 @@ async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
         if parent
         else target.directive_id
     )
-    issuer = issued.directive.issuer_unit
-    node = await deps.rollup.get(target.directive_id, target.requirement_id, issuer)
     own = node.own if node else None
     if own is None or own.version == 0:
-        return Upward("not_sent", named, target.directive_id)
+        return Upward("not_sent", named)
     review = own.review if (own.accepted or own.returned) else None
     state: State = "accepted" if own.accepted else "returned" if own.returned else "waiting"
     return Upward(
         state,
         named,
-        target.directive_id,
         own.version,
         own.received_at,
         review.reviewed_at if review else None,
         review.reason if review and own.returned else "",
-        own.synthesis_of == directive_id,
     )

@@ -57,17 +57,6 @@ def refusal_words(draft: Draft) -> str:
     return STALE.format(who=who, when=when)
 
 
-def default_unit(principal: Principal, issuer: str, directory: Any) -> str:
-    """The principal's own unit; the issuer's for an operator, or for a unit above the
-    issuer (whose own subtree under this directive holds nothing but the issuer's)."""
-    unit = principal.unit_id
-    if unit is None or unit == issuer:
-        return issuer
-    if issuer in directory and unit in directory.ancestors(issuer):
-        return issuer
-    return unit
-
-
 def _progress(r: RequirementSynthesis) -> dict[str, Any]:
     t = r.totals
     segments = [
