@@ -34,6 +34,11 @@ class Access:
     objects: tuple[BucketSpec, ...] = ()  # the object stores it reads files back from
     # Granted by exception; each is explained in HEADER.
     purges: tuple[StreamSpec, ...] = ()
+    # Core request and reply (shared.subjects.RPC): the questions it asks another service,
+    # and those it answers (it subscribes to them, and may publish each one answer to the
+    # asker's reply subject, in the asker's inbox, for a few seconds: allow_responses).
+    asks: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
 
 
 # What every service does besides its own work (shared.service): record its staff's
@@ -78,6 +83,7 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTORY,
             topology.ACCOUNTS,
         ),
+        asks=(subjects.MAIL_PREVIEW,),  # the draft page's mails, as the notifier writes them
     ),
     "notifier": Access(
         publishes=(f"{subjects.TIMER}.notifier.>", _audit("notifier")),
@@ -100,6 +106,7 @@ ACCESS: dict[str, Access] = {
         writes=(topology.NOTIFIER_LEDGER,),
         objects=(topology.DOCUMENTS,),  # the originals it attaches to the mails
         purges=(topology.TIMERS,),  # cancelling reminders (shared/timers.py)
+        answers=(subjects.MAIL_PREVIEW,),
     ),
     "reporter": Access(
         publishes=(
@@ -266,6 +273,7 @@ def grants(service: str) -> list[tuple[str, list[str]]]:
                 + ([f"{API}.STREAM.NAMES"] if access.objects else [])
             ),
         ),
+        ("the questions it asks another service (request and reply)", list(access.asks)),
         (
             "by exception (see above): cancelling its timers",
             [f"{API}.STREAM.PURGE.{s.name}" for s in access.purges],
@@ -298,13 +306,17 @@ def _user(service: str) -> list[str]:
         lines += _quoted(items, "              ")
     lines += ["            ]", "            deny: ["]
     lines += _quoted(denied(service), "              ")
+    access = ACCESS[service]
+    subscribed = ", ".join(f'"{s}"' for s in (f"{inbox_prefix(service)}.>", *access.answers))
     lines += [
         "            ]",
         "          }",
-        f'          subscribe: {{ allow: ["{inbox_prefix(service)}.>"] }}',
-        "        }",
-        "      }",
+        f"          subscribe: {{ allow: [{subscribed}] }}",
     ]
+    if access.answers:
+        # one answer to each question it received, within the asker's deadline
+        lines.append('          allow_responses: { max: 1, expires: "10s" }')
+    lines += ["        }", "      }"]
     return lines
 
 

@@ -65,6 +65,10 @@ class Links:
         }
         return self._serializer.dumps(claims)
 
+    def placeholder_url(self) -> str:
+        """What a previewed mail shows where each unit's own signed link will be."""
+        return f"{self._public_url}/r/(mã-riêng-của-đơn-vị)"
+
     def url(self, *args: object, **kwargs: object) -> str:
         return f"{self._public_url}/r/{self.token(*args, **kwargs)}"  # type: ignore[arg-type]
 

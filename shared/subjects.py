@@ -22,6 +22,10 @@ TIMER = f"{ROOT}.timer"
 FIRED = f"{ROOT}.fired"
 # The audit trail: chidao.audit.<service>.<entry id>, one message per staff action.
 AUDIT = f"{ROOT}.audit"
+# Questions one service asks another and waits for (core NATS request and reply, in no
+# stream: nothing is kept): chidao.rpc.<answering service>.<question>.
+RPC = f"{ROOT}.rpc"
+MAIL_PREVIEW = f"{RPC}.notifier.mail-preview"  # the mails a draft directive would make
 
 
 def _tokens(*ids: str) -> str:

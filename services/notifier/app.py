@@ -10,6 +10,7 @@ from services.notifier.adapters.mailer import Mailer
 from services.notifier.deps import Deps, build_deps
 from services.notifier.entrypoints import mails_page
 from services.notifier.entrypoints.messages import subscribe
+from services.notifier.entrypoints.questions import answer_questions
 from services.notifier.handlers.timers import schedule_heartbeat
 from services.notifier.metrics import NotifierMetrics
 from shared import topology
@@ -45,4 +46,5 @@ def create_service(settings: Settings | None = None) -> Service:
     service.periodic.append(heartbeat)
     service.app.include_router(mails_page.router)
     subscribe(service)
+    answer_questions(service)
     return service

@@ -44,6 +44,13 @@ def test_a_clerk_uploads_corrects_and_issues_a_document(driver, stack, number):
     assert marks == {"number", "date", "basis", "recipient", "deadline"}
     assert driver.find_element("id", "ref").get_attribute("value") == "101-KH/ĐU"
     page_shots(driver, "issue-draft")
+    # the mails the notifier would send, one per kind of recipient, folded until opened
+    summaries = driver.find_elements("css selector", "details.mail summary")
+    assert summaries and summaries[0].text.endswith("(được giao báo cáo)"), summaries
+    summaries[0].click()
+    opened = driver.find_element("css selector", "details.mail[open] pre.mail-text")
+    assert "/r/(mã-riêng-của-đơn-vị)" in opened.text and "101-KH/ĐU" in opened.text
+    page_shots(driver, "issue-draft-mail")
 
     ref = f"{number}-KH/ĐU"
     fill(driver, "ref", ref)

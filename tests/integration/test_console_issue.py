@@ -129,6 +129,8 @@ async def test_the_draft_shows_the_reading_beside_the_highlighted_text(site):
     assert f'formaction="{draft}/issue"' in html  # a văn thư may issue
     assert "Văn bản triển khai" in html  # the plan form is offered with the others
     assert "Thư các nơi nhận sẽ nhận" in html and "không phải gửi báo cáo" in html
+    # no notifier runs here: the summary alone, and why the mails are not shown
+    assert "Chưa xem được thư mẫu" in html and '<details class="mail">' not in html
     listed = await page(site, "vanthu.snv", "/issue")
     assert draft in listed.text and "003.txt" in listed.text
 

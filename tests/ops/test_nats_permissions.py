@@ -25,8 +25,9 @@ from nats.js.errors import BadRequestError
 
 from chidao.nats_permissions import ACCESS, SERVICES, accounts_conf, consumers_of, grants
 from chidao.runtime.stack import Stack
-from shared import topology
+from shared import subjects, topology
 from shared.contracts import Unit
+from shared.contracts.previews import MailPreview
 from shared.directory import load_file, store_units
 from shared.settings import Settings, nats_options
 from tests.ops.nats_cluster import DEPLOY_NATS, NatsCluster
@@ -215,6 +216,9 @@ def escalations(user: str) -> list[tuple[str, str, dict | bytes | None]]:
             continue
         for pattern in ACCESS[other].publishes:
             attempts.append((f"publish {other}'s event", example_subject(pattern), b"{}"))
+        for question in ACCESS[other].asks:
+            if question not in access.asks:
+                attempts.append((f"ask {other}'s question", question, b"{}"))
         for durable in consumers_of(other):
             stream, name = durable.stream, durable.durable
             config = {
@@ -283,6 +287,14 @@ async def test_a_service_user_is_refused_every_escalation(node, admin, user):
             subject
             for subject in (
                 *(f"_INBOX.{other}.>" for other in SERVICES if other != user),
+                # the questions another service answers: nobody else may hear them
+                *(
+                    question
+                    for other in SERVICES
+                    if other != user
+                    for question in ACCESS[other].answers
+                    if question not in ACCESS[user].answers
+                ),
                 "_INBOX.*",  # the replies of any client using the default prefix
                 ">",
                 "chidao.>",
@@ -465,6 +477,14 @@ async def test_each_service_as_its_own_user_runs_a_campaign_without_a_violation(
             )
 
         await eventually(rolled_up, within=30, what="the report in the synthesis")
+    # the issuer asks the notifier a question and has its answer (here: why it cannot
+    # answer so shapeless a question), each as its own user
+    issuer = await nats.connect(**nats_options(cluster.url("issuer"), service="issuer"))
+    try:
+        reply = await issuer.request(subjects.MAIL_PREVIEW, b"{}", timeout=10)
+    finally:
+        await issuer.close()
+    assert "validation error" in MailPreview.model_validate_json(reply.data).refused
     for service in SERVICES:
         assert not cluster.violations(f"chidao-{service}"), f"{service} was refused:\n" + "\n".join(
             cluster.violations(f"chidao-{service}")

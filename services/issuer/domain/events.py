@@ -25,7 +25,7 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
     )
 
 
-def _assignment_event(
+def assignment_event(
     record: DirectiveRecord, requirement: ReportingRequirement, unit_id: str
 ) -> AssignmentCreated:
     directive = record.directive
@@ -62,7 +62,7 @@ def assignment_events(
         for unit_id in assignees.get(requirement.id, ()):
             yield (
                 subjects.assignment_created(directive.id, unit_id, requirement.id),
-                _assignment_event(record, requirement, unit_id),
+                assignment_event(record, requirement, unit_id),
             )
 
 
@@ -84,13 +84,13 @@ def assignment_payloads(
         units = assignees.get(requirement.id, ())
         if not units:
             continue
-        prototype = _assignment_event(record, requirement, _PLACEHOLDER)
+        prototype = assignment_event(record, requirement, _PLACEHOLDER)
         template = prototype.model_dump_json()
         msg_id = prototype.event_id
         if template.count(_PLACEHOLDER) != 2 or _PLACEHOLDER not in msg_id:
             # The placeholder also occurs in the text: take the slow, certain path.
             for unit_id in units:
-                event = _assignment_event(record, requirement, unit_id)
+                event = assignment_event(record, requirement, unit_id)
                 yield (
                     subjects.assignment_created(directive.id, unit_id, requirement.id),
                     event.model_dump_json().encode(),

@@ -33,6 +33,7 @@ from services.issuer.domain.draft import (
     return_refusal,
 )
 from services.issuer.handlers import drafts
+from services.issuer.handlers.mail_preview import draft_mails
 from shared.auth.audit import audit_target
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
@@ -185,7 +186,8 @@ def _draft_page(
     return CONSOLE.page(
         request, principal, "draft.html.j2", status=status, title=title, revision=revision,
         **context, **_approval(deps, principal, draft),
-        **({"reason": "", "failed": "Chưa ban hành được"} | shown),
+        **({"reason": "", "failed": "Chưa ban hành được", "mails": None, "mails_asked": False}
+           | shown),
     )  # fmt: skip
 
 
@@ -218,7 +220,14 @@ async def draft_page(
 ) -> HTMLResponse:
     draft, revision = await _own_draft(deps, principal, draft_id, Action.DIRECTIVE_PREVIEW)
     message = DONE.get("saved" if saved else done)
-    return _draft_page(request, deps, principal, draft, revision, query=q, message=message)
+    # Only here, where the draft is read: the pages answering a refused form skip the
+    # notifier's round trip and show the summary alone.
+    asked = draft.status is not DraftStatus.ISSUED
+    mails = await draft_mails(deps, draft) if asked else None
+    return _draft_page(
+        request, deps, principal, draft, revision, query=q, message=message, mails=mails,
+        mails_asked=asked,
+    )  # fmt: skip
 
 
 async def _form(request: Request) -> tuple[dict[str, str], int]:
