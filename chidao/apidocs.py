@@ -45,6 +45,7 @@ from shared.contracts import (
     ReportSubmitted,
     SynthesisApproved,
     SynthesisUpdated,
+    UnitContacted,
 )
 from shared.service import Service
 from shared.settings import Settings
@@ -62,6 +63,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     subjects.SYNTHESIS_UPDATED: SynthesisUpdated,
     subjects.SYNTHESIS_APPROVED: SynthesisApproved,
     subjects.AUDIT: AuditEntry,
+    subjects.CONTACT: UnitContacted,
 }
 
 

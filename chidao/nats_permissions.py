@@ -86,12 +86,17 @@ ACCESS: dict[str, Access] = {
         asks=(subjects.MAIL_PREVIEW,),  # the draft page's mails, as the notifier writes them
     ),
     "notifier": Access(
-        publishes=(f"{subjects.TIMER}.notifier.>", _audit("notifier")),
+        publishes=(
+            f"{subjects.TIMER}.notifier.>",
+            f"{subjects.CONTACT}.mailed.>",
+            _audit("notifier"),
+        ),
         streams=(
             topology.DIRECTIVES,
             topology.ASSIGNMENTS,
             topology.REPORTS,
             topology.TIMERS,
+            topology.CONTACTS,
             *_AUDIT_STREAM,
         ),
         reads=(
@@ -112,6 +117,7 @@ ACCESS: dict[str, Access] = {
         publishes=(
             subjects.all_of(subjects.REPORT_SUBMITTED),
             subjects.all_of(subjects.REPORT_REVIEWED),
+            f"{subjects.CONTACT}.opened.>",
             _audit("reporter"),
         ),
         streams=(
@@ -119,6 +125,7 @@ ACCESS: dict[str, Access] = {
             topology.ASSIGNMENTS,
             topology.REPORTS,
             topology.SYNTHESIS,
+            topology.CONTACTS,
             *_AUDIT_STREAM,
         ),
         reads=(
@@ -148,6 +155,7 @@ ACCESS: dict[str, Access] = {
             topology.REPORTS,
             topology.SYNTHESIS,
             topology.TIMERS,
+            topology.CONTACTS,
             *_AUDIT_STREAM,
         ),
         reads=(

@@ -16,6 +16,11 @@ REPORT_SUBMITTED = f"{ROOT}.report.submitted"
 REPORT_REVIEWED = f"{ROOT}.report.reviewed"
 SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
 SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
+# A unit reached about one assignment: chidao.contact.<how>.<directive>.<unit>.<requirement>,
+# "mailed" by the notifier (its server accepted the mail), "opened" by the reporter (the
+# unit opened its signed link). One subject each; the earliest is what counts.
+CONTACT = f"{ROOT}.contact"
+CONTACT_HOWS = ("mailed", "opened")
 # Durable timers: chidao.timer.<owner service>.<kind>.<ids>, one subject per timer
 # (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
 TIMER = f"{ROOT}.timer"
@@ -57,6 +62,12 @@ def report_reviewed(directive_id: str, unit_id: str, requirement_id: str) -> str
 
 def synthesis_approved(directive_id: str, unit_id: str, requirement_id: str) -> str:
     return f"{SYNTHESIS_APPROVED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def contact(how: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
+    if how not in CONTACT_HOWS:
+        raise ValueError(f"{how!r} is not a way of reaching a unit")
+    return f"{CONTACT}.{how}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 
 def timer(owner: str, kind: str, *ids: str) -> str:
@@ -126,6 +137,11 @@ def synthesis_approved_id(
     ids = _tokens(directive_id, unit_id, requirement_id)
     notes = f".n{_version(notes_revision)[1:]}" if notes_revision else ""
     return f"synthesis-approved.{ids}.{_version(version)}{notes}"
+
+
+def contact_id(how: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
+    """Once per (way, assignment): a resend or a second visit adds nothing."""
+    return f"contact-{_tokens(how)}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 
 def timer_id(kind: str, *ids: str) -> str:

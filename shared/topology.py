@@ -52,6 +52,7 @@ class StreamSpec:
     # no message may be deleted nor the stream purged (JetStream refuses both): an audit
     # trail is appended to and read, never rewritten
     append_only: bool = False
+    max_msgs_per_subject: int = -1  # -1: no limit
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ SYNTHESIS = StreamSpec(
     "synthesis.updated: roll-up totals of a unit subtree after they change; "
     "synthesis.approved: a unit's synthesis approved to go up as its own report",
 )
+CONTACTS = StreamSpec(
+    "CHIDAO_CONTACTS",
+    (subjects.all_of(subjects.CONTACT),),
+    "contact.mailed / contact.opened: a unit's assignment mail accepted by its server, its "
+    "signed link opened; one message per subject kept (the aggregator keeps the earliest)",
+    max_msgs_per_subject=1,
+)
 DEAD_LETTERS = StreamSpec(
     "CHIDAO_DEAD_LETTERS",
     (
@@ -128,6 +136,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     DEAD_LETTERS,
     TIMERS,
     AUDIT,
+    CONTACTS,
 )
 
 NOTIFIER_DIRECTIVES = ConsumerSpec(
@@ -192,6 +201,13 @@ AGGREGATOR_TIMERS = ConsumerSpec(
     f"{subjects.FIRED}.aggregator.>",
     "approves a synthesis automatically shortly before the report it answers is due",
 )
+AGGREGATOR_CONTACTS = ConsumerSpec(
+    "aggregator-unit-contacted",
+    CONTACTS.name,
+    subjects.all_of(subjects.CONTACT),
+    "marks each unit mailed, then having opened its link, on its directive's page",
+    max_ack_pending=5000,
+)
 REPORTER_DIRECTIVES = ConsumerSpec(
     "reporter-directive-issued",
     DIRECTIVES.name,
@@ -215,6 +231,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     AGGREGATOR_REPORTS,
     AGGREGATOR_REVIEWS,
     AGGREGATOR_TIMERS,
+    AGGREGATOR_CONTACTS,
     REPORTER_DIRECTIVES,
     REPORTER_APPROVALS,
 )
@@ -321,6 +338,7 @@ def stream_config(spec: StreamSpec, settings: Settings) -> StreamConfig:
         allow_msg_schedules=spec.allow_msg_schedules or None,
         deny_delete=spec.append_only,
         deny_purge=spec.append_only,
+        max_msgs_per_subject=spec.max_msgs_per_subject,
     )
 
 
@@ -446,6 +464,7 @@ OWNERS: dict[str, str] = {
     DEAD_LETTERS.name: ADMIN,  # written by every consumer
     AUDIT.name: ADMIN,  # written by every service
     TIMERS.name: ADMIN,  # the notifier's and the aggregator's timers
+    CONTACTS.name: ADMIN,  # the notifier's mails and the reporter's opened links
     **{
         stream_name(spec): ADMIN if spec.owner == "all" else spec.owner
         for spec in (*BUCKETS, *OBJECT_STORES)

@@ -35,6 +35,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.REPORTS,
             topology.SYNTHESIS,
             topology.TIMERS,
+            topology.CONTACTS,
         ),
         buckets=(
             topology.DIRECTORY,
@@ -48,6 +49,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.AGGREGATOR_REPORTS,
             topology.AGGREGATOR_REVIEWS,
             topology.AGGREGATOR_TIMERS,
+            topology.AGGREGATOR_CONTACTS,
         ),
     )
     metrics = AggregatorMetrics(service.registry)

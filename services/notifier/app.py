@@ -22,7 +22,13 @@ def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "notifier",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.TIMERS),
+        streams=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.TIMERS,
+            topology.CONTACTS,
+        ),
         buckets=(topology.DIRECTORY, topology.NOTIFIER_LEDGER, topology.REVOKED_LINKS),
         consumers=(
             topology.NOTIFIER_DIRECTIVES,

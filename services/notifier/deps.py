@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from services.notifier.adapters.delivery import Sender
@@ -25,6 +26,7 @@ from shared.settings import Settings
 class Deps:
     settings: Settings
     clock: Clock
+    broker: NatsBroker  # the contacts it announces (shared/contacts.py) go through it
     js: JetStreamContext  # the assignments and reports read back (adapters/records.py)
     directory: Callable[[], Directory]  # the mirror's latest
     metrics: NotifierMetrics
@@ -53,6 +55,7 @@ async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics)
     return Deps(
         settings=settings,
         clock=clock,
+        broker=service.broker,
         js=js,
         directory=directory,
         metrics=metrics,

@@ -22,7 +22,13 @@ def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "reporter",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.REPORTS, topology.SYNTHESIS),
+        streams=(
+            topology.DIRECTIVES,
+            topology.ASSIGNMENTS,
+            topology.REPORTS,
+            topology.SYNTHESIS,
+            topology.CONTACTS,
+        ),
         buckets=(topology.DIRECTORY, topology.REVOKED_LINKS, topology.REPORTER_QUEUE),
         consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import LRUCache
+from faststream.nats import NatsBroker
 from opentelemetry.trace import Tracer
 
 from services.reporter.adapters.attachments import Attachments
@@ -16,6 +18,8 @@ from services.reporter.metrics import ReporterMetrics
 from shared.directory import Directory
 from shared.links import Links
 from shared.service import Service
+
+OPENINGS_REMEMBERED = 20_000  # past that, a second visit announces again (a duplicate)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Deps:
     tracer: Tracer
     max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
     queue: ReviewQueue  # the reports waiting for their parent's decision
+    broker: NatsBroker  # the links opened it announces (shared/contacts.py)
+    # the (directive, unit, requirement) whose opening this process announced already
+    opened: LRUCache[tuple[str, str, str], bool]
 
 
 def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:
@@ -47,6 +54,8 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             tracer=service.tracer,
             max_versions=service.settings.max_report_versions,
             queue=ReviewQueue(service.js),
+            broker=service.broker,
+            opened=LRUCache(maxsize=OPENINGS_REMEMBERED),
         )
 
     return build

@@ -29,6 +29,7 @@ from shared.contracts.events import (
     ReportSubmitted,
     SynthesisApproved,
     SynthesisUpdated,
+    UnitContacted,
 )
 from shared.contracts.rollup import Totals
 from shared.contracts.submissions import Review, Submission, SubmissionRequest, Value
@@ -65,6 +66,7 @@ __all__ = [
     "Text",
     "Totals",
     "Unit",
+    "UnitContacted",
     "UnitKind",
     "UnitSelector",
     "Value",

@@ -67,6 +67,19 @@ class SynthesisUpdated(Event):
     totals: Totals
 
 
+class UnitContacted(Event):
+    """A unit was reached about one of its assignments: its mail was accepted by its mail
+    server ("mailed", by the notifier) or it opened its signed link ("opened", by the
+    reporter). The parent's directive page shows the furthest, until the unit reports."""
+
+    type: Literal["unit.contacted"] = "unit.contacted"
+    how: Literal["mailed", "opened"]
+    directive_id: Slug
+    unit_id: Slug
+    requirement_id: Slug
+    at: AwareDatetime
+
+
 class ReportReviewed(Event):
     type: Literal["report.reviewed"] = "report.reviewed"
     review: Review

@@ -102,6 +102,25 @@ def _issued_as_corrected(stack) -> list[str]:
     return sorted({m.message["X-Chidao-Unit"] for m in mails})
 
 
+def _badges(driver, key: str) -> int:
+    driver.refresh()
+    return len(driver.find_elements("css selector", f".badge-{key}"))
+
+
+def _mailed_then_opened(driver, stack, first: str) -> None:
+    """Before any report: every chi bộ shown as mailed; once one opens its link, as
+    having opened it."""
+    page = f"{stack.console_url}/directives/{DIRECTIVE_ID}"
+    driver.get(page)
+    wait_for(lambda: _badges(driver, "mailed") == 9, 30, "the nine chi bộ shown as mailed")
+    driver.get(assignment_link(stack.mail, DIRECTIVE_ID, first))  # opened, nothing sent
+    assert driver.find_elements("css selector", "input[name=sessions]"), _main(driver)
+    driver.get(page)
+    wait_for(lambda: _badges(driver, "opened") == 1, 30, "the chi bộ that opened its link")
+    assert _badges(driver, "mailed") == 8
+    page_shots(driver, "walk-04a-directive-before-reports")
+
+
 def _report_through_the_link(driver, stack, unit: str) -> None:
     driver.get(assignment_link(stack.mail, DIRECTIVE_ID, unit))
     fill(driver, "sessions", "2")
@@ -159,6 +178,7 @@ def test_a_campaign_through_the_console_only(driver, stack):
     chi_bo = _issued_as_corrected(stack)
     assert len(chi_bo) == 9 and RETURNED in chi_bo
 
+    _mailed_then_opened(driver, stack, chi_bo[0])
     for unit in chi_bo:  # each chi bộ, from the link in its own mail
         _report_through_the_link(driver, stack, unit)
     _as(driver, stack, "chuyenvien.snv")

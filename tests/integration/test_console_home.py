@@ -25,11 +25,13 @@ from services.aggregator.app import create_service as aggregator_service
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
 from shared.clock import VN_TZ
+from shared.contacts import announce_contact
 from shared.contracts.directives import directive_id
+from shared.directory import Directory
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
 from tests.factories import FIGURES, vn_midnight
-from tests.inprocess import anonymous_client, serving
+from tests.inprocess import Running, anonymous_client, demo_units, serving
 from tests.support import OPERATOR_HEADERS, eventually
 
 pytestmark = pytest.mark.integration
@@ -75,6 +77,7 @@ PLAN = _directive(
 class Site:
     aggregator: httpx.AsyncClient  # anonymous: each call names its account
     tokens: dict[str, dict[str, str]]
+    reporter: Running  # the units' signed pages
 
     async def page(self, path: str, who: str | None = None) -> httpx.Response:
         self.aggregator.cookies.clear()
@@ -106,7 +109,7 @@ async def site(nats_url):
         await _campaign(issuer.http, reporter.http)
         await eventually(lambda: _rolled_up(anonymous), 30, "the campaign rolled up")
         anonymous.cookies.clear()
-        yield Site(anonymous, tokens)
+        yield Site(anonymous, tokens, reporter)
 
 
 async def _campaign(issuer: httpx.AsyncClient, reporter: httpx.AsyncClient) -> None:
@@ -167,17 +170,18 @@ async def test_the_issuer_s_home_shows_its_directive_with_its_progress(site):
 
 
 async def test_a_committee_s_home_shows_what_came_from_above_and_what_it_issued(site):
-    # once its plan, filed by the reporter as its report on P's plan, is rolled up
+    # once its plan, filed by the reporter as its report on P's plan, is rolled up ("Đã
+    # nộp đúng hạn"; P's results report is overdue); "nothing to send" alone shows
+    # before its assignments from above are there
     page = await _eventually_page(
-        site, "/", "vanthu.snv", "Kế hoạch số 302-KH/ĐU", "Không có báo cáo nào phải nộp"
-    )
+        site, "/", "vanthu.snv", "Kế hoạch số 302-KH/ĐU", "Không có báo cáo nào phải nộp",
+        "Đã nộp đúng hạn", "Quá hạn chưa nộp",
+    )  # fmt: skip
     text = _text(httpx.Response(200, text=page))
     assert f'href="/directives/{P}/synthesis"' in page  # Lập báo cáo
     assert f'href="/issue?basis={P}"' in page  # Ban hành kế hoạch thực hiện
     assert "Lập báo cáo" in text and "Ban hành kế hoạch thực hiện" in text
     assert "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh" in text
-    # its plan was filed as its report on P's plan; P's results report is overdue
-    assert "Đã nộp đúng hạn" in text and "Quá hạn chưa nộp" in text
     # nothing left to send this week: the plan is in, the report's deadline is past
     assert "Không có báo cáo nào phải nộp trong 7 ngày tới." in text
 
@@ -194,8 +198,9 @@ async def test_what_is_due_this_week_is_grouped_apart(site):
 
 async def test_the_directive_page_lists_the_child_units_with_their_status(site):
     page = await _eventually_page(
-        site, f"/directives/{P}", "chuyenvien.khoi", "Bị trả lại (1)", "Kế hoạch của đơn vị"
-    )
+        site, f"/directives/{P}", "chuyenvien.khoi", "Bị trả lại (1)", "Kế hoạch của đơn vị",
+        f'href="/reports/{P}/{SNV}/plan"',  # its plan, filed as its report: rolled up last
+    )  # fmt: skip
     text = _text(httpx.Response(200, text=page))
     assert "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh" in text
     assert "Ban hành kế hoạch thực hiện" in text and "Báo cáo kết quả thực hiện" in text
@@ -236,13 +241,19 @@ async def test_the_filters_keep_the_rows_of_their_status(site):
 
 
 async def test_a_committee_sees_its_own_plan_s_chi_bo(site):
+    # the chi bộ's report rolled up: its row links to it
     page = await _eventually_page(
-        site, f"/directives/{S}", "vanthu.snv", "Chi bộ Văn phòng Sở", "Đã nộp đúng hạn"
+        site, f"/directives/{S}", "vanthu.snv", f'href="/reports/{S}/{CHI_BO}/r1"'
     )
-    assert f'href="/reports/{S}/{CHI_BO}/r1"' in page
+    assert "Chi bộ Văn phòng Sở" in _text(httpx.Response(200, text=page))
     assert f'href="/directives/{P}"' in page  # what it implements
     # and on P, the page is for its own unit: its own report's status
-    on_p = _text(await site.page(f"/directives/{P}", "vanthu.snv"))
+    mine = "Báo cáo của Đảng ủy Sở Nội vụ: Đã nộp đúng hạn"
+    on_p = _text(
+        httpx.Response(
+            200, text=await _eventually_page(site, f"/directives/{P}", "vanthu.snv", mine)
+        )
+    )
     assert "Đơn vị đang xem Đảng ủy Sở Nội vụ" in on_p
     assert "Báo cáo của Đảng ủy Sở Nội vụ: Đã nộp đúng hạn" in on_p
     # the same page, as the parent's staff open it for that child
@@ -290,3 +301,27 @@ async def test_the_operator_sees_every_directive(site):
 
     # once the aggregator has consumed both directives (this test may run first)
     await eventually(both_listed, 30, "both directives on the operator's home")
+
+
+async def test_a_unit_mailed_and_one_that_opened_its_link_show_so_until_they_report(site):
+    """The notifier says Đảng ủy Sở Giáo dục was mailed its plan; the BHXH committee
+    opens its signed link (the reporter says so): the parent's page shows each, and
+    each status's filter keeps its row only."""
+    names = Directory(demo_units())
+    now = datetime.now(VN_TZ)
+    await announce_contact(site.reporter.service.broker, "mailed", P, SGDDT, "plan", now)
+    due = datetime.fromisoformat(PARENT["requirements"][0]["due_before"])
+    token = site.reporter.service.deps.links.token(P, BHXH, "plan", due, now)
+    opened = await site.reporter.http.get(f"/r/{token}")
+    assert opened.status_code == 200, opened.text
+
+    path = f"/directives/{P}?status=opened"
+    shown = await _eventually_page(site, path, "chuyenvien.khoi", names.name(BHXH))
+    assert _rows(shown, "plan") == [names.name(BHXH)]
+    row = shown.split(f">{names.name(BHXH)}<", 1)[1].split("</tr>", 1)[0]
+    assert "Đã mở đường dẫn" in row and "Chưa đến hạn" in row
+    mailed = await site.page(f"/directives/{P}?status=mailed", "chuyenvien.khoi")
+    assert _rows(mailed.text, "plan") == [names.name(SGDDT)]
+    assert _rows(mailed.text, "report") == []  # mailed about the plan, not the report
+    everything = _text(await site.page(f"/directives/{P}", "chuyenvien.khoi"))
+    assert "Đã gửi thư (1)" in everything and "Đã mở đường dẫn (1)" in everything

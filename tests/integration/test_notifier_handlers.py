@@ -30,6 +30,7 @@ from shared.contracts import (
     ReportSubmitted,
     Review,
     Submission,
+    UnitContacted,
 )
 from shared.deadletters import list_all
 from shared.objects import describe, store
@@ -168,6 +169,13 @@ async def test_an_assignment_is_mailed_once_with_its_link_and_its_timers_set(
     entry, _ = await deps_of(notifier).ledger.get(f"{created(a).event_id}.{CB1}")
     assert entry is not None and entry.status == "sent"
     assert entry.recipients == [address(CB1)]
+    # and the directive's page is told the unit was mailed, once
+    mailed = subjects.contact("mailed", DIRECTIVE, CB1, "report")
+    await eventually(lambda: _count_is(js, topology.CONTACTS.name, mailed, 1), what="mailed")
+    contact = UnitContacted.model_validate_json(
+        (await js.get_last_msg(topology.CONTACTS.name, mailed)).data
+    )
+    assert (contact.how, contact.unit_id, contact.requirement_id) == ("mailed", CB1, "report")
 
 
 async def _count_is(js, stream: str, subject: str, expected: int) -> bool:
@@ -319,3 +327,5 @@ async def test_a_mail_refused_for_good_is_a_dead_letter_with_the_servers_answer(
     assert letter.reason.startswith(f"mail refused for good: {CB2}: 550 mailbox unavailable")
     entry, _ = await deps_of(notifier).ledger.get(f"{created(a).event_id}.{CB2}")
     assert entry is not None and entry.status == "rejected"
+    # a unit whose mail never went is not shown as mailed
+    assert await stream_count(js, topology.CONTACTS.name, subjects.all_of(subjects.CONTACT)) == 0

@@ -33,6 +33,7 @@ from shared.contracts import (
     ReportSubmitted,
     SubmissionRequest,
     SynthesisApproved,
+    UnitContacted,
 )
 from shared.deadletters import list_all
 from shared.errors import Busy
@@ -328,6 +329,15 @@ async def test_the_units_signed_page_shows_the_form_and_takes_the_report(reporte
     assert tampered.status_code == 403 and "Đường dẫn không hợp lệ" in tampered.text
     unassigned = await reporter.http.get(f"/r/{deps.links.token(D, CB2, RESULTS, DUE, NOW)}")
     assert unassigned.status_code == 403
+    # the parent's page is told the unit opened its link; nothing for the refused links
+    contacts = await stream_count(
+        reporter.service.js, topology.CONTACTS.name, subjects.all_of(subjects.CONTACT)
+    )
+    opened_subject = subjects.contact("opened", D, CB1, RESULTS)
+    stored_contact = await reporter.service.js.get_last_msg(topology.CONTACTS.name, opened_subject)
+    contact = UnitContacted.model_validate_json(stored_contact.data)
+    assert (contact.how, contact.unit_id, contact.requirement_id) == ("opened", CB1, RESULTS)
+    assert contacts == 1
 
 
 async def test_the_staff_page_shows_every_version_and_takes_the_review(reporter):

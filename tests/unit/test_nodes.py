@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.aggregator.domain.nodes import Node
+from shared.contacts import contact_event
 from shared.contracts import Totals
 from shared.forms import DEFAULT_FORM, builtin
-from tests.factories import assignment, submission
+from tests.factories import DUE, assignment, submission
 
 FORM = builtin()[DEFAULT_FORM]
 
@@ -55,3 +58,28 @@ def test_children_are_replaced_only_by_newer_versions_and_summed_with_own():
         parent.totals.late,
         parent.totals.missing,
     ) == (4, 2, 1, 1, 2)
+
+
+def _contact(how: str, at: str):
+    _, event = contact_event(how, "d1", "cb-a", "r1", datetime.fromisoformat(at))
+    return event
+
+
+def test_being_mailed_and_opening_the_link_keep_their_earliest_time_and_count_nothing():
+    node = _node()
+    assert node.apply_contact(_contact("opened", "2024-06-20T09:00:00+07:00")) is True
+    assert node.apply_contact(_contact("opened", "2024-06-21T09:00:00+07:00")) is False  # later
+    assert node.apply_contact(_contact("mailed", "2024-06-19T08:05:00+07:00")) is True
+    assert node.apply_contact(_contact("mailed", "2024-06-19T08:05:00+07:00")) is False  # again
+    assert node.apply_contact(_contact("opened", "2024-06-19T10:00:00+07:00")) is True  # earlier
+    assert node.own is not None
+    assert (node.own.mailed_at, node.own.opened_at) == (
+        datetime.fromisoformat("2024-06-19T08:05:00+07:00"),
+        datetime.fromisoformat("2024-06-19T10:00:00+07:00"),
+    )
+    # the contact came before its assignment: the assignment still brings its deadline
+    assert node.apply_assignment(assignment("cb-a")) is True
+    assert node.apply_assignment(assignment("cb-a")) is False
+    node.recompute(FORM)
+    assert node.own.due_before == DUE
+    assert (node.totals.expected, node.totals.submitted) == (1, 0)

@@ -19,7 +19,7 @@ from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from services.aggregator.domain.nodes import Node, node_key
-from shared.contracts import Assignment, Review, Submission, Totals
+from shared.contracts import Assignment, Review, Submission, Totals, UnitContacted
 from shared.directory import Directory
 from shared.forms import Form
 from shared.kv import get_entry
@@ -37,6 +37,7 @@ class _Work:
     assignments: list[Assignment] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    contacts: list[UnitContacted] = field(default_factory=list)
     children: dict[str, tuple[int, Totals]] = field(default_factory=dict)
 
 
@@ -117,6 +118,17 @@ class Rollup:
                         parent.children[item.unit_id] = (node.v, node.totals)
         return written
 
+    async def mark(self, contacts: Sequence[UnitContacted]) -> list[Node]:
+        """The units' own nodes only: being mailed or opening a link changes no count, so
+        nothing above them is read or written. Returns the nodes written."""
+        work: dict[str, _Work] = {}
+        for c in contacts:
+            key = node_key(c.directive_id, c.requirement_id, c.unit_id)
+            work.setdefault(key, _Work(c.directive_id, c.requirement_id, c.unit_id))
+            work[key].contacts.append(c)
+        results = await asyncio.gather(*(self._update(item) for item in work.values()))
+        return [node for node, changed in results if changed]
+
     async def _update(self, item: _Work) -> tuple[Node, bool]:
         key = node_key(item.directive_id, item.requirement_id, item.unit_id)
         cached = self._cache.pop(key, None)
@@ -173,6 +185,8 @@ def _apply(node: Node, item: _Work) -> bool:
         changed |= node.apply_submission(submission)
     for review in item.reviews:
         changed |= node.apply_review(review)
+    for contact in item.contacts:
+        changed |= node.apply_contact(contact)
     for child_id, (v, totals) in item.children.items():
         changed |= node.set_child(child_id, v, totals)
     return changed

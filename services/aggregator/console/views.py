@@ -2,8 +2,9 @@
 (pure: the reading is ``handlers/home.py`` and ``handlers/home_directive.py``).
 
 A report's status is one of the roll-up's facts, never stored apart: sent on time or
-late (judged on its first version), missing before or after its deadline, and the
-parent's last decision on its latest version (returned, accepted). Counts come from the
+late (judged on its first version), missing before or after its deadline (and, until it
+is sent, whether the unit's mail went and whether it opened its link), and the parent's
+last decision on its latest version (returned, accepted). Counts come from the
 nodes' totals, so a page with thousands of units below reads one node per child."""
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from shared.vietnamese import document_title, format_date, format_deadline, form
 
 # The statuses a report can be in, as the badges and the filters name them.
 STATUS_WORDS = {
+    # before it reports: how far the unit was reached (the furthest is shown)
+    "mailed": "Đã gửi thư",
+    "opened": "Đã mở đường dẫn",
     "on_time": "Đã nộp đúng hạn",
     "late": "Nộp muộn",
     "overdue": "Quá hạn chưa nộp",
@@ -87,7 +91,8 @@ def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Bad
     due = own.due_before or due
     if own.version == 0:
         key = "overdue" if is_past(due, now) else "waiting"
-        return [(key, STATUS_WORDS[key])]
+        reached = "opened" if own.opened_at else "mailed" if own.mailed_at else None
+        return [(k, STATUS_WORDS[k]) for k in (key, reached) if k]
     if own.on_time:
         badges = [("on_time", STATUS_WORDS["on_time"])]
     else:

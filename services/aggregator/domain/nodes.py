@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.contracts import Assignment, Review, Submission, Totals
+from shared.contracts import Assignment, Review, Submission, Totals, UnitContacted
 from shared.forms import Aggregation, Form
 
 
@@ -37,6 +37,9 @@ class Own(BaseModel):
     source: str = "unit"
     synthesis_of: str | None = None
     review: Review | None = None  # the parent's last decision
+    # when the unit was first reached about it: its mail accepted, its link opened
+    mailed_at: datetime | None = None
+    opened_at: datetime | None = None
 
     @property
     def accepted(self) -> bool:
@@ -91,9 +94,26 @@ class Node(BaseModel):
     totals: Totals = Field(default_factory=Totals)
 
     def apply_assignment(self, assignment: Assignment) -> bool:
-        if self.own is not None:
+        due = assignment.requirement.due_before
+        if self.own is None:
+            self.own = Own(due_before=due)
+            return True
+        if self.own.version == 0 and self.own.due_before is None and due is not None:
+            self.own.due_before = due  # a review or a contact came first and made ``own``
+            return True
+        return False
+
+    def apply_contact(self, contact: UnitContacted) -> bool:
+        """The earliest time the unit was mailed, and opened its link; an assignment is
+        implied (the mail is about one), as a report implies it."""
+        own = self.own
+        if own is None:
+            self.own = own = Own()
+        field = "mailed_at" if contact.how == "mailed" else "opened_at"
+        current = getattr(own, field)
+        if current is not None and current <= contact.at:
             return False
-        self.own = Own(due_before=assignment.requirement.due_before)
+        setattr(own, field, contact.at)
         return True
 
     def apply_submission(self, submission: Submission) -> bool:

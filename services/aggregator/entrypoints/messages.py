@@ -12,7 +12,13 @@ from faststream.nats.message import NatsBatchMessage
 from services.aggregator.domain.approval import AutoApproval
 from services.aggregator.handlers import approval, rollup
 from shared import topology
-from shared.contracts import AssignmentCreated, DirectiveIssued, ReportReviewed, ReportSubmitted
+from shared.contracts import (
+    AssignmentCreated,
+    DirectiveIssued,
+    ReportReviewed,
+    ReportSubmitted,
+    UnitContacted,
+)
 from shared.service import Service
 from shared.telemetry import continued_from
 
@@ -42,6 +48,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.AGGREGATOR_REVIEWS, batch=True, batch_size=100, timeout=0.2)
     async def on_reviews(events: list[ReportReviewed]) -> None:
         await rollup.reports_reviewed(service.deps, [e.review for e in events])
+
+    @service.subscriber(topology.AGGREGATOR_CONTACTS, batch=True, batch_size=500, timeout=0.2)
+    async def on_contacts(events: list[UnitContacted]) -> None:
+        await rollup.units_contacted(service.deps, events)
 
     @service.subscriber(topology.AGGREGATOR_TIMERS, batch_size=8)
     async def on_timer(timer: AutoApproval) -> None:

@@ -12,7 +12,7 @@ from services.aggregator.adapters.synthesis_stream import announce
 from services.aggregator.deps import Deps
 from services.aggregator.handlers.approval import schedule_auto_approval
 from services.aggregator.handlers.home import index_assignments, index_directive
-from shared.contracts import Assignment, DirectiveIssued, Review, Submission, Totals
+from shared.contracts import Assignment, DirectiveIssued, Review, Submission, Totals, UnitContacted
 
 
 async def directive_issued(deps: Deps, event: DirectiveIssued) -> None:
@@ -36,6 +36,12 @@ async def reports_submitted(deps: Deps, submissions: Sequence[Submission]) -> No
 async def reports_reviewed(deps: Deps, reviews: Sequence[Review]) -> None:
     await _roll_up(deps, reviews=reviews)
     deps.metrics.events.labels("report.reviewed").inc(len(reviews))
+
+
+async def units_contacted(deps: Deps, contacts: Sequence[UnitContacted]) -> None:
+    """Mailed, link opened: the units' own nodes, for their parents' directive page."""
+    await deps.rollup.mark(contacts)
+    deps.metrics.events.labels("unit.contacted").inc(len(contacts))
 
 
 async def _roll_up(

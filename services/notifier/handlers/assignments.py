@@ -6,7 +6,7 @@ from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import assignment_mail
 from services.notifier.domain.timer_plan import Timer
-from services.notifier.handlers.mailing import deliver, link_for, original
+from services.notifier.handlers.mailing import deliver, link_for, mailed, original
 from shared.contracts import AssignmentCreated
 
 
@@ -17,7 +17,9 @@ async def assignment_created(deps: Deps, event: AssignmentCreated) -> list[Timer
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
     attachment = await original(deps, a.document)
-    await deliver(deps, [assignment_mail(event, unit, directory, link_for(deps, a), attachment)])
+    mail = assignment_mail(event, unit, directory, link_for(deps, a), attachment)
+    for delivered in await deliver(deps, [mail]):
+        await mailed(deps, a, delivered)
     timers = deps.timers.plan(a)
     await deps.timers.schedule(timers)
     for timer in timers:

@@ -16,7 +16,7 @@ from services.notifier.adapters.mailer import TransientMailError
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import resend_mail
-from services.notifier.handlers.mailing import link_for, original
+from services.notifier.handlers.mailing import link_for, mailed, original
 from shared.contracts import Assignment, AssignmentCreated
 from shared.kv import get_value
 from shared.links import revocation_key
@@ -65,6 +65,8 @@ async def resend_assignment(
         delivered = await deps.sender.deliver(mail)
     except TransientMailError:
         return "failed"
+    if delivered.outcome == "sent":  # (a repeat of this form announced it the first time)
+        await mailed(deps, a, delivered)
     # skipped: the ledger holds this form's mail as sent (a double click, the back
     # button); a failed attempt is not sent, so the same form may try again
     return FROM_DELIVERY[delivered.outcome]

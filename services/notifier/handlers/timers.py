@@ -12,7 +12,7 @@ from services.notifier.domain.delivery import recipient
 from services.notifier.domain.late_units import late_units
 from services.notifier.domain.mails import LateUnit, Mail, digest_mail, overdue_mail, reminder_mail
 from services.notifier.domain.timer_plan import Heartbeat, Timer, TimerOutcome
-from services.notifier.handlers.mailing import deliver, link_for
+from services.notifier.handlers.mailing import deliver, link_for, mailed
 from shared.contracts import Submission
 
 
@@ -36,7 +36,8 @@ async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
         mail = reminder_mail(timer.id, a, unit, directory, days, link_for(deps, a))
     else:
         mail = overdue_mail(timer.id, a, unit, directory, link_for(deps, a))
-    await deliver(deps, [mail])
+    for delivered in await deliver(deps, [mail]):
+        await mailed(deps, a, delivered)  # it carries the link too: the unit is reached
     return "mailed"
 
 

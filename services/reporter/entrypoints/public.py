@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from services.reporter.deps import Deps
 from services.reporter.domain.requirements import form_for
 from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
+from services.reporter.handlers.link_opened import link_opened
 from services.reporter.handlers.reading import report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
@@ -195,7 +196,10 @@ async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
     claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
-    return await render_form(deps, request, token, claims)
+    shown = await render_form(deps, request, token, claims)
+    if shown.status_code == 200:  # the unit sees its form (not a link to no assignment)
+        await link_opened(deps, claims)
+    return shown
 
 
 @router.post(FORM_PATH, response_class=HTMLResponse)

@@ -1,0 +1,45 @@
+"""Telling the aggregator that a unit was reached about an assignment (``UnitContacted``):
+the notifier when the unit's server accepted its mail, the reporter when the unit opened
+its signed link. Once per (way, assignment): the id makes a repeat a duplicate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from faststream.nats import NatsBroker
+
+from shared import subjects, topology
+from shared.contracts import UnitContacted
+from shared.publishing import publish_event
+
+
+def contact_event(
+    how: Literal["mailed", "opened"],
+    directive_id: str,
+    unit_id: str,
+    requirement_id: str,
+    at: datetime,
+) -> tuple[str, UnitContacted]:
+    event = UnitContacted(
+        event_id=subjects.contact_id(how, directive_id, unit_id, requirement_id),
+        occurred_at=at,
+        how=how,
+        directive_id=directive_id,
+        unit_id=unit_id,
+        requirement_id=requirement_id,
+        at=at,
+    )
+    return subjects.contact(how, directive_id, unit_id, requirement_id), event
+
+
+async def announce_contact(
+    broker: NatsBroker,
+    how: Literal["mailed", "opened"],
+    directive_id: str,
+    unit_id: str,
+    requirement_id: str,
+    at: datetime,
+) -> None:
+    subject, event = contact_event(how, directive_id, unit_id, requirement_id, at)
+    await publish_event(broker, subject, topology.CONTACTS.name, event)
