@@ -14,7 +14,7 @@ import pytest
 from shared.clock import VN_TZ
 from shared.contracts.directives import directive_id
 from tests.accounts import PASSWORD, add_account
-from tests.e2e.browser import browser, page_shots, sign_in
+from tests.e2e.browser import browser, click_and_wait, page_shots, sign_in
 from tests.factories import FIGURES, number_for, vn_midnight
 from tests.support import as_operator, wait_for
 
@@ -93,6 +93,7 @@ def _text(driver) -> str:
 
 def test_the_home_shows_what_came_from_above_and_what_the_unit_issued(driver, stack):
     driver.get(f"{stack.console_url}/")
+    wait_for(lambda: driver.refresh() or S_REF in _text(driver), 30, "its own plan on its home")
     text = _text(driver)
     week = driver.find_element("id", "week").find_element("xpath", "..").text
     assert P_REF in week, week  # the plan P asks for is due in three days
@@ -107,11 +108,11 @@ def test_the_home_shows_what_came_from_above_and_what_the_unit_issued(driver, st
 def test_the_directive_page_filters_its_child_units(driver, stack):
     driver.get(f"{stack.console_url}/directives/{S}")
     text = _text(driver)
-    assert "Chi bộ Văn phòng Sở" in text and "Bị trả lại" in text
+    assert "Chi bộ Văn phòng Sở" in text and "Bị trả lại (1)" in text
     assert "3/9 báo cáo đã nộp" in driver.page_source
     page_shots(driver, "console-directive")
-    driver.find_element("partial link text", "Bị trả lại (").click()
-    wait_for(lambda: "status=returned" in driver.current_url, 10, "the filtered page")
+    click_and_wait(driver, "a[href$='status=returned']")
+    assert "status=returned" in driver.current_url
     current = driver.find_element("css selector", ".filters a[aria-current=true]")
     assert current.text.startswith("Bị trả lại")
     rows = driver.find_elements("css selector", "table.units tbody tr")

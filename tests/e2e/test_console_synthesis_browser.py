@@ -7,6 +7,9 @@ axe-core finds nothing serious at either width."""
 
 from __future__ import annotations
 
+import io
+
+import docx
 import pytest
 
 from tests.accounts import PASSWORD, add_account
@@ -122,7 +125,9 @@ def test_the_leader_writes_the_assessment_saves_and_approves(driver, stack, own_
 
     # the .docx the link gives, through the front, has the assessment
     downloaded = as_operator.get(docx_link, timeout=30)
-    assert downloaded.content[:2] == b"PK"
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(downloaded.content)).paragraphs]
+    at = paragraphs.index("IV. ĐÁNH GIÁ CHUNG")
+    assert ASSESSMENT.splitlines()[0] in paragraphs[at + 1 :], paragraphs[at:]
 
     # Someone else saves while this page is open: the next save is refused, both shown.
     elsewhere = as_operator.post(

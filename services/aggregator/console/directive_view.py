@@ -28,7 +28,6 @@ from shared.vietnamese import document_title, format_deadline
 
 @dataclass(frozen=True)
 class ChildRow:
-    unit_id: str
     name: str
     badges: list[Badge]
     keys: frozenset[str]  # the statuses the filters find it under
@@ -47,7 +46,6 @@ class Section:
     action: str
     deadline: str
     recurrence: str | None
-    asks_for_a_plan: bool
     totals: Totals  # the unit's subtree's, from its roll-up node
     progress: Progress
     rows: list[ChildRow]
@@ -117,7 +115,6 @@ def child_row(
     report = f"/reports/{directive_id}/{child.unit_id}/{requirement.id}"
     view = f"/directives/{directive_id}?{urlencode({'unit': child.unit_id})}"
     return ChildRow(
-        unit_id=child.unit_id,
         name=name,
         badges=badges,
         keys=frozenset(keys),
@@ -145,7 +142,6 @@ def section(
         action=requirement.action,
         deadline=format_deadline(requirement.due_before),
         recurrence=requirement.recurrence,
-        asks_for_a_plan=requirement.asks_for_a_plan,
         totals=totals,
         progress=progress([(totals, requirement.due_before)], now),
         rows=rows,

@@ -162,7 +162,6 @@ def issued_item(
 class AssignedRequirement:
     action: str
     deadline: str
-    due: datetime | None
     badges: list[Badge]
     received: str
     to_do: bool  # nothing sent yet, or sent back: the unit has to (re)send it
@@ -178,7 +177,6 @@ class AssignedItem:
     issued_on: str
     requirements: list[AssignedRequirement]
     due_this_week: bool
-    reported: bool
 
 
 def assigned_item(
@@ -199,7 +197,6 @@ def assigned_item(
             AssignedRequirement(
                 action=r.action,
                 deadline=format_deadline(due),
-                due=due,
                 badges=own_badges(own, due, now),
                 received=when(own.first_received_at),
                 to_do=to_do,
@@ -217,7 +214,6 @@ def assigned_item(
         issued_on=issued_day(issued),
         requirements=wanted,
         due_this_week=this_week,
-        reported=not any(w.to_do for w in wanted),
     )
 
 

@@ -5,7 +5,7 @@ first version, as everywhere), not sent past the deadline (overdue), not sent be
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.aggregator.domain.nodes import Own, days_late
@@ -22,14 +22,9 @@ class UnitTally:
     overdue: int = 0  # nothing sent and the deadline passed
     waiting: int = 0  # nothing sent, the deadline still ahead (or none)
     days_late: int = 0  # summed over the late reports
-    directives: int = 0  # distinct directives it owed something to
-    seen: set[str] = field(default_factory=set, repr=False)  # those directives
 
-    def add(self, directive_id: str, own: Own, now: datetime) -> None:
+    def add(self, own: Own, now: datetime) -> None:
         self.owed += 1
-        if directive_id not in self.seen:
-            self.seen.add(directive_id)
-            self.directives += 1
         if own.version > 0:
             if own.on_time:
                 self.on_time += 1

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.aggregator.adapters.rollup import Rollup
+from services.aggregator.console.views import sort_newest
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
 from services.aggregator.lateness.ranking import UnitTally
@@ -44,23 +45,25 @@ class Scan:
     nodes: int = 0
 
 
-async def directives_reaching(deps: Deps, unit_id: str) -> list[DirectiveIssued]:
-    """The directives issued by ``unit_id`` or a unit above it, newest first."""
+async def directives_reaching(
+    deps: Deps, unit_id: str, limit: int = MAX_DIRECTIVES
+) -> tuple[list[DirectiveIssued], int]:
+    """The newest ``limit`` directives issued by ``unit_id`` or a unit above it, newest
+    first, and how many more there are (only those listed are read)."""
     index = deps.home
     levels = [unit_id, *deps.directory().ancestors(unit_id)]
     issued_on: dict[str, str] = {}
     for issued, _ in await asyncio.gather(*(index.unit(u) for u in levels)):
         issued_on.update(issued)
-    ordered = sorted(issued_on, key=lambda d: (issued_on[d], d), reverse=True)
-    found = await asyncio.gather(*(deps.book.get(d) for d in ordered))
-    return [d for d in found if d is not None]
+    ordered = sort_newest(issued_on)
+    found = await asyncio.gather(*(deps.book.get(d) for d in ordered[:limit]))
+    return [d for d in found if d is not None], max(0, len(ordered) - limit)
 
 
 async def scan(deps: Deps, unit_id: str, now: datetime) -> Scan:
     result = Scan()
-    directives = await directives_reaching(deps, unit_id)
-    result.skipped = max(0, len(directives) - MAX_DIRECTIVES)
-    for issued in directives[:MAX_DIRECTIVES]:
+    directives, result.skipped = await directives_reaching(deps, unit_id)
+    for issued in directives:
         result.directives += 1
         for requirement in issued.directive.requirements:
             root = await deps.rollup.get(issued.directive_id, requirement.id, unit_id)
@@ -96,5 +99,5 @@ async def _walk(rollup: Rollup, root: Node, result: Scan, now: datetime) -> bool
         for node in level:
             if node.own is not None:
                 tally = result.tallies.setdefault(node.unit_id, UnitTally(node.unit_id))
-                tally.add(node.directive_id, node.own, now)
+                tally.add(node.own, now)
     return True
