@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     # Reminders (notifier): days before a deadline, and the parent's digest after it
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3, 1])
     digest_after_days: float = Field(2.0, ge=0)
+    reminder_tolerance_hours: float = Field(
+        12.0,
+        ge=0,
+        description="a reminder that fires later than this after its moment (an outage, a "
+        "restart, a replay) is dropped, never sent: 'còn 3 ngày' read days late is wrong",
+    )
 
     # Signed submission links: the first secret signs, every one verifies (rotation)
     link_secrets: Annotated[list[SecretStr], NoDecode] = Field(

@@ -77,8 +77,15 @@ class NotifierMetrics:
         )
         self.timers_fired = Counter(
             "chidao_reminders_fired_total",
-            "Timers that came due, by kind and outcome (mailed, reported, nobody_late)",
+            "Timers that came due, by kind and outcome (mailed, reported, nobody_late, stale)",
             ["kind", "outcome"],
+            registry=registry,
+        )
+        self.timers_stale = Counter(
+            "chidao_timers_stale_total",
+            "Timers dropped because they fired too late to be true (a reminder after its "
+            "deadline or long after its moment: an outage, a restart, a replay)",
+            ["kind"],
             registry=registry,
         )
         self.timers_cancelled = Counter(
@@ -110,5 +117,6 @@ class NotifierMetrics:
                 self.possibly_sent.labels(template, policy)
         for kind in get_args(TimerKind):
             self.timers_scheduled.labels(kind)
+            self.timers_stale.labels(kind)
             for outcome in get_args(TimerOutcome):
                 self.timers_fired.labels(kind, outcome)

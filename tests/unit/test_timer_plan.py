@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.notifier.adapters.timers import Timers
+from services.notifier.domain.timer_plan import stale
 from shared.clock import Clock
 from shared.contracts import Unit
 from shared.directory import Directory
@@ -79,3 +80,19 @@ def test_schedule_times_keep_milliseconds_and_are_never_in_the_past():
     assert abs(stamp.timestamp() - future) < 0.001
     past = datetime.fromisoformat(at_header(time.time() - 60)[4:].replace("Z", "+00:00"))
     assert past.timestamp() >= time.time() - 1
+
+
+def test_a_reminder_too_late_to_be_true_is_stale_the_overdue_and_digest_never_are():
+    remind3, remind1, overdue, digest = [
+        t
+        for t in _timers(DUE - timedelta(days=8)).plan(assignment("cb-a"))
+        if (t.kind, t.days_before) != ("remind", 7)
+    ]
+    twelve_hours = timedelta(hours=12)
+    assert not stale(remind3, remind3.at, twelve_hours)  # on time
+    assert not stale(remind3, remind3.at + timedelta(hours=11), twelve_hours)  # a bit late
+    assert stale(remind3, remind3.at + timedelta(hours=13), twelve_hours)  # "còn 3 ngày"?
+    assert stale(remind1, DUE, timedelta(days=30))  # the deadline has passed
+    after_an_outage = DUE + timedelta(days=1)
+    assert not stale(overdue, after_an_outage, twelve_hours)  # says how things stand now
+    assert not stale(digest, digest.at + timedelta(days=9), twelve_hours)

@@ -15,7 +15,10 @@ from shared.contracts import Assignment
 
 TimerKind = Literal["remind", "overdue", "digest"]
 # what came of a timer that fired, as the chidao_reminders_fired_total metric counts it
-TimerOutcome = Literal["mailed", "reported", "nobody_late"]
+TimerOutcome = Literal["mailed", "reported", "nobody_late", "stale"]
+# However fast a simulated clock runs, a timer may take this long (real seconds) to be
+# handled before it counts as late: the time a busy notifier needs to get to it.
+HANDLING_SECONDS = 10.0
 
 
 class Timer(BaseModel):
@@ -89,3 +92,14 @@ def heartbeat_slot(now: float, every: float) -> tuple[int, float]:
         slot += 1
         due += every
     return slot, due
+
+
+def stale(timer: Timer, now: datetime, tolerance: timedelta) -> bool:
+    """Whether a reminder came too late to be true: its moment passed more than
+    ``tolerance`` ago, or its deadline has passed ("còn 3 ngày" read after the deadline,
+    or several reminders at once after an outage). The overdue notice and the digest are
+    never stale: each says how things stand now, and is sent once."""
+    if timer.kind != "remind":
+        return False
+    due = timer.assignment.requirement.due_before
+    return now - timer.at > tolerance or (due is not None and now >= due)

@@ -4,23 +4,49 @@ the parent's digest of who is late; and the notifier's own heartbeat timer."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from datetime import timedelta
 
 from services.notifier.adapters import records
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.late_units import late_units
 from services.notifier.domain.mails import LateUnit, Mail, digest_mail, overdue_mail, reminder_mail
-from services.notifier.domain.timer_plan import Heartbeat, Timer, TimerOutcome
+from services.notifier.domain.timer_plan import (
+    HANDLING_SECONDS,
+    Heartbeat,
+    Timer,
+    TimerOutcome,
+    stale,
+)
 from services.notifier.handlers.mailing import deliver, link_for, mailed
 from shared.contracts import Submission
 
+log = logging.getLogger(__name__)
+
 
 async def timer_fired(deps: Deps, timer: Timer) -> TimerOutcome:
-    deps.metrics.timer_delay.observe(max(0.0, (deps.clock.now() - timer.at).total_seconds()))
-    outcome = await (_digest(deps, timer) if timer.kind == "digest" else _chase(deps, timer))
+    now = deps.clock.now()
+    deps.metrics.timer_delay.observe(max(0.0, (now - timer.at).total_seconds()))
+    outcome: TimerOutcome
+    if stale(timer, now, tolerance(deps)):
+        deps.metrics.timers_stale.labels(timer.kind).inc()
+        log.info("stale timer dropped", extra={"timer": timer.id, "late_by": str(now - timer.at)})
+        outcome = "stale"
+    elif timer.kind == "digest":
+        outcome = await _digest(deps, timer)
+    else:
+        outcome = await _chase(deps, timer)
     deps.metrics.timers_fired.labels(timer.kind, outcome).inc()
     return outcome
+
+
+def tolerance(deps: Deps) -> timedelta:
+    """``reminder_tolerance_hours`` on the service's clock, and never less than the real
+    ``HANDLING_SECONDS`` (a simulated clock runs them by in a moment)."""
+    handling = timedelta(seconds=HANDLING_SECONDS * deps.clock.factor)
+    return max(timedelta(hours=deps.settings.reminder_tolerance_hours), handling)
 
 
 async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
