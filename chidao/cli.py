@@ -87,6 +87,7 @@ def serve(name: Annotated[str, typer.Argument(help="issuer, notifier, reporter o
             port=settings.http_port,
             log_config=None,
             timeout_graceful_shutdown=10,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
         tracer_provider.shutdown()  # the last spans go out before the process ends

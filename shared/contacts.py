@@ -1,6 +1,8 @@
 """Telling the aggregator that a unit was reached about an assignment (``UnitContacted``):
 the notifier when the unit's server accepted its mail, the reporter when the unit opened
-its signed link. Once per (way, assignment): the id makes a repeat a duplicate."""
+its signed link. Its id is one per (way, assignment), so a repeat within the duplicate
+window is dropped; the stream keeps the latest message per subject, and the aggregator
+the earliest time it was told of (``Node.apply_contact``)."""
 
 from __future__ import annotations
 

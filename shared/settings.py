@@ -152,6 +152,11 @@ class Settings(BaseSettings):
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="the proxies (the console's front, an Ingress) whose X-Forwarded-For "
+        "and X-Forwarded-Proto a service believes; comma-separated addresses or networks",
+    )
     max_body_bytes: int = Field(
         1 << 20, ge=1024, description="largest request body a route takes (413 past it)"
     )

@@ -140,7 +140,8 @@ def synthesis_approved_id(
 
 
 def contact_id(how: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
-    """Once per (way, assignment): a resend or a second visit adds nothing."""
+    """One per (way, assignment): a resend or a second visit within the duplicate window
+    adds nothing (after it, one more message, which the stream keeps instead)."""
     return f"contact-{_tokens(how)}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 

@@ -66,9 +66,11 @@ _ORDERED = sorted(
     key=lambda route: len(route[0].pattern),
     reverse=True,
 )
-# Not forwarded either way: they describe one connection, not the message.
+# Not forwarded either way: they describe one connection, not the message. (The
+# browser's Host is forwarded: a service builds its absolute URLs, the OpenID callback's
+# among them, from it, and they must name the front, not the service behind it.)
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"}
+    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
 )
 NO_ROUTE = "Không tìm thấy dịch vụ phụ trách trang này."
 UNREACHABLE = "Dịch vụ phụ trách trang này đang không trả lời; đề nghị thử lại sau ít phút."
@@ -94,8 +96,10 @@ def _forwarded_headers(request: Request) -> list[tuple[str, str]]:
         if k.lower() not in HOP_BY_HOP and k.lower() not in FORWARDED
     ]
     client = request.client.host if request.client else ""
-    # uvicorn trusts X-Forwarded-For from 127.0.0.1 (its default), so the audit trail
-    # records the staff's address rather than the front's
+    # A service believes X-Forwarded-For only from CHIDAO_FORWARDED_ALLOW_IPS (127.0.0.1
+    # by default: the front of `chidao dev` and the demo): then its audit trail records
+    # the staff's address rather than the front's. Behind another address (the compose
+    # console container, an Ingress) set it to that address.
     headers.append(("x-forwarded-for", client))
     headers.append(("x-forwarded-proto", request.url.scheme))
     headers.append(("x-forwarded-host", request.headers.get("host", "")))

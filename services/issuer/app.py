@@ -50,5 +50,4 @@ def create_service(settings: Settings | None = None) -> Service:
     service.app.include_router(audit.router)
     service.app.include_router(issue_page.router)
     service.app.include_router(admin_pages.router)
-    service.csp.allow(audit.STYLE)
     return service

@@ -32,8 +32,8 @@ class Unit(Contract):
     """A unit of the directory. ``issue_needs_approval``: a leader (lãnh đạo) of the unit
     must approve a document prepared in the staff console before it is issued; the
     console's clerks and specialists submit it ("Trình lãnh đạo duyệt") instead of
-    issuing it. The rule is the console's only: ``POST /api/directives`` issues as before,
-    its callers being the clerks' own systems and the operators."""
+    issuing it. The API holds to it too (only a lãnh đạo of such a unit issues through
+    ``POST /api/directives``); the operators' token is not bound by it."""
 
     id: Slug
     name: Text = Field(min_length=1)

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from chidao.runtime.nats_server import NatsServer
+from services.issuer.adapters import drafts as drafts_bucket
 from services.issuer.app import create_service as issuer_service
 from shared import topology
 from shared.settings import Settings
@@ -232,6 +233,21 @@ async def test_a_refused_file_gives_the_form_again_with_why(site):
         "/issue", files={"file": ("trong.txt", b"   \n")}, headers=tokens["vanthu.snv"]
     )
     assert empty.status_code == 422 and 'name="file"' in empty.text
+
+
+async def test_a_draft_too_large_for_its_bucket_is_refused_in_words_not_a_500(site, monkeypatch):
+    """Past MAX_DRAFT_BYTES (NATS takes 1 MB a value) the upload is refused and nothing
+    is kept; here the limit is lowered under seed 003's own draft."""
+    client, tokens, js = site
+    monkeypatch.setattr(drafts_bucket, "MAX_DRAFT_BYTES", 5_000)
+    before = (await js.stream_info("OBJ_issuer_documents")).state.messages
+    client.cookies.clear()
+    answer = await client.post(
+        "/issue", files={"file": ("dai.txt", seed_bytes())}, headers=tokens["vanthu.snv"]
+    )
+    assert answer.status_code == 422, answer.text[:500]
+    assert "Văn bản quá dài để soạn trên trang" in answer.text and "tối đa 5.000" in answer.text
+    assert (await js.stream_info("OBJ_issuer_documents")).state.messages == before  # not kept
 
 
 async def test_another_units_staff_are_refused_the_draft(site):

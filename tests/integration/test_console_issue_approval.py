@@ -3,7 +3,7 @@ process, on a real nats-server, its parse workers as processes), in a directory 
 Đảng ủy Sở Nội vụ requires it: the clerk cannot issue and submits instead (validated like
 issuing); the leader sees the submitted draft first and issues it; the returned path with
 its reason; editing a submitted draft takes it back; a unit that does not require it
-unchanged; the API's ``POST /api/directives`` unchanged."""
+unchanged; the API bound by the same rule."""
 
 from __future__ import annotations
 
@@ -244,8 +244,24 @@ async def test_a_unit_that_does_not_require_it_is_unchanged(site):
     assert issued.headers["location"] == f"/directives/5-kh-du--{OTHER}"
 
 
-async def test_the_api_issues_as_before_in_a_unit_that_requires_approval(site):
+async def test_the_api_holds_to_the_same_rule_in_a_unit_that_requires_approval(site):
+    """A văn thư's session or token cannot go round the leader through the API: refused,
+    nothing issued; the unit's lãnh đạo issues the same directive."""
     client, tokens = site
     directive = directive_to_chi_bo(UNIT, "Đảng ủy Sở Nội vụ", "77-KH/ĐU", "Kế hoạch qua API")
-    answer = await client.post("/api/directives", json=directive, headers=tokens["vanthu.snv"])
-    assert answer.status_code == 201, answer.text
+    refused = await client.post("/api/directives", json=directive, headers=tokens["vanthu.snv"])
+    assert refused.status_code == 403, refused.text
+    assert "phải được lãnh đạo duyệt trước khi ban hành" in refused.json()["error"]
+    upload = {"file": ("003.txt", SEED.read_bytes())}
+    by_file = await client.post(
+        "/api/directives/upload", files=upload, headers=tokens["vanthu.snv"]
+    )
+    assert by_file.status_code == 403, by_file.text
+    assert "phải được lãnh đạo duyệt" in by_file.json()["error"]
+    listed = await client.get("/api/directives", headers=tokens["lanhdao.snv"])
+    assert "77-KH/ĐU" not in listed.text
+    issued = await client.post("/api/directives", json=directive, headers=tokens["lanhdao.snv"])
+    assert issued.status_code == 201, issued.text
+    elsewhere = directive_to_chi_bo(OTHER, "Đảng ủy Sở KH&ĐT", "78-KH/ĐU", "Kế hoạch khác")
+    other = await client.post("/api/directives", json=elsewhere, headers=tokens["vanthu.khdt"])
+    assert other.status_code == 201, other.text  # a unit without the rule: as before

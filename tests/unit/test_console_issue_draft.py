@@ -63,6 +63,18 @@ def test_a_correction_form_changes_only_what_it_names():
     assert field_name(("requirements", 0, "due_before")) == "requirement-0-due"
 
 
+def test_a_deadline_with_an_hour_keeps_it_until_its_day_is_changed():
+    """ "trước 16 giờ 00 ngày 30/3/2026": the date picker shows the day; saving the form
+    with that day must not move the deadline to midnight, sixteen hours earlier."""
+    directory = Directory([Unit(id="du", name="Đảng ủy", kind="grassroots_committee")])
+    at_four = "2026-03-30T16:00:00+07:00"
+    directive = {"requirements": [{"id": "r1", "action": "báo cáo", "due_before": at_four}]}
+    kept = corrected(directive, {"requirement-0-due": "2026-03-30"}, directory)
+    assert kept["requirements"][0]["due_before"] == at_four
+    moved = corrected(directive, {"requirement-0-due": "2026-04-02"}, directory)
+    assert moved["requirements"][0]["due_before"] == "2026-04-02T00:00:00+07:00"
+
+
 def test_emphasis_characters_in_a_name_are_left_to_the_gaps_between_words():
     """A name written with "*" or "_" (markdown emphasis, what the gaps between letters
     skip) is looked for by its letters only: a literal "*" the gap's class also matches

@@ -7,8 +7,8 @@ from __future__ import annotations
 from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from services.issuer.domain.draft import Draft
-from shared.errors import Conflict
+from services.issuer.domain.draft import MAX_DRAFT_BYTES, Draft
+from shared.errors import Conflict, Invalid
 from shared.kv import current_keys, get_entry
 
 PREFIX = "draft."
@@ -20,8 +20,23 @@ CHANGED = (
 )
 
 
+TOO_LARGE = (
+    "Văn bản quá dài để soạn trên trang ({size} byte, tối đa {limit}): đề nghị chia văn bản "
+    "hoặc bớt nơi nhận, yêu cầu; có thể ban hành bằng lệnh `chidao issue`."
+)
+
+
 def draft_key(draft_id: str) -> str:
     return PREFIX + draft_id
+
+
+def encoded(draft: Draft) -> bytes:
+    """The draft as stored; ``Invalid`` in words when it would not fit in one KV value."""
+    data = draft.model_dump_json().encode()
+    if len(data) > MAX_DRAFT_BYTES:
+        size, limit = f"{len(data):,}".replace(",", "."), f"{MAX_DRAFT_BYTES:,}".replace(",", ".")
+        raise Invalid(TOO_LARGE.format(size=size, limit=limit))
+    return data
 
 
 class DraftStore:
@@ -36,14 +51,12 @@ class DraftStore:
         return Draft.model_validate_json(value), revision
 
     async def create(self, draft: Draft) -> int:
-        return await self._kv.create(draft_key(draft.id), draft.model_dump_json().encode())
+        return await self._kv.create(draft_key(draft.id), encoded(draft))
 
     async def update(self, draft: Draft, revision: int) -> int:
         """The new revision; Conflict when the draft changed since ``revision``."""
         try:
-            return await self._kv.update(
-                draft_key(draft.id), draft.model_dump_json().encode(), last=revision
-            )
+            return await self._kv.update(draft_key(draft.id), encoded(draft), last=revision)
         except KeyWrongLastSequenceError:
             raise Conflict(CHANGED, draft_id=draft.id) from None
 

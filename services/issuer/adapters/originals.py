@@ -8,7 +8,7 @@ from pathlib import PurePath
 from nats.js import JetStreamContext
 
 from shared.contracts import AttachedFile
-from shared.objects import keep as keep_object
+from shared.objects import describe, store
 from shared.topology import DOCUMENTS
 
 CONTENT_TYPES = {
@@ -19,6 +19,12 @@ CONTENT_TYPES = {
 }
 
 
+def described(data: bytes, filename: str) -> AttachedFile:
+    """The reference ``keep`` will give the file, before it is stored."""
+    return describe(data, filename, CONTENT_TYPES.get(PurePath(filename).suffix.lower(), ""))
+
+
 async def keep(js: JetStreamContext, data: bytes, filename: str) -> AttachedFile:
-    extension = PurePath(filename).suffix.lower()
-    return await keep_object(js, DOCUMENTS.name, data, filename, CONTENT_TYPES.get(extension, ""))
+    attached = described(data, filename)
+    await store(js, DOCUMENTS.name, attached, data)
+    return attached

@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyWrongLastSequenceError
 
 from shared.auth.accounts import Account, account_key
+from shared.errors import Busy
 from shared.kv import current_keys, get_entry
 from shared.topology import ACCOUNTS
 
@@ -74,7 +75,7 @@ async def change_account(
     to refuse (it is given the account as it is now, not as a page showed it)."""
     kv = await js.key_value(ACCOUNTS.name)
     key = account_key(username)
-    for attempt in range(CAS_ATTEMPTS):
+    for _ in range(CAS_ATTEMPTS):
         value, revision = await get_entry(kv, key)
         if value is None:
             raise NoSuchAccount(username)
@@ -83,9 +84,10 @@ async def change_account(
         try:
             await kv.update(key, after.model_dump_json().encode(), last=revision)
         except KeyWrongLastSequenceError:
-            if attempt == CAS_ATTEMPTS - 1:
-                raise
             continue
         _counts.clear()
         return before, after
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise Busy(
+        f"Tài khoản {username} đang được thay đổi ở nơi khác cùng lúc: đề nghị tải lại trang "
+        "rồi thử lại."
+    )

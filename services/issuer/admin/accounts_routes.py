@@ -61,7 +61,10 @@ async def accounts_page(
     principal: Admin,
     q: Annotated[str, Query(max_length=200)] = "",
     done: Annotated[str | None, Query(max_length=20)] = None,
-    user: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")] = None,
+    user: Annotated[
+        str | None,
+        Query(pattern=USERNAME_PATTERN, min_length=USERNAME_CHARS[0], max_length=USERNAME_CHARS[1]),
+    ] = None,
 ) -> HTMLResponse:
     message = DONE[done].format(user=user) if done in DONE and user else ""
     return await _render(request, deps, principal, q, message=message)

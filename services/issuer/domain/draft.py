@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from shared.auth.principal import Principal
 from shared.auth.roles import ALLOWED, Action, Role
 from shared.clock import VN_TZ
 from shared.contracts import (
@@ -29,7 +30,10 @@ from shared.directory import Directory
 from shared.forms import default_form_for
 from shared.slugs import slugify
 
-MAX_TEXT = 400_000  # characters of the document's text kept: a KV value stays under 1 MB
+MAX_TEXT = 300_000  # characters of the document's text kept (Vietnamese: ~1.4 bytes each)
+# A draft is one KV value: NATS takes at most 1 MB; the text, its reading and the
+# corrections together must stay under this (DraftStore refuses larger ones in words).
+MAX_DRAFT_BYTES = 950_000
 
 
 class DraftStatus(StrEnum):
@@ -150,7 +154,9 @@ def corrected(
 
 def _correct_requirement(requirement: dict[str, Any], form: Mapping[str, str], index: int) -> None:
     due = form.get(f"requirement-{index}-due")
-    if due is not None:
+    if due is not None and due == due_day(requirement.get("due_before")):
+        pass  # the day shown, unchanged: keep the hour the document gave ("trước 16 giờ")
+    elif due is not None:
         try:
             requirement["due_before"] = due_instant(date.fromisoformat(due)) if due else None
         except ValueError:
@@ -221,7 +227,8 @@ def to_directive(draft: Draft) -> tuple[Directive | None, dict[str, str]]:
 # In a unit whose directory entry says ``issue_needs_approval``, a draft goes
 # draft -> submitted ("Trình lãnh đạo duyệt") -> issued by a leader ("Duyệt và ban hành"),
 # or back to draft, with a reason ("Trả lại"). Elsewhere a văn thư or a lãnh đạo issues
-# it at once. These rules are the console's only: the API issues as it always has.
+# it at once. The API is bound by the same rule (``approval_refusal``): only a lãnh đạo
+# of such a unit issues through it.
 
 SUBMIT_ROLES = ALLOWED[Action.DIRECTIVE_PREVIEW]  # whoever may draft may submit
 MAX_REASON = 1000
@@ -256,6 +263,21 @@ def issue_refusal(draft: Draft, roles: frozenset[Role], approval: bool) -> Refus
         )
         return Refusal(words, who=True)
     return None
+
+
+def approval_refusal(principal: Principal, unit_id: str, directory: Directory) -> Refusal | None:
+    """The same rule for the API (``POST /api/directives``, the upload): in a unit that
+    requires its leader's approval, only a lãnh đạo issues, whatever the way in; the
+    operator's token is not a unit's staff and is not bound by it."""
+    if principal.is_operator or not needs_approval(unit_id, directory):
+        return None
+    if Role.LANH_DAO in principal.roles:
+        return None
+    words = (
+        "Văn bản của đơn vị phải được lãnh đạo duyệt trước khi ban hành: tải văn bản lên trang "
+        "“Ban hành văn bản” và bấm “Trình lãnh đạo duyệt”, hoặc đề nghị lãnh đạo đơn vị ban hành."
+    )
+    return Refusal(words, who=True)
 
 
 def submit_refusal(draft: Draft, roles: frozenset[Role], approval: bool) -> Refusal | None:

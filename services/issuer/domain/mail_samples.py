@@ -22,7 +22,7 @@ def preview_question(plan: IssuePlan, now: datetime) -> MailPreviewRequest:
         status=FanOutStatus.FANNING_OUT,
         issued_at=now,
         assignment_count=plan.assignment_count,
-        notices=plan.notices,
+        notices=[],  # the samples below are all a mail needs: the question stays small
         warnings=plan.warnings,
     )
     assignments = [

@@ -23,13 +23,10 @@ from shared.auth.roles import ACTION_NAMES, ROLE_NAMES, Action, Role
 from shared.console import Console
 from shared.service import deps_of
 from shared.vietnamese import format_instant
-from shared.web import StyleSheet
 
 router = APIRouter(tags=["audit"])
 DepsOf = Annotated[Deps, Depends(deps_of)]
 CONSOLE = Console(Path(__file__).parents[1] / "templates", css="audit.css.j2")
-# The page's own sheet again (the app allows it by name; the Console's is the same text).
-STYLE = StyleSheet(CONSOLE.env.get_template("audit.css.j2").render())
 # What each action is called on the page (the CSV keeps the codes); the sign-in routes
 # and the command line's own are not staff actions of the roles table.
 ACTIONS = {

@@ -15,8 +15,10 @@ from fastapi.responses import JSONResponse
 from services.issuer.deps import Deps
 from services.issuer.documents.ingest import contract_json
 from services.issuer.documents.reading import MAX_BYTES
+from services.issuer.domain.draft import approval_refusal
 from services.issuer.domain.records import DirectiveRecord
 from services.issuer.handlers import cascade, issuing, uploads
+from services.issuer.handlers.drafts import refuse
 from shared.auth.audit import audit_target
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
@@ -70,6 +72,7 @@ async def issue(
     the same request creates nothing new."""
     audit_target(request, directive_id=directive.id, unit_id=directive.issuer_unit)
     principal.require_acts_as(directive.issuer_unit, deps.directory(), Action.DIRECTIVE_ISSUE)
+    refuse(approval_refusal(principal, directive.issuer_unit, deps.directory()))
     issued = await issuing.issue_directive(deps, directive)
     return JSONResponse(issued_json(issued), status_code=_status(issued))
 
@@ -107,6 +110,7 @@ async def upload(
         if reading.issuer_unit is not None:
             audit_target(request, unit_id=reading.issuer_unit)
             principal.require_acts_as(reading.issuer_unit, deps.directory(), Action.DIRECTIVE_ISSUE)
+            refuse(approval_refusal(principal, reading.issuer_unit, deps.directory()))
         issued = await uploads.issue_upload(deps, sent, reading)
     except DomainError as exc:  # the answer shows what was read, and why it was refused
         return JSONResponse(

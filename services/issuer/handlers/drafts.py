@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from services.issuer.adapters.originals import keep
+from services.issuer.adapters.drafts import encoded
+from services.issuer.adapters.originals import described, keep
 from services.issuer.deps import Deps
 from services.issuer.documents.ingest import Reading
 from services.issuer.documents.reading import MAX_BYTES, SUPPORTED
@@ -37,6 +38,7 @@ from shared.auth.roles import Role
 from shared.contracts import Directive
 from shared.directory import Directory
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.retry import on_conflict_retry
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ async def create_draft(deps: Deps, new: NewDraft) -> Draft:
         raise Invalid(
             "Không xác định được đơn vị ban hành văn bản: đăng nhập bằng tài khoản của đơn vị."
         )
-    attached = await keep(deps.js, new.data, new.filename)
+    attached = described(new.data, new.filename)
     now = deps.clock.now()
     directive = with_basis(initial_directive(reading, unit_id, deps.directory()), new.basis)
     draft = Draft(
@@ -126,6 +128,8 @@ async def create_draft(deps: Deps, new: NewDraft) -> Draft:
         directive=directive,
         warnings=list(reading.document.warnings),
     )
+    encoded(draft)  # refused in words before anything is stored, when it is too large
+    await keep(deps.js, new.data, new.filename)
     await deps.drafts.create(draft)
     return draft
 
@@ -201,16 +205,36 @@ async def issue_draft(
             "bản đã sửa dưới một số, ký hiệu mới."
         )
         return Outcome(draft, revision, {"ref": words})
-    done = draft.model_copy(
-        update={
-            "status": DraftStatus.ISSUED,
-            "directive_id": issued.record.directive.id,
-            "issued_by": who.username,
-            "updated_at": deps.clock.now(),
-        }
+    return await _mark_issued(deps, draft, revision, issued.record.directive.id, who)
+
+
+async def _mark_issued(
+    deps: Deps, draft: Draft, revision: int, directive_id: str, who: Staff
+) -> Outcome:
+    """The draft marked issued, whatever was saved on it meanwhile: the directive is out,
+    so the draft must say so (else a second click would find "issued with other content")."""
+
+    async def attempt(n: int) -> Outcome:
+        current, at = (draft, revision) if n == 0 else await load_draft(deps, draft.id)
+        done = current.model_copy(
+            update={
+                "status": DraftStatus.ISSUED,
+                "directive_id": directive_id,
+                "issued_by": who.username,
+                "updated_at": deps.clock.now(),
+            }
+        )
+        return Outcome(done, await deps.drafts.update(done, at), directive_id=directive_id)
+
+    return await on_conflict_retry(
+        attempt,
+        conflicts=Conflict,
+        attempts=10,
+        busy=(
+            "Văn bản đã được ban hành, nhưng bản nháp đang được sửa ở nơi khác: tải lại "
+            "trang để xem."
+        ),
     )
-    revision = await deps.drafts.update(done, revision)
-    return Outcome(done, revision, directive_id=done.directive_id)
 
 
 async def submit_draft(

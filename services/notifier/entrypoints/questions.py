@@ -19,7 +19,7 @@ from shared.telemetry import continued_from
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_BYTES = 256 * 1024  # a directive and a few sample events, far under NATS' 1 MB
+MAX_QUESTION_BYTES = 900 * 1024  # a directive and a few sample events, under NATS' 1 MB
 
 
 def answer_questions(service: Service) -> None:
