@@ -355,6 +355,14 @@ def submit(
         typer.Option(help="field=value, repeatable; a multiple choice as a,b; a file as @PATH"),
     ] = [],  # noqa: B006
     narrative: str = "",
+    clear: Annotated[
+        list[str],
+        typer.Option(
+            help="a field the previous version had a value for that this one empties on "
+            "purpose (narrative for the note); repeatable. Without it, a version that leaves "
+            "out a previous value is refused"
+        ),
+    ] = [],  # noqa: B006
 ):
     """Submit a unit's report: the values of its report form by field name."""
     import base64
@@ -381,6 +389,7 @@ def submit(
         "requirement_id": requirement,
         "values": values,
         "narrative": narrative,
+        "clear": clear,
     }
     echo_json(api("POST", "reporter", "/api/submissions", json=body))
 

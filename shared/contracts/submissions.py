@@ -53,6 +53,12 @@ class SubmissionRequest(Contract):
     values: dict[Slug, Any] = Field(default_factory=dict, max_length=MAX_VALUES)
     # Its length is checked by the reporter, which says so in Vietnamese beside the field.
     narrative: UnitText = Field("", description="a note beside the form, up to 20,000 characters")
+    clear: list[Slug] = Field(
+        default_factory=list,
+        max_length=MAX_VALUES + 1,
+        description="fields (and 'narrative') the previous version had a value for that this "
+        "one empties on purpose; without it a version that leaves one out is refused",
+    )
 
 
 class Submission(Contract):

@@ -173,6 +173,29 @@ async def test_a_report_is_stored_stamped_and_the_same_again_is_no_new_version(r
     )
 
 
+async def test_a_new_version_that_would_drop_a_value_is_refused_unless_cleared(reporter):
+    """The README's own example once took a committee's total from 84/89 to 66/70: a
+    correction sent with fewer values silently dropped the others. Now it says which."""
+    first = {**report(sessions="3", participants="120", difficulties="Thiếu phòng họp.")}
+    first["narrative"] = "Đã tổ chức đủ."
+    assert (await reporter.http.post("/api/submissions", json=first)).status_code == 201
+    partial = report(sessions="4")
+    refused = await reporter.http.post("/api/submissions", json=partial)
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert sorted(body["dropped"]) == ["difficulties", "narrative", "participants"]
+    assert "Phiên bản mới bỏ mất giá trị mà phiên bản 1 đã có" in body["error"]
+    assert "“Số lượt người tham gia” (participants)" in body["error"]
+    assert set(body["problems"]) == {"difficulties", "narrative", "participants"}
+    assert (await latest(reporter, CB1, RESULTS)).submission.version == 1  # nothing stored
+    # said on purpose: the values left out are cleared, the rest sent again
+    cleared = {**report(sessions="4", participants="120"), "narrative": "Đã tổ chức đủ."}
+    cleared["clear"] = ["difficulties"]
+    stored = await reporter.http.post("/api/submissions", json=cleared)
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["values"] == {"sessions": 4, "participants": 120}
+
+
 async def test_what_cannot_be_reported_is_refused_with_the_same_answers(reporter):
     unassigned = await reporter.http.post("/api/submissions", json=report(unit=CB2))
     assert unassigned.status_code == 403
@@ -323,6 +346,10 @@ async def test_the_units_signed_page_shows_the_form_and_takes_the_report(reporte
     again = await reporter.http.post(f"/r/{token}", data={"sessions": "2", "narrative": "ổn"})
     assert again.status_code == 200
 
+    # on the page every previous value is in its field: one emptied there is meant
+    emptied = await reporter.http.post(f"/r/{token}", data={"sessions": "2", "narrative": ""})
+    assert emptied.status_code == 201, emptied.text
+    assert (await latest(reporter, CB1, RESULTS)).submission.narrative == ""
     wrong = await reporter.http.post(f"/r/{token}", data={"sessions": "-1"})
     assert wrong.status_code == 422
     tampered = await reporter.http.get(f"/r/{token[:-2]}xx")

@@ -30,6 +30,12 @@ class InvalidValues(Invalid, Refusal):
     reason = "invalid_values"
 
 
+class ValuesDropped(Invalid, Refusal):
+    """A unit's new version leaves out values its previous one had, not said cleared."""
+
+    reason = "values_dropped"
+
+
 class AlreadyAccepted(Conflict, Refusal):
     reason = "already_accepted"
 

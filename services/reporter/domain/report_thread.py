@@ -7,6 +7,8 @@ decisions on them, as the REPORTS stream holds them. Every rule of a report is h
   correction keeps them;
 - the same report again (values and note) is no new version; a correction that sends no
   new file keeps the one already attached;
+- a unit's new version that leaves out a value the previous one had is refused, unless
+  the field is said cleared on purpose (``cleared``): nothing is lost by a partial resend;
 - a report has at most ``max_versions`` versions;
 - a return needs a reason; the same decision again is no change.
 
@@ -26,6 +28,7 @@ from services.reporter.domain.refusals import (
     NotReported,
     ReasonMissing,
     TooManyVersions,
+    ValuesDropped,
 )
 from shared import subjects
 from shared.contracts import ReportReviewed, ReportSubmitted, Review, Submission
@@ -34,6 +37,7 @@ from shared.vietnamese import format_instant
 
 E = TypeVar("E", ReportSubmitted, ReportReviewed)
 Source = Literal["unit", "plan", "synthesis"]
+NARRATIVE = "narrative"  # the note beside the form, cleared by this name too
 ReviewDecision = Literal["accepted", "returned"]
 
 
@@ -95,10 +99,14 @@ class ReportThread:
         unsent_files: Collection[str] = (),
         source: Source = "unit",
         synthesis_of: str | None = None,
+        cleared: Collection[str] = (),
+        labels: Mapping[str, str] | None = None,
     ) -> Outcome[ReportSubmitted]:
         """A new version with ``values`` (checked against the form) and ``narrative``,
         received ``at``; ``unsent_files``: the form's attachment fields the request left
-        out. ``issuer`` names whom a unit over ``max_versions`` should call."""
+        out; ``cleared``: the fields (and ``narrative``) the unit empties on purpose,
+        ``labels`` their names in words. ``issuer`` names whom a unit over
+        ``max_versions`` should call."""
         values = dict(values)
         previous = self.current
         if self.latest is not None and previous is not None:
@@ -109,6 +117,8 @@ class ReportThread:
                     values[name] = previous.values[name]
             if previous.values == values and previous.narrative == narrative:
                 return Outcome(self.latest, new=False)
+            if source == "unit":  # what chidao files itself is whole by construction
+                _refuse_if_dropped(previous, values, narrative, cleared, labels or {})
             self._refuse_if_too_many(max_versions, issuer)
         version = previous.version + 1 if previous else 1
         submission = Submission(
@@ -189,3 +199,46 @@ class ReportThread:
         )
         # "problems" is what the form page shows beside the note
         raise TooManyVersions(message, problems={"narrative": message})
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def dropped(
+    previous: Submission, values: Mapping[str, Any], narrative: str, cleared: Collection[str]
+) -> list[str]:
+    """The fields (and the note) the previous version had a value for that ``values``
+    leaves out, and that are not said cleared."""
+    gone = [
+        name
+        for name, value in previous.values.items()
+        if _filled(value) and not _filled(values.get(name)) and name not in cleared
+    ]
+    if previous.narrative and not narrative and NARRATIVE not in cleared:
+        gone.append(NARRATIVE)
+    return gone
+
+
+KEEP_OR_CLEAR = "Phiên bản trước có giá trị này; gửi lại hoặc ghi rõ bỏ trống."
+
+
+def _refuse_if_dropped(
+    previous: Submission,
+    values: Mapping[str, Any],
+    narrative: str,
+    cleared: Collection[str],
+    labels: Mapping[str, str],
+) -> None:
+    gone = dropped(previous, values, narrative, cleared)
+    if not gone:
+        return
+    named = {NARRATIVE: "Ghi chú", **labels}
+    words = ", ".join(f"“{named.get(name, name)}” ({name})" for name in gone)
+    raise ValuesDropped(
+        f"Phiên bản mới bỏ mất giá trị mà phiên bản {previous.version} đã có: {words}. Gửi "
+        "lại cả các giá trị đó, hoặc ghi rõ là bỏ trống có chủ ý (clear, trên dòng lệnh "
+        "--clear TÊN_TRƯỜNG).",
+        problems=dict.fromkeys(gone, KEEP_OR_CLEAR),
+        dropped=gone,
+    )

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.reporter.deps import Deps
+from services.reporter.domain.report_thread import NARRATIVE
 from services.reporter.domain.requirements import form_for
 from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
 from services.reporter.handlers.link_opened import link_opened
@@ -221,6 +222,9 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         requirement_id=claims.requirement_id,
         values=raw,
         narrative=narrative,
+        # the page shows every previous value in its field: one left empty is emptied on
+        # purpose (an attachment field left empty keeps its file)
+        clear=[f.name for f in form.fields if f.type is not FieldType.ATTACHMENT] + [NARRATIVE],
     )
     try:
         filed = await submit_report(deps, submission)

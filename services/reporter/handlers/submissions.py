@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.reporter.adapters.reports_stream import APPEND_ATTEMPTS, AppendConflict
@@ -94,10 +94,12 @@ async def submit_report(
                 f"'{request.requirement_id}' of {issued.directive.ref}, so it cannot report on it"
             )
         assigned, assigned_headers = found_assignment
-        report = checked_report(form_for(issued, requirement), request.values, request.narrative)
+        form = form_for(issued, requirement)
+        report = checked_report(form, request.values, request.narrative)
     filing = _Filing(
         deps, request, report, assigned, assigned_headers, issued.directive.issuer,
         now or deps.now, keep_existing, source, synthesis_of,
+        {f.name: f.label for f in form.fields},
     )  # fmt: skip
     outcome = await on_conflict_retry(
         filing.attempt,
@@ -125,6 +127,7 @@ class _Filing:
     keep_existing: bool
     source: Source
     synthesis_of: str | None
+    labels: dict[str, str] = field(default_factory=dict)  # the form's fields, in words
     stored: bool = False  # the files, once for all attempts
 
     async def attempt(self, _: int) -> Outcome[ReportSubmitted]:
@@ -145,6 +148,8 @@ class _Filing:
                     unsent_files=self.report.unsent_files,
                     source=self.source,
                     synthesis_of=self.synthesis_of,
+                    cleared=request.clear,
+                    labels=self.labels,
                 )
             except TooManyVersions:
                 logger.warning(
