@@ -9,6 +9,7 @@ import secrets
 import signal
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ import typer
 from chidao.client import DEV_PORTS, ApiError, call, service_url
 from shared.auth.roles import ROLE_NAMES, Role
 from shared.settings import Settings
+from shared.vietnamese import format_instant
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 directory_app = typer.Typer(no_args_is_help=True, help="The unit directory.")
@@ -112,16 +114,53 @@ def front(
     serve_front(backends, host, port)
 
 
+DEV_CLOCK = "sim:2024-06-19T08:00:00+07:00@1"  # the seeds' date, at real speed
+
+
+def _clock_anchor(var: Path, clock: str) -> float | None:
+    """The real instant the simulated clock showed its start, kept in the state directory
+    so that a restart goes on from where the clock was (its timers and deadlines stay
+    where they were); a new clock spec starts again."""
+    if clock == "real":
+        return None
+    kept = var / "clock.json"
+    try:
+        saved = json.loads(kept.read_text())
+        if saved.get("clock") == clock:
+            return float(saved["anchor"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    anchor = time.time()
+    var.mkdir(parents=True, exist_ok=True)
+    kept.write_text(json.dumps({"clock": clock, "anchor": anchor}))
+    return anchor
+
+
+def now_of(stack) -> datetime:
+    from shared.clock import parse_clock
+
+    return parse_clock(stack.clock, stack.clock_anchor).now()
+
+
 @app.command()
 def dev(
-    var: Annotated[Path, typer.Option(help="state directory")] = Path("var"),
+    var: Annotated[
+        Path, typer.Option(help="state directory (the demo's is var/: never shared)")
+    ] = Path("var/dev"),
     nats_port: int = 4222,
     smtp_port: int = 2525,
-    clock: Annotated[str, typer.Option(help="'real' or 'sim:<start>@<factor>'")] = "real",
+    clock: Annotated[
+        str,
+        typer.Option(
+            help="'real', or 'sim:<start>@<factor>'; by default the seeds' own time "
+            f"({DEV_CLOCK}: their 2024 deadlines are ahead), at real speed"
+        ),
+    ] = DEV_CLOCK,
     directory: Annotated[Path | None, typer.Option(help="directory YAML to load")] = None,
 ):
     """Start nats-server, a mail sink and the four services; Ctrl-C stops them all. With
-    --directory, the demo's staff accounts of its units are created too."""
+    --directory, the demo's staff accounts of its units are created too. The simulated
+    clock goes on where it stopped when started again on the same state directory."""
     from chidao.runtime.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_accounts
     from chidao.runtime.stack import Stack
 
@@ -130,6 +169,7 @@ def dev(
     stack = Stack(
         var_dir=var,
         clock=clock,
+        clock_anchor=_clock_anchor(var, clock),
         nats_port=nats_port,
         smtp_port=smtp_port,
         http_ports={**DEV_PORTS, "front": 8080},  # the staff console on 8080
@@ -156,6 +196,8 @@ def dev(
             stack.procs[name].wait_ready(60)
         stack.start_front()
         typer.echo(f"console     {stack.console_url}/  (the staff site: every page, one sign-in)")
+        shown = "real" if clock == "real" else f"simulated: {format_instant(now_of(stack))} now"
+        typer.echo(f"clock       {shown}  (--clock real for the real one)")
         typer.echo(f"NATS        {stack.nats.url}")
         typer.echo(f"SMTP sink   127.0.0.1:{stack.mail.port}  (mail in {var / 'mail'})")
         for name in SERVICE_MODULES:
@@ -306,6 +348,13 @@ def issue(
         str | None,
         typer.Option(help="report form of its results requirements (chidao forms list)"),
     ] = None,
+    allow_past: Annotated[
+        bool,
+        typer.Option(
+            help="issue even though a deadline has passed (no reminder; links last "
+            "CHIDAO_LINK_GRACE_DAYS from now); without it such a directive is refused"
+        ),
+    ] = False,
 ):
     """Issue a directive: read a document file (showing what was read and the warnings)
     or send a JSON directive. Repeating it creates nothing new."""
@@ -316,7 +365,8 @@ def issue(
             body = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             fail(f"cannot read {file} as JSON: {exc}")
-        echo_json(api("POST", "issuer", "/api/directives", json=body))
+        params = {"allow_past": "true"} if allow_past else None
+        echo_json(api("POST", "issuer", "/api/directives", json=body, params=params))
         return
     try:
         data = file.read_bytes()
@@ -326,6 +376,8 @@ def issue(
     data_fields = {k: v for k, v in fields.items() if v}
     if preview:
         data_fields["preview"] = "true"
+    if allow_past:
+        data_fields["allow_past"] = "true"
     try:
         response = call(
             "POST",

@@ -46,7 +46,11 @@ class Links:
         self._clock = clock
 
     def expiry(self, due_before: datetime | None, issued_at: datetime) -> datetime:
-        return (due_before + self._grace) if due_before else (issued_at + UNDATED_LIFETIME)
+        """The grace after the deadline, and never less than the grace after the link was
+        made: a directive issued past its deadline (``allow_past``) still mails live links."""
+        if due_before is None:
+            return issued_at + UNDATED_LIFETIME
+        return max(due_before, issued_at) + self._grace
 
     def token(
         self,

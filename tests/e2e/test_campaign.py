@@ -74,7 +74,10 @@ async def issued(stack, http, own) -> tuple[dict, str]:
 
 
 async def issue(http, stack, directive):
-    return await http.post(f"{stack.url('issuer')}/api/directives", json=directive)
+    # its report was due in 2020: late and missing reports, on purpose
+    return await http.post(
+        f"{stack.url('issuer')}/api/directives", json=directive, params={"allow_past": "true"}
+    )
 
 
 async def submit(http, stack, directive_id, unit, requirement, **values):

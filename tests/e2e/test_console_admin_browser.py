@@ -83,7 +83,10 @@ def test_a_quan_tri_adds_an_account_and_sees_its_password_once(driver, stack):
 
 def test_the_lateness_ranking_lists_the_late_chi_bo(driver, stack, number):
     directive, directive_id = numbered(DIRECTIVE, number)
-    issued = as_operator.post(f"{stack.url('issuer')}/api/directives", json=directive, timeout=30)
+    issued = as_operator.post(  # due in 2024: the chi bộ reports late, on purpose
+        f"{stack.url('issuer')}/api/directives", json=directive, timeout=30,
+        params={"allow_past": "true"},
+    )  # fmt: skip
     assert issued.status_code == 201, issued.text
     sent = as_operator.post(
         f"{stack.url('reporter')}/api/submissions",

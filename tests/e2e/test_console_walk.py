@@ -37,7 +37,10 @@ ASSESSMENT = "Các chi bộ đã triển khai nghiêm túc, đúng kế hoạch;
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory, stack):
     asyncio.run(ensure_accounts(stack.admin_nats_url, DEMO_ACCOUNTS, DEMO_PASSWORD))
-    issued = as_operator.post(f"{stack.url('issuer')}/api/directives", json=PARENT, timeout=30)
+    issued = as_operator.post(  # the level above's plan, due in 2024: issued knowingly
+        f"{stack.url('issuer')}/api/directives", json=PARENT, timeout=30,
+        params={"allow_past": "true"},
+    )  # fmt: skip
     assert issued.status_code == 201, issued.text
     chrome = browser(tmp_path_factory.mktemp("chromium"))
     yield chrome

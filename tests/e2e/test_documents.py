@@ -48,7 +48,8 @@ async def upload(
     return await http.post(
         f"{stack.url('issuer')}/api/directives/upload",
         files={"file": (name or path.name, data if data is not None else SEED_BYTES[path.name])},
-        data={k: str(v) for k, v in form.items()},
+        # the seeds' own deadlines (2024) on the real clock: issued knowingly
+        data={"allow_past": "true", **{k: str(v) for k, v in form.items()}},
     )
 
 
@@ -248,7 +249,10 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, nu
     assert preview.returncode == 0, preview.stderr
     assert f"Hướng dẫn số {ref} (Cần Thơ, 29/03/2024)" in preview.stdout
     assert "recipient: action        Cấp ủy các TCCSĐ trực thuộc" in preview.stdout
-    issued = chidao("issue", str(document))
+    refused = chidao("issue", str(document))  # its deadline, in 2024, has passed
+    assert refused.returncode != 0 and "đã qua" in refused.stderr, refused.stderr
+    assert "--allow-past" in refused.stderr
+    issued = chidao("issue", str(document), "--allow-past")
     assert issued.returncode == 0, issued.stderr
     assert '"status": "already_issued"' not in issued.stdout
     tree = chidao("cascade", ref)
@@ -262,6 +266,7 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, nu
         f"{ref}  Ban Tuyên giáo Đảng ủy Khối Cơ quan Dân Chính Đảng thành phố Cần Thơ, 29/03/2024"
         in [line[4:] for line in lines[1:] if line[:4] in ("└── ", "├── ")]
     )
-    # the same file issued through the CLI again is the same directive
+    # the same file issued through the CLI again is the same directive (no need to say
+    # --allow-past again: nothing new is sent)
     again = chidao("issue", str(document))
     assert again.returncode == 0 and '"status": "already_issued"' in again.stdout

@@ -154,7 +154,7 @@ async def test_the_corrections_are_what_is_issued_once(site):
     html = (await page(site, "vanthu.snv", draft)).text
     assert "Lãnh đạo Sở Nội vụ</span>" not in html and "btg-duk-hung-yen" in html
     # one deadline corrected, and issued
-    form = {"revision": revision(html), "requirement-0-due": "2024-12-20"}
+    form = {"revision": revision(html), "requirement-0-due": "2099-12-20"}
     issued = await post(site, "vanthu.snv", f"{draft}/issue", form)
     assert issued.status_code == 303, issued.text
     directive_id = "101-kh-du--" + UNIT
@@ -163,7 +163,7 @@ async def test_the_corrections_are_what_is_issued_once(site):
     directive = record.json()["directive"]
     units = [s.get("unit") for r in directive["recipients"] for s in r["units"]]
     assert "lanh-dao-snv-hy" not in units and "btg-duk-hung-yen" in units
-    assert directive["requirements"][0]["due_before"].startswith("2024-12-20T00:00:00")
+    assert directive["requirements"][0]["due_before"].startswith("2099-12-20T00:00:00")
     assert directive["document"]["filename"] == "Kế hoạch 101.txt"
     # a second click issues nothing more
     before = (await js.stream_info(topology.ASSIGNMENTS.name)).state.messages
@@ -172,6 +172,18 @@ async def test_the_corrections_are_what_is_issued_once(site):
     assert (await js.stream_info(topology.ASSIGNMENTS.name)).state.messages == before
     done = (await page(site, "vanthu.snv", draft)).text
     assert "Văn bản đã được ban hành" in done and f"/directives/{directive_id}" in done
+
+
+async def test_a_deadline_already_past_is_shown_by_its_field_and_nothing_is_issued(site):
+    _, _, js = site
+    draft = await upload(site, "vanthu.snv", seed_bytes())  # due before 10/12/2024
+    html = (await page(site, "vanthu.snv", draft)).text
+    before = (await js.stream_info(topology.ASSIGNMENTS.name)).state.messages
+    refused = await post(site, "vanthu.snv", f"{draft}/issue", {"revision": revision(html)})
+    assert refused.status_code == 422, refused.text[:300]
+    field = refused.text.split('id="requirement-0-due"', 1)[1][:1500]
+    assert "Hạn này đã qua" in field and "chọn một hạn sau hôm nay" in field
+    assert (await js.stream_info(topology.ASSIGNMENTS.name)).state.messages == before
 
 
 async def test_validation_errors_are_shown_by_the_fields_and_keep_the_input(site):

@@ -40,7 +40,7 @@ def directive(ref: str = "7-KH/ĐU", title: str = "Triển khai học tập", **
             {
                 "id": "r1",
                 "action": "báo cáo kết quả",
-                "due_before": "2024-12-10T00:00:00+07:00",
+                "due_before": "2099-12-10T00:00:00+07:00",
             }
         ],
         **more,
@@ -129,7 +129,15 @@ async def test_an_uploaded_document_is_read_shown_and_issued(settings, js):
         assert shown.json()["issuer_unit"] == ISSUER
         assert await assignments(js) == 0
 
-        issued = await issuer.http.post("/api/directives/upload", files=files)
+        past = await issuer.http.post("/api/directives/upload", files=files)
+        assert past.status_code == 422, past.text  # its deadline, 10/12/2024, has passed
+        assert (
+            "đã qua" in past.json()["problems"][0] and "--allow-past" in past.json()["problems"][0]
+        )
+        assert await assignments(js) == 0
+        # the operator's call: issued anyway, with no reminder and links that work
+        allow = {"allow_past": "true"}
+        issued = await issuer.http.post("/api/directives/upload", files=files, data=allow)
         assert issued.status_code == 201, issued.text
         body = issued.json()
         assert body["document"]["ref"] == "101-KH/ĐU" and body["status"] == "issued"

@@ -79,6 +79,16 @@ def test_a_link_expires_once_the_deadline_and_the_grace_period_are_over():
     assert refused.value.reason == "expired"
 
 
+def test_a_link_made_after_its_deadline_still_lasts_the_grace_from_when_it_was_made():
+    """A directive issued past its deadline (the operator's --allow-past): its links are
+    not dead on arrival."""
+    late = DUE + timedelta(days=700)
+    token = _links(at=late, grace_days=30).token("d1", "cb-vp", "r1", DUE, late)
+    assert _links(at=late + timedelta(days=29), grace_days=30).verify(token)
+    with pytest.raises(LinkError):
+        _links(at=late + timedelta(days=30, minutes=1), grace_days=30).verify(token)
+
+
 def test_a_rotated_key_keeps_old_links_working_and_signs_new_ones():
     old = _links(at=ISSUED, secrets=("old",)).token("d1", "cb-vp", "r1", DUE, ISSUED)
     rotated = _links(at=ISSUED, secrets=("new", "old"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from shared.contracts import Directive, Notice, RecipientRole, UnitSelector
 from shared.directory import Directory, DirectoryError
 from shared.errors import DomainError
+from shared.vietnamese import format_deadline, format_instant
 
 
 class CannotIssue(DomainError):
@@ -22,6 +24,34 @@ class CannotIssue(DomainError):
 
     def __str__(self) -> str:
         return "; ".join(self.problems)
+
+
+class DeadlinePassed(CannotIssue):
+    """Requirements whose deadline has passed on the service's clock: their mails would
+    carry links dead on arrival and reminders for days gone. ``indexes``: which ones."""
+
+    def __init__(self, problems: list[str], indexes: list[int]) -> None:
+        super().__init__(problems)
+        self.indexes = indexes
+
+
+def past_deadlines(directive: Directive, now: datetime) -> DeadlinePassed | None:
+    """Why issuing ``directive`` now would send what the moment has made wrong (None: it
+    would not). Issuing anyway is the operator's choice (``allow_past``)."""
+    late = [
+        (index, r)
+        for index, r in enumerate(directive.requirements)
+        if r.due_before is not None and r.due_before <= now
+    ]
+    if not late:
+        return None
+    problems = [
+        f"Yêu cầu “{r.action}”: hạn {format_deadline(r.due_before)} đã qua (bây giờ là "
+        f"{format_instant(now)}). Sửa hạn cho đúng, hoặc ban hành dù hạn đã qua (allow_past, "
+        "trên dòng lệnh --allow-past): khi đó không có lời nhắc hạn nào."
+        for _, r in late
+    ]
+    return DeadlinePassed(problems, [index for index, _ in late])
 
 
 class PlanError(CannotIssue):

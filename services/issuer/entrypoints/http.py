@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.issuer.deps import Deps
@@ -61,19 +61,27 @@ def _visible(
     return [r for r in records if principal.sees_directive_of(r.directive.issuer_unit, directory)]
 
 
+ALLOW_PAST = (
+    "issue even though a deadline has passed: no reminder is set, and each unit's link "
+    "works CHIDAO_LINK_GRACE_DAYS from now"
+)
+
+
 @router.post("/api/directives", status_code=201, tags=["directives"])
 async def issue(
     request: Request,
     directive: Directive,
     deps: DepsOf,
     principal: Annotated[Principal, staff(Action.DIRECTIVE_ISSUE)],
+    allow_past: Annotated[bool, Query(description=ALLOW_PAST)] = False,
 ) -> JSONResponse:
     """Issue a directive given as JSON, as the signed-in account's own unit. Repeating
-    the same request creates nothing new."""
+    the same request creates nothing new. A deadline already passed is refused (422)
+    unless ``allow_past``."""
     audit_target(request, directive_id=directive.id, unit_id=directive.issuer_unit)
     principal.require_acts_as(directive.issuer_unit, deps.directory(), Action.DIRECTIVE_ISSUE)
     refuse(approval_refusal(principal, directive.issuer_unit, deps.directory()))
-    issued = await issuing.issue_directive(deps, directive)
+    issued = await issuing.issue_directive(deps, directive, allow_past)
     return JSONResponse(issued_json(issued), status_code=_status(issued))
 
 
@@ -91,6 +99,7 @@ async def upload(
         str | None,
         Form(alias="form", description="report form of its results requirements"),
     ] = None,
+    allow_past: Annotated[bool, Form(description=ALLOW_PAST)] = False,
 ) -> JSONResponse:
     """Read a document, show what was read and the warnings, and issue it as the
     signed-in account's unit (or only show it, with preview: any staff role may). The
@@ -100,7 +109,7 @@ async def upload(
         principal.require(Action.DIRECTIVE_ISSUE)
     data = await file.read(MAX_BYTES + 1)
     sent = uploads.Upload(
-        data, file.filename or "document.txt", issuer, ref, issued_on, report_form
+        data, file.filename or "document.txt", issuer, ref, issued_on, report_form, allow_past
     )
     reading = await uploads.read_upload(deps, sent)
     shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}

@@ -31,7 +31,7 @@ from services.issuer.domain.draft import (
     to_directive,
     with_basis,
 )
-from services.issuer.domain.planning import CannotIssue
+from services.issuer.domain.planning import CannotIssue, DeadlinePassed, past_deadlines
 from services.issuer.handlers.issuing import issue_directive
 from services.issuer.handlers.uploads import Upload, read_upload_with_text
 from shared.auth.roles import Role
@@ -39,6 +39,7 @@ from shared.contracts import Directive
 from shared.directory import Directory
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.retry import on_conflict_retry
+from shared.vietnamese import format_instant
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ async def issue_draft(
         return Outcome(draft, revision, problems)
     try:
         issued = await issue_directive(deps, directive)
+    except DeadlinePassed as exc:  # by each deadline's own field: the clerk corrects it
+        return Outcome(draft, revision, _by_field(deps, exc))
     except CannotIssue as exc:
         return Outcome(draft, revision, {"": "Không ban hành được: " + "; ".join(exc.problems)})
     except Conflict:
@@ -206,6 +209,14 @@ async def issue_draft(
         )
         return Outcome(draft, revision, {"ref": words})
     return await _mark_issued(deps, draft, revision, issued.record.directive.id, who)
+
+
+def _by_field(deps: Deps, passed: DeadlinePassed) -> dict[str, str]:
+    """A passed deadline's problem beside its own date picker."""
+    words = (
+        f"Hạn này đã qua (bây giờ là {format_instant(deps.clock.now())}): chọn một hạn sau hôm nay."
+    )
+    return {f"requirement-{i}-due": words for i in passed.indexes}
 
 
 async def _mark_issued(
@@ -245,9 +256,12 @@ async def submit_draft(
     draft, _ = await load_draft(deps, draft_id)
     refuse(submit_refusal(draft, who.roles, needs_approval(draft.unit_id, deps.directory())))
     draft, revision = await save_draft(deps, draft_id, form, revision)
-    _, problems = to_directive(draft)
-    if problems:
+    directive, problems = to_directive(draft)
+    if directive is None:
         return Outcome(draft, revision, problems)
+    passed = past_deadlines(directive, deps.clock.now())  # the leader could not issue it
+    if passed is not None:
+        return Outcome(draft, revision, _by_field(deps, passed))
     done = submitted(draft, who.username, who.name, deps.clock.now())
     return Outcome(done, await deps.drafts.update(done, revision))
 

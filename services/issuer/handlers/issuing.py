@@ -11,7 +11,7 @@ from services.issuer.adapters.directives_bucket import RecordStore, RefIndex
 from services.issuer.adapters.publishing import fan_out
 from services.issuer.deps import Deps
 from services.issuer.domain.cascade import refers_to
-from services.issuer.domain.planning import CannotIssue, IssuePlan, plan_issue
+from services.issuer.domain.planning import CannotIssue, IssuePlan, past_deadlines, plan_issue
 from services.issuer.domain.records import DirectiveRecord, FanOutStatus, fingerprint
 from services.issuer.domain.report_forms import with_forms
 from shared.contracts import Directive
@@ -33,10 +33,16 @@ class Issued:
     fanout_seconds: float | None = None  # None when nothing was published
 
 
-async def issue_directive(deps: Deps, directive: Directive) -> Issued:
+async def issue_directive(deps: Deps, directive: Directive, allow_past: bool = False) -> Issued:
     """Issue once: a repeat of the same content creates nothing new. Raises CannotIssue
-    (a unit or form it names is unknown) and Conflict (issued before with other content)."""
+    (a unit or form it names is unknown; a deadline has passed, unless ``allow_past``)
+    and Conflict (issued before with other content)."""
     directive = with_forms(directive)
+    passed = None if allow_past else past_deadlines(directive, deps.clock.now())
+    if passed is not None and not await deps.records.get(directive.id):
+        # (the same directive again answers as issued: a retry is not a new issue)
+        deps.metrics.directives.labels("rejected").inc()
+        raise passed
     forms = await _forms_named(deps, directive)
     # One trace per issue: its context rides in the headers of every event published,
     # so the mails and the roll-up it causes join the same trace.

@@ -24,6 +24,7 @@ class Upload:
     ref: str | None = None  # number-symbol and date, for a document without
     issued_on: date | None = None
     results_form: str | None = None  # the report form of its results requirements
+    allow_past: bool = False  # issue even though a deadline has passed (the operator's call)
 
 
 async def read_upload(deps: Deps, upload: Upload) -> Reading:
@@ -58,4 +59,4 @@ async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
         raise Invalid(f"{upload.filename}: {exc}") from exc
     attached = await keep(deps.js, upload.data, upload.filename)
     directive = with_forms(directive.model_copy(update={"document": attached}), upload.results_form)
-    return await issue_directive(deps, directive)
+    return await issue_directive(deps, directive, upload.allow_past)
