@@ -28,9 +28,11 @@ dlq_app = typer.Typer(no_args_is_help=True, help="Messages the services gave up 
 forms_app = typer.Typer(no_args_is_help=True, help="Report forms.")
 nats_app = typer.Typer(no_args_is_help=True, help="NATS: the topology and who may do what.")
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts (as the NATS admin user).")
+link_app = typer.Typer(no_args_is_help=True, help="A unit's signed link to its report form.")
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(link_app, name="link")
 app.add_typer(forms_app, name="forms")
 app.add_typer(nats_app, name="nats")
 app.add_typer(users_app, name="users")
@@ -444,6 +446,30 @@ def submit(
         "clear": clear,
     }
     echo_json(api("POST", "reporter", "/api/submissions", json=body))
+
+
+@link_app.command("resend")
+def link_resend(
+    directive: Annotated[str, typer.Option(help="directive id")],
+    unit: Annotated[str, typer.Option(help="the unit whose link it is")],
+    requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
+):
+    """Mail the unit its assignment again, with a link that works from now on
+    (CHIDAO_LINK_GRACE_DAYS), even if the one it had has expired. As the console's
+    "Gửi lại đường dẫn": the staff of the unit the report goes to."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from services.notifier.console.view import OUTCOMES
+
+    form = {"unit": unit, "requirement": requirement, "nonce": secrets.token_hex(16)}
+    path = f"/directives/{directive}/mails/resend"
+    answer = api("POST", "notifier", path, data=form, follow_redirects=False)
+    outcome = parse_qs(urlsplit(answer.headers.get("location", "")).query).get("resent", [""])[0]
+    unknown = (True, f"Không rõ kết quả gửi lại cho {{unit}} ({outcome}).")
+    error, words = OUTCOMES.get(outcome, unknown)
+    typer.echo(words.format(unit=unit), err=error)
+    if error:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +91,8 @@ def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
             body = response.json()
             message = body.get("error", response.text)
             problems = body.get("problems") or []
-        except ValueError:
-            body, message, problems = {}, response.text, []
+        except ValueError:  # a page (a console route): its words, not its markup
+            body, message, problems = {}, page_words(response.text), []
         if not isinstance(body, dict):
             body, problems = {}, []
         status = response.status_code
@@ -100,5 +102,13 @@ def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
         if status == 403:  # the server says why, in the staff's words
             raise ApiError(str(message), body, status)
         detail = "".join(f"\n  - {p}" for p in problems)
-        raise ApiError(f"{status}: {message}{detail}", body, status)
+        # the server's words only: a clerk has no use for the HTTP status
+        raise ApiError(f"{message}{detail}", body, status)
     return response
+
+
+def page_words(html: str, limit: int = 600) -> str:
+    """The words of an HTML page's main part, as one line."""
+    main = re.search(r"<main[^>]*>(.*?)</main>", html, re.S)
+    text = re.sub(r"<[^>]+>", " ", main.group(1) if main else html)
+    return re.sub(r"\s+", " ", unescape(text)).strip()[:limit]

@@ -118,6 +118,7 @@ ACCESS: dict[str, Access] = {
             subjects.all_of(subjects.REPORT_SUBMITTED),
             subjects.all_of(subjects.REPORT_REVIEWED),
             f"{subjects.CONTACT}.opened.>",
+            f"{subjects.CONTACT}.expired.>",
             _audit("reporter"),
         ),
         streams=(

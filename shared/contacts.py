@@ -17,14 +17,15 @@ from shared.publishing import publish_event
 
 
 def contact_event(
-    how: Literal["mailed", "opened"],
+    how: Literal["mailed", "opened", "expired"],
     directive_id: str,
     unit_id: str,
     requirement_id: str,
     at: datetime,
+    occasion: str = "",
 ) -> tuple[str, UnitContacted]:
     event = UnitContacted(
-        event_id=subjects.contact_id(how, directive_id, unit_id, requirement_id),
+        event_id=subjects.contact_id(how, directive_id, unit_id, requirement_id, occasion),
         occurred_at=at,
         how=how,
         directive_id=directive_id,
@@ -37,11 +38,12 @@ def contact_event(
 
 async def announce_contact(
     broker: NatsBroker,
-    how: Literal["mailed", "opened"],
+    how: Literal["mailed", "opened", "expired"],
     directive_id: str,
     unit_id: str,
     requirement_id: str,
     at: datetime,
+    occasion: str = "",
 ) -> None:
-    subject, event = contact_event(how, directive_id, unit_id, requirement_id, at)
+    subject, event = contact_event(how, directive_id, unit_id, requirement_id, at, occasion)
     await publish_event(broker, subject, topology.CONTACTS.name, event)

@@ -23,9 +23,12 @@ MAX_TOKEN_CHARS = 2048  # a real token is about 150; longer is not worth decodin
 
 
 class LinkError(Exception):
-    def __init__(self, reason: str) -> None:  # "invalid" or "expired"
+    def __init__(self, reason: str, claims: LinkClaims | None = None) -> None:
+        """``reason``: "invalid", "expired" or "revoked"; ``claims``, for a genuine link
+        that expired or was revoked: whose it was (its page names whom to ask)."""
         super().__init__(reason)
         self.reason = reason
+        self.claims = claims
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Links:
         except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
             raise LinkError("invalid") from exc
         if self._clock.now() >= result.expires_at:
-            raise LinkError("expired")
+            raise LinkError("expired", result)
         return result
 
 

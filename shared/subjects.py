@@ -18,9 +18,10 @@ SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
 SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
 # A unit reached about one assignment: chidao.contact.<how>.<directive>.<unit>.<requirement>,
 # "mailed" by the notifier (its server accepted the mail), "opened" by the reporter (the
-# unit opened its signed link). One subject each; the earliest is what counts.
+# unit opened its signed link), "expired" by the reporter too (it opened one whose time
+# was over). One subject each; the earliest is what counts.
 CONTACT = f"{ROOT}.contact"
-CONTACT_HOWS = ("mailed", "opened")
+CONTACT_HOWS = ("mailed", "opened", "expired")  # expired: it opened a link past its time
 # Durable timers: chidao.timer.<owner service>.<kind>.<ids>, one subject per timer
 # (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
 TIMER = f"{ROOT}.timer"
@@ -139,10 +140,14 @@ def synthesis_approved_id(
     return f"synthesis-approved.{ids}.{_version(version)}{notes}"
 
 
-def contact_id(how: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
-    """One per (way, assignment): a resend or a second visit within the duplicate window
-    adds nothing (after it, one more message, which the stream keeps instead)."""
-    return f"contact-{_tokens(how)}.{_tokens(directive_id, unit_id, requirement_id)}"
+def contact_id(
+    how: str, directive_id: str, unit_id: str, requirement_id: str, occasion: str = ""
+) -> str:
+    """One per (way, assignment): a second visit within the duplicate window adds nothing
+    (after it, one more message, which the stream keeps instead). ``occasion`` tells one
+    mail from another (a resend's form nonce): each resend is told."""
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"contact-{_tokens(how)}.{ids}" + (f".{_tokens(occasion)}" if occasion else "")
 
 
 def timer_id(kind: str, *ids: str) -> str:

@@ -35,8 +35,9 @@ class Deps:
     max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
     queue: ReviewQueue  # the reports waiting for their parent's decision
     broker: NatsBroker  # the links opened it announces (shared/contacts.py)
-    # the (directive, unit, requirement) whose opening this process announced already
-    opened: LRUCache[tuple[str, str, str], bool]
+    # the (how, directive, unit, requirement) this process announced already: a link
+    # opened, an expired one tried (handlers/link_contacts.py)
+    opened: LRUCache[tuple[str, str, str, str], bool]
 
 
 def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:

@@ -69,11 +69,12 @@ class SynthesisUpdated(Event):
 
 class UnitContacted(Event):
     """A unit was reached about one of its assignments: its mail was accepted by its mail
-    server ("mailed", by the notifier) or it opened its signed link ("opened", by the
-    reporter). The parent's directive page shows the furthest, until the unit reports."""
+    server ("mailed", by the notifier), it opened its signed link ("opened", by the
+    reporter), or it opened one whose time was over ("expired": the parent's staff send a
+    new one). The parent's directive page shows them until the unit reports."""
 
     type: Literal["unit.contacted"] = "unit.contacted"
-    how: Literal["mailed", "opened"]
+    how: Literal["mailed", "opened", "expired"]
     directive_id: Slug
     unit_id: Slug
     requirement_id: Slug

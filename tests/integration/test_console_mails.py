@@ -23,9 +23,10 @@ from chidao.runtime.nats_server import NatsServer
 from services.notifier.app import create_service as notifier_service
 from shared import subjects, topology
 from shared.auth.tokens import ApiToken, new_secret, token_hash, write_token
+from shared.clock import Clock
 from shared.contracts import Assignment, AssignmentCreated, ReportingRequirement
 from shared.directory import Directory
-from shared.links import revocation_key
+from shared.links import LinkError, Links, revocation_key
 from shared.publishing import publish_event
 from shared.settings import Settings
 from tests.accounts import add_account_async
@@ -58,6 +59,7 @@ class Site:
     tokens: dict[str, dict[str, str]]
     chi_bo: list[str]  # the units the directive assigned
     js: Any  # to revoke a link as the reporter does
+    broker: Any  # to publish an assignment as the issuer does
 
     async def get(self, who: str, path: str = MAILS, **params: str) -> httpx.Response:
         self.notifier.cookies.clear()  # a script's call: no cookie, so no CSRF check
@@ -142,7 +144,7 @@ async def site(nats_url, sink) -> AsyncIterator[Site]:
             30,
             "every chi bộ's assignment mail",
         )
-        yield Site(client, sink, tokens, chi_bo, running.service.js)
+        yield Site(client, sink, tokens, chi_bo, running.service.js, running.service.broker)
 
 
 def _rows(page: str, table: str = "timeline") -> list[tuple[str, str]]:
@@ -267,3 +269,42 @@ async def test_a_revoked_link_is_not_mailed_again(site):
     assert not mails_of(site.sink, DIRECTIVE_ID, "resend", unit)
     shown = await site.get("chuyenvien.snv", resent="revoked", to=unit)
     assert "đã bị thu hồi nên không gửi lại" in shown.text
+
+
+async def test_a_link_resent_after_it_expired_works_again(site):
+    """A requirement due in 2024: the link its mail carried expired long ago (the unit's
+    page says 410). Resent from the console, the unit gets a link that opens."""
+    past, other = _assignment(CHILD), "44-kh-du--" + PARENT  # its own directive's timeline
+    a = past.assignment.model_copy(
+        update={
+            "directive_id": other,
+            "requirement": ReportingRequirement(
+                id="r2", action="báo cáo sơ kết", due_before=NOW + timedelta(days=10)
+            ),
+        }
+    )
+    event_id = subjects.assignment_created_id(other, CHILD, "r2")
+    event = past.model_copy(update={"assignment": a, "event_id": event_id})
+    subject = subjects.assignment_created(other, CHILD, "r2")
+    await publish_event(site.broker, subject, topology.ASSIGNMENTS.name, event)
+    links = Links(Settings(), Clock())
+
+    def its_mail() -> list:
+        return [m for m in mails_of(site.sink, other, "assignment", CHILD) if "sơ kết" in m.text()]
+
+    mailed = await eventually(its_mail, what="the mail of the requirement due in 2024")
+    with pytest.raises(LinkError) as dead:
+        links.verify(signed_link(mailed[0]).rsplit("/r/", 1)[1])
+    assert dead.value.reason == "expired"
+
+    mails = f"/directives/{other}/mails"
+    page = await site.get("chuyenvien.snv", mails)
+    site.notifier.cookies.clear()
+    form = {"unit": CHILD, "requirement": "r2", "nonce": _nonce(page.text)}
+    resend = f"{mails}/resend"
+    answer = await site.notifier.post(resend, data=form, headers=site.tokens["chuyenvien.snv"])
+    assert answer.headers["location"] == f"{mails}?resent=sent&to={CHILD}", answer.text
+    [resent] = mails_of(site.sink, other, "resend", CHILD)
+    claims = links.verify(signed_link(resent).rsplit("/r/", 1)[1])
+    assert claims.requirement_id == "r2"
+    assert claims.expires_at > datetime.now(UTC) + timedelta(days=29)  # the grace, from now

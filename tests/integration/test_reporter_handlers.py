@@ -367,6 +367,19 @@ async def test_the_units_signed_page_shows_the_form_and_takes_the_report(reporte
     assert contacts == 1
 
 
+async def test_an_expired_link_says_whom_to_ask_and_tells_the_parent(reporter):
+    deps = deps_of(reporter)
+    long_ago = datetime.fromisoformat("2024-01-01T00:00:00+07:00")
+    token = deps.links.token(D, CB1, RESULTS, long_ago, long_ago)  # expired in 2024
+    expired = await reporter.http.get(f"/r/{token}")
+    assert expired.status_code == 410
+    assert "Đường dẫn đã hết hạn" in expired.text
+    assert f"Đề nghị liên hệ Đảng ủy {PARENT} để được gửi lại đường dẫn mới" in expired.text
+    tried = subjects.contact("expired", D, CB1, RESULTS)
+    stored = await reporter.service.js.get_last_msg(topology.CONTACTS.name, tried)
+    assert UnitContacted.model_validate_json(stored.data).how == "expired"
+
+
 async def test_the_staff_page_shows_every_version_and_takes_the_review(reporter):
     await reporter.http.post("/api/submissions", json=report(sessions="3"))
     await reporter.http.post("/api/submissions", json=report(sessions="4"))

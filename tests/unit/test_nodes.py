@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.aggregator.console.views import own_badges
 from services.aggregator.domain.nodes import Node
 from shared.contacts import contact_event
 from shared.contracts import Totals
@@ -83,3 +84,20 @@ def test_being_mailed_and_opening_the_link_keep_their_earliest_time_and_count_no
     node.recompute(FORM)
     assert node.own.due_before == DUE
     assert (node.totals.expected, node.totals.submitted) == (1, 0)
+
+
+def test_an_expired_link_tried_shows_until_a_newer_mail_went_and_the_latest_counts():
+    node = _node()
+    node.apply_assignment(assignment("cb-a"))
+    now = datetime.fromisoformat("2024-06-25T09:00:00+07:00")
+    assert node.apply_contact(_contact("mailed", "2024-06-19T08:05:00+07:00"))
+    assert node.apply_contact(_contact("expired", "2024-06-21T09:00:00+07:00"))
+    assert node.apply_contact(_contact("expired", "2024-06-22T09:00:00+07:00"))  # later: kept
+    assert not node.apply_contact(_contact("expired", "2024-06-20T09:00:00+07:00"))
+    assert ("expired", "Mở đường dẫn đã hết hạn") in own_badges(node.own, DUE, now)
+    # the staff resend it: a newer mail, and the unit's row says so no more
+    assert node.apply_contact(_contact("mailed", "2024-06-23T10:00:00+07:00"))
+    assert node.own is not None and node.own.mailed_at == datetime.fromisoformat(
+        "2024-06-19T08:05:00+07:00"
+    )  # the first mail is still when it was first reached
+    assert [k for k, _ in own_badges(node.own, DUE, now)] == ["waiting", "mailed"]

@@ -23,6 +23,7 @@ STATUS_WORDS = {
     # before it reports: how far the unit was reached (the furthest is shown)
     "mailed": "Đã gửi thư",
     "opened": "Đã mở đường dẫn",
+    "expired": "Mở đường dẫn đã hết hạn",  # the staff resend it: a new link goes out
     "on_time": "Đã nộp đúng hạn",
     "late": "Nộp muộn",
     "overdue": "Quá hạn chưa nộp",
@@ -92,7 +93,12 @@ def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Bad
     if own.version == 0:
         key = "overdue" if is_past(due, now) else "waiting"
         reached = "opened" if own.opened_at else "mailed" if own.mailed_at else None
-        return [(k, STATUS_WORDS[k]) for k in (key, reached) if k]
+        # a link tried after its time, unless a newer mail (a resend) went since
+        stale_link = own.expired_at is not None and not (
+            own.last_mailed_at is not None and own.last_mailed_at > own.expired_at
+        )
+        keys = (key, reached, "expired" if stale_link else None)
+        return [(k, STATUS_WORDS[k]) for k in keys if k]
     if own.on_time:
         badges = [("on_time", STATUS_WORDS["on_time"])]
     else:

@@ -10,6 +10,7 @@ replays and two replicas racing all converge on the same totals.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,9 +38,12 @@ class Own(BaseModel):
     source: str = "unit"
     synthesis_of: str | None = None
     review: Review | None = None  # the parent's last decision
-    # when the unit was first reached about it: its mail accepted, its link opened
+    # when the unit was first reached about it: its mail accepted, its link opened, a
+    # link opened after its time (its parent's staff send a new one)
     mailed_at: datetime | None = None
+    last_mailed_at: datetime | None = None  # the latest mail (a resend, a reminder)
     opened_at: datetime | None = None
+    expired_at: datetime | None = None  # the latest time an expired link was opened
 
     @property
     def accepted(self) -> bool:
@@ -79,6 +83,14 @@ class Own(BaseModel):
         )
 
 
+# Which of ``Own``'s instants a contact sets, and whether the earliest or latest counts.
+_KEPT: dict[str, list[tuple[str, Callable[[datetime, datetime], datetime]]]] = {
+    "mailed": [("mailed_at", min), ("last_mailed_at", max)],
+    "opened": [("opened_at", min)],
+    "expired": [("expired_at", max)],
+}
+
+
 class ChildEntry(BaseModel):
     v: int
     totals: Totals
@@ -104,17 +116,21 @@ class Node(BaseModel):
         return False
 
     def apply_contact(self, contact: UnitContacted) -> bool:
-        """The earliest time the unit was mailed, and opened its link; an assignment is
-        implied (the mail is about one), as a report implies it."""
+        """When the unit was first mailed and first opened its link, and last mailed and
+        last opened an expired one; an assignment is implied (the mail is about one), as
+        a report implies it."""
         own = self.own
         if own is None:
             self.own = own = Own()
-        field = "mailed_at" if contact.how == "mailed" else "opened_at"
-        current = getattr(own, field)
-        if current is not None and current <= contact.at:
-            return False
-        setattr(own, field, contact.at)
-        return True
+        at = contact.at
+        changed = False
+        for field, pick in _KEPT[contact.how]:
+            current = getattr(own, field)
+            chosen = at if current is None else pick(current, at)
+            if chosen != current:
+                setattr(own, field, chosen)
+                changed = True
+        return changed
 
     def apply_submission(self, submission: Submission) -> bool:
         """Keep the latest version; a report implies its assignment even if that event

@@ -4,6 +4,7 @@ one event's mails delivered together (domain/delivery.py says what their outcome
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import Delivered, settle
@@ -19,10 +20,13 @@ async def original(deps: Deps, attached: AttachedFile | None) -> Attachment | No
     return Attachment(attached.filename, attached.content_type, data) if data else None
 
 
-def link_for(deps: Deps, a: Assignment) -> Link:
+def link_for(deps: Deps, a: Assignment, made_at: datetime | None = None) -> Link:
+    """The unit's link; ``made_at`` (a resend: now) makes it last the grace from then,
+    so a link resent after the old one expired works again."""
     r = a.requirement
-    url = deps.links.url(a.directive_id, a.unit_id, r.id, r.due_before, a.assigned_at)
-    return Link(url, deps.links.expiry(r.due_before, a.assigned_at))
+    since = made_at or a.assigned_at
+    url = deps.links.url(a.directive_id, a.unit_id, r.id, r.due_before, since)
+    return Link(url, deps.links.expiry(r.due_before, since))
 
 
 async def deliver(deps: Deps, mails: list[Mail]) -> list[Delivered]:
@@ -34,11 +38,10 @@ async def deliver(deps: Deps, mails: list[Mail]) -> list[Delivered]:
     return [r for r in results if isinstance(r, Delivered)]
 
 
-async def mailed(deps: Deps, a: Assignment, delivered: Delivered) -> None:
+async def mailed(deps: Deps, a: Assignment, delivered: Delivered, occasion: str = "") -> None:
     """Tell the directive's page that the unit's server took its assignment mail; a mail
     skipped because the ledger holds it as sent went too (the announcement may be what a
     crash left undone)."""
     if delivered.outcome in ("sent", "skipped"):
-        await announce_contact(
-            deps.broker, "mailed", a.directive_id, a.unit_id, a.requirement.id, deps.clock.now()
-        )
+        ids = (a.directive_id, a.unit_id, a.requirement.id)
+        await announce_contact(deps.broker, "mailed", *ids, deps.clock.now(), occasion)

@@ -58,15 +58,15 @@ async def resend_assignment(
     if await link_revoked(deps, a):
         return "revoked"
     attachment = await original(deps, a.document)
-    mail = resend_mail(
-        key, event, unit, directory, link_for(deps, a), attachment, requested_by, deps.clock.now()
-    )
+    now = deps.clock.now()  # the link resent lasts the grace from now: a dead one lives again
+    link = link_for(deps, a, made_at=now)
+    mail = resend_mail(key, event, unit, directory, link, attachment, requested_by, now)
     try:
         delivered = await deps.sender.deliver(mail)
     except TransientMailError:
         return "failed"
     if delivered.outcome == "sent":  # (a repeat of this form announced it the first time)
-        await mailed(deps, a, delivered)
+        await mailed(deps, a, delivered, occasion=nonce)
     # skipped: the ledger holds this form's mail as sent (a double click, the back
     # button); a failed attempt is not sent, so the same form may try again
     return FROM_DELIVERY[delivered.outcome]

@@ -18,9 +18,9 @@ from starlette.datastructures import UploadFile
 
 from services.reporter.deps import Deps
 from services.reporter.domain.report_thread import NARRATIVE
-from services.reporter.domain.requirements import form_for
+from services.reporter.domain.requirements import form_for, reviewing_unit
 from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
-from services.reporter.handlers.link_opened import link_opened
+from services.reporter.handlers.link_contacts import link_contact
 from services.reporter.handlers.reading import report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
@@ -68,9 +68,27 @@ REFUSALS = {
 DepsOf = Annotated[Deps, Depends(deps_of)]
 
 
-def link_error(request: Request, reason: str) -> HTMLResponse:
+def link_error(request: Request, reason: str, ask: str = "") -> HTMLResponse:
+    """``ask``: the unit whose staff can send the unit a new link (they review its report)."""
     status, heading, explanation = LINK_ERRORS[reason]
+    if ask:
+        explanation += (
+            f" Đề nghị liên hệ {ask} để được gửi lại đường dẫn mới (cán bộ ở đó bấm “Gửi lại "
+            "đường dẫn” trên trang “Thư đã gửi” của văn bản); cấp trên đã được báo là đơn vị "
+            "vừa mở một đường dẫn đã hết hạn."
+        )
     return page(request, "link_error.html.j2", status, heading=heading, explanation=explanation)
+
+
+async def _who_renews(deps: Deps, claims: LinkClaims) -> str:
+    """The name of the unit a report goes to, "" when the directive is not known here."""
+    try:
+        issued, requirement = await find_requirement(
+            deps, claims.directive_id, claims.requirement_id
+        )
+    except NotFound:
+        return ""
+    return deps.directory().name(reviewing_unit(issued, requirement))
 
 
 async def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims | HTMLResponse:
@@ -80,6 +98,11 @@ async def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims
             raise LinkError("revoked")
     except LinkError as exc:
         deps.metrics.refused.labels(f"link_{exc.reason}").inc()
+        if exc.reason == "expired" and exc.claims is not None:
+            ask = await _who_renews(deps, exc.claims)
+            if ask:
+                await link_contact(deps, "expired", exc.claims)
+            return link_error(request, exc.reason, ask)
         return link_error(request, exc.reason)
     return claims
 
@@ -199,7 +222,7 @@ async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
         return claims
     shown = await render_form(deps, request, token, claims)
     if shown.status_code == 200:  # the unit sees its form (not a link to no assignment)
-        await link_opened(deps, claims)
+        await link_contact(deps, "opened", claims)
     return shown
 
 
