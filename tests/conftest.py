@@ -34,6 +34,15 @@ def nats_server(tmp_path):
         yield server
 
 
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory, request):
+    """A nats-server shared by one test module's tests, for the modules that serve a
+    whole site once (their module-scoped ``site`` fixtures)."""
+    name = request.module.__name__.rpartition(".")[2]
+    with NatsServer(tmp_path_factory.mktemp(name) / "jetstream") as server:
+        yield server.url
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def nc(nats_server):
     client = await nats.connect(nats_server.url)

@@ -19,7 +19,6 @@ import pytest
 import pytest_asyncio
 
 from chidao.runtime.admin import store_directory
-from chidao.runtime.nats_server import NatsServer
 from services.aggregator.app import create_service as aggregator_service
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
@@ -81,12 +80,6 @@ class Site:
         client = self.clients[service]
         client.cookies.clear()
         return await client.get(path, headers=self.tokens[who])
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("admin") / "jetstream") as server:
-        yield server.url
 
 
 async def _token(issuer: httpx.AsyncClient, username: str, password: str = PASSWORD) -> dict:

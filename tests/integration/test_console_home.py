@@ -20,7 +20,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.aggregator.app import create_service as aggregator_service
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
@@ -82,12 +81,6 @@ class Site:
     async def page(self, path: str, who: str | None = None) -> httpx.Response:
         self.aggregator.cookies.clear()
         return await self.aggregator.get(path, headers=self.tokens[who] if who else {})
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("console-home") / "jetstream") as server:
-        yield server.url
 
 
 async def _post(client: httpx.AsyncClient, path: str, body: dict) -> dict:

@@ -15,7 +15,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.issuer.app import create_service as issuer_service
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
@@ -55,12 +54,6 @@ def units():
         u.model_copy(update={"issue_needs_approval": True}) if u.id == UNIT else u
         for u in demo_units()
     ]
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("console-approval") / "jetstream") as server:
-        yield server.url
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -15,7 +15,6 @@ import pytest
 import pytest_asyncio
 
 from chidao.runtime.mailsink import MailSink
-from chidao.runtime.nats_server import NatsServer
 from services.issuer.app import create_service as issuer_service
 from services.notifier.app import create_service as notifier_service
 from shared.directory import Directory
@@ -37,12 +36,6 @@ MAIL = re.compile(
     r'<pre class="mail-text" tabindex="0">(?P<text>.*?)</pre>',
     re.S,
 )
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("mail-preview") / "jetstream") as server:
-        yield server.url
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ import pytest
 import pytest_asyncio
 
 from chidao.runtime.mailsink import MailSink
-from chidao.runtime.nats_server import NatsServer
 from services.notifier.app import create_service as notifier_service
 from shared import subjects, topology
 from shared.auth.tokens import ApiToken, new_secret, token_hash, write_token
@@ -69,12 +68,6 @@ class Site:
         self.notifier.cookies.clear()
         form = {"unit": unit, "requirement": "r1", "nonce": nonce}
         return await self.notifier.post(RESEND, data=form, headers=self.tokens[who])
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("mails") / "jetstream") as server:
-        yield server.url
 
 
 @pytest.fixture(scope="module")

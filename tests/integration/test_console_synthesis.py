@@ -18,7 +18,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.aggregator.app import create_service as aggregator_service
 from services.aggregator.domain.notes import MAX_CHARS
 from services.aggregator.entrypoints.pages import NOT_SENT, SENT
@@ -73,12 +72,6 @@ class Site:
 
     async def post(self, service: str, path: str, who: str, **kw) -> httpx.Response:
         return await self.clients[service].post(path, headers=self.tokens[who], **kw)
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("console-synthesis") / "jetstream") as server:
-        yield server.url
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -18,7 +18,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
 from shared.clock import parse_clock
@@ -57,12 +56,6 @@ class Site:
         client.cookies.clear()  # a script's call: no cookie, so no CSRF check
         headers = self.tokens[who] if who else {}
         return await client.request(method, path, headers=headers)
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("report-page") / "jetstream") as server:
-        yield server.url
 
 
 @pytest_asyncio.fixture(scope="module")

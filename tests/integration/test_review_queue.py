@@ -20,7 +20,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.issuer.app import create_service as issuer_service
 from services.reporter.adapters.review_queue import QueueItem, item_key
 from services.reporter.app import create_service as reporter_service
@@ -74,12 +73,6 @@ class Site:
     async def post(self, path: str, who: str, data: dict | list) -> httpx.Response:
         self.staff.cookies.clear()
         return await self.staff.post(path, data=data, headers=self.tokens[who])  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("queue") / "jetstream") as server:
-        yield server.url
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -16,7 +16,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from chidao.runtime.nats_server import NatsServer
 from services.aggregator.app import create_service as aggregator_service
 from services.aggregator.entrypoints.pages import NOT_SENT
 from services.issuer.app import create_service as issuer_service
@@ -65,12 +64,6 @@ class Site:
 
     def client(self, service: str) -> httpx.AsyncClient:
         return self.clients[service]
-
-
-@pytest.fixture(scope="module")
-def nats_url(tmp_path_factory):
-    with NatsServer(tmp_path_factory.mktemp("access") / "jetstream") as server:
-        yield server.url
 
 
 @pytest_asyncio.fixture(scope="module")
