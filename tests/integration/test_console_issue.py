@@ -21,7 +21,7 @@ from shared import topology
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
 from tests.factories import directive_to_chi_bo
-from tests.inprocess import serving
+from tests.inprocess import anonymous_client, serving
 
 pytestmark = pytest.mark.integration
 
@@ -67,13 +67,7 @@ async def site(nats_url):
     settings = Settings(nats_url=nats_url)
     async with AsyncExitStack() as stack:
         running = await stack.enter_async_context(serving(issuer_service, settings))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=running.service.app),
-                base_url="http://issuer",
-                timeout=60,
-            )
-        )
+        client = await stack.enter_async_context(anonymous_client(running.service))
         tokens = await signed_in_accounts(nats_url, client, ACCOUNTS)
         yield client, tokens, running.service.js
 

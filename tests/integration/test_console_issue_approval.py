@@ -19,7 +19,7 @@ from services.issuer.app import create_service as issuer_service
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
 from tests.factories import directive_to_chi_bo
-from tests.inprocess import demo_units, serving
+from tests.inprocess import anonymous_client, demo_units, serving
 
 pytestmark = pytest.mark.integration
 
@@ -61,13 +61,7 @@ async def site(nats_url):
     settings = Settings(nats_url=nats_url)
     async with AsyncExitStack() as stack:
         running = await stack.enter_async_context(serving(issuer_service, settings, units()))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=running.service.app),
-                base_url="http://issuer",
-                timeout=60,
-            )
-        )
+        client = await stack.enter_async_context(anonymous_client(running.service))
         tokens = await signed_in_accounts(nats_url, client, ACCOUNTS)
         yield client, tokens
 

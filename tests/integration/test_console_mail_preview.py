@@ -20,7 +20,7 @@ from services.notifier.app import create_service as notifier_service
 from shared.directory import Directory
 from shared.settings import Settings
 from tests.accounts import signed_in_accounts
-from tests.inprocess import demo_units, serving
+from tests.inprocess import anonymous_client, demo_units, serving
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -52,13 +52,7 @@ async def site(nats_url, sink):
     async with AsyncExitStack() as stack:
         issuer = await stack.enter_async_context(serving(issuer_service, settings))
         await stack.enter_async_context(serving(notifier_service, settings))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=issuer.service.app),
-                base_url="http://issuer",
-                timeout=60,
-            )
-        )
+        client = await stack.enter_async_context(anonymous_client(issuer.service))
         tokens = await signed_in_accounts(nats_url, client, ACCOUNTS)
         yield client, tokens["vanthu.snv"]
 
