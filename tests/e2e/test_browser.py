@@ -95,7 +95,7 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
 
     receipt = driver.find_element("id", "receipt").text
     assert "Đã nhận báo cáo" in driver.find_element("tag name", "h1").text
-    assert "Báo cáo đúng hạn." in receipt and "(lần 1" in receipt
+    assert "Báo cáo đúng hạn." in receipt and "(phiên bản 1" in receipt
     values = {
         row.find_element("tag name", "th").text: row.find_element("tag name", "td").text
         for row in driver.find_elements("css selector", "table.values tr")

@@ -221,7 +221,7 @@ async def test_a_returned_report_leaves_the_queue_and_comes_back_when_sent_again
     [back] = await waiting(site, d)
     assert (back.unit_id, back.version) == (VP, 2)
     listed = await site.get("/reviews", "chuyenvien.snv")
-    assert "lần gửi thứ 2" in listed.text
+    assert "(phiên bản 2)" in listed.text
 
     accepted = await site.post(page, "chuyenvien.snv", {"decision": "accept"})
     assert accepted.status_code == 200 and "Đã chấp nhận báo cáo." in accepted.text

@@ -12,6 +12,7 @@ import pytest
 from services.notifier.domain.mails import (
     LateUnit,
     Link,
+    after_about,
     assignment_mail,
     digest_mail,
     notice_mail,
@@ -233,3 +234,11 @@ def test_the_same_event_and_unit_always_give_the_same_message_id():
     other = assignment_mail(_assignment_event(), ISSUER, directory).to_message("a@b.example.org")
     assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
     assert first["X-Chidao-Event"].isascii() and first["X-Chidao-Unit"] == "cb-vp"
+
+
+def test_a_title_after_ve_viec_reads_in_lower_case_but_an_abbreviation_keeps_its_capitals():
+    assert after_about("Triển khai đợt sinh hoạt chính trị") == "triển khai đợt sinh hoạt chính trị"
+    assert after_about("BHXH tỉnh thực hiện chính sách") == "BHXH tỉnh thực hiện chính sách"
+    assert after_about("") == ""
+    mail = assignment_mail(_assignment_event(), CHI_BO, Directory([ISSUER, CHI_BO]))
+    assert "về việc t" in mail.text and "về việc T" not in mail.text

@@ -27,6 +27,19 @@ _LOADER = FileSystemLoader(Path(__file__).parents[1] / "templates")
 _TEXT = Environment(loader=_LOADER, undefined=StrictUndefined, keep_trailing_newline=True)
 _HTML = Environment(loader=_LOADER, undefined=StrictUndefined, autoescape=True)
 
+
+def after_about(title: str) -> str:
+    """A title as it reads after "về việc": its first word in lower case ("về việc triển
+    khai ..."), unless that word is an abbreviation or all capitals ("về việc BHXH")."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first[1:2].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+for _environment in (_TEXT, _HTML):
+    _environment.filters["after_about"] = after_about
+
 RECURRENCE_NAMES = {
     "monthly": "hằng tháng",
     "quarterly": "hằng quý",
