@@ -32,7 +32,7 @@ DIRECTIVE = {
         {
             "id": "r1",
             "action": "báo cáo kết quả thực hiện",
-            "due_before": "2024-12-10T00:00:00+07:00",
+            "due_before": "2099-12-10T00:00:00+07:00",
             "text": "báo cáo kết quả thực hiện trước ngày 10/12/2024",
         }
     ],
