@@ -1040,7 +1040,12 @@ def bench_publish(
 
 
 def main() -> None:
+    from chidao.runtime.admin import NatsUnreachable
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except NatsUnreachable as exc:  # every command that needs NATS: one line, exit 2
+        typer.echo(f"chidao: {exc}", err=True)
+        sys.exit(2)

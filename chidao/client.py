@@ -85,7 +85,10 @@ def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
             method, url, timeout=kwargs.pop("timeout", 300.0), headers=headers, **kwargs
         )
     except httpx.ConnectError as exc:
-        raise ApiError(f"cannot reach {url}: is the service running (chidao dev)?") from exc
+        raise ApiError(
+            f"không kết nối được {url}: dịch vụ chưa chạy? Khởi động bằng `chidao dev` (hoặc "
+            "chỉ đúng địa chỉ bằng CHIDAO_<DỊCH_VỤ>_URL)."
+        ) from exc
     if response.status_code >= 400:
         try:
             body = response.json()

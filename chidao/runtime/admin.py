@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import nats
+from nats.errors import NoServersError
 
 from shared import topology
 from shared.availability import until_available
@@ -14,10 +15,35 @@ from shared.directory import store_units
 from shared.settings import Settings, nats_options
 
 
+class NatsUnreachable(RuntimeError):
+    """No NATS server answered at the URL: said in one line, not a two-minute retry."""
+
+    def __init__(self, nats_url: str) -> None:
+        servers = ", ".join(nats_options(nats_url)["servers"])  # without the password
+        super().__init__(
+            f"không kết nối được NATS ở {servers}: máy chủ chưa chạy? Khởi động bằng "
+            "`chidao dev` (hoặc `make demo`), hoặc chỉ đúng địa chỉ bằng CHIDAO_NATS_URL."
+        )
+
+
+async def _quiet(_: Exception) -> None:
+    return None
+
+
 async def _connect(nats_url: str, settings: Settings | None = None, **options: Any) -> nats.NATS:
-    """Over TLS when CHIDAO_NATS_CA_FILE is set or the URL says tls://."""
+    """Over TLS when CHIDAO_NATS_CA_FILE is set or the URL says tls://. A command line
+    tries each server twice, briefly (nats-py's default is a minute of retries)."""
     ca_file = (settings or Settings(nats_url=nats_url)).nats_ca_file
-    return await nats.connect(**nats_options(nats_url, ca_file), connect_timeout=5, **options)
+    tries = {
+        "max_reconnect_attempts": 2,
+        "reconnect_time_wait": 0.5,
+        "error_cb": _quiet,  # (nats-py prints each failed try's traceback by default)
+        **options,
+    }
+    try:
+        return await nats.connect(**nats_options(nats_url, ca_file), connect_timeout=3, **tries)
+    except (NoServersError, OSError, TimeoutError) as exc:
+        raise NatsUnreachable(nats_url) from exc
 
 
 async def dead_letters(nats_url: str) -> list:
