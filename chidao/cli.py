@@ -164,6 +164,7 @@ def dev(
     --directory, the demo's staff accounts of its units are created too. The simulated
     clock goes on where it stopped when started again on the same state directory."""
     from chidao.runtime.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_accounts
+    from chidao.runtime.ports import PortInUse
     from chidao.runtime.stack import Stack
 
     # the admin command line's token for this run (chidao dlq, directory, ... over HTTP)
@@ -223,6 +224,8 @@ def dev(
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    except PortInUse as exc:  # nothing of this stack started
+        fail(str(exc))
     finally:
         typer.echo("stopping ...")
         stack.stop()

@@ -8,7 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chidao.runtime.ports import ExitedBeforeListening, free_port, port_open, wait_for_port
+from chidao.runtime.ports import (
+    ExitedBeforeListening,
+    PortInUse,
+    free_port,
+    port_open,
+    wait_for_port,
+)
 from chidao.runtime.processes import ChildProcess
 
 
@@ -70,7 +76,7 @@ class NatsServer(ChildProcess):
 
     def _start_once(self, timeout: float) -> NatsServer:
         if port_open(self.port):
-            raise RuntimeError(f"port {self.port} is already in use; pick another NATS port")
+            raise PortInUse(self.port, "NATS")
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         command = [

@@ -5,6 +5,24 @@ import time
 from collections.abc import Callable
 
 
+class PortInUse(RuntimeError):
+    """A port the operator chose is taken, most often by another `chidao dev`."""
+
+    def __init__(self, port: int, what: str) -> None:
+        super().__init__(
+            f"cổng {port} ({what}) đang được dùng, có lẽ bởi một `chidao dev` khác đang chạy: "
+            "dừng nó (Ctrl-C), hoặc chọn cổng khác (chidao dev --help)"
+        )
+        self.port = port
+
+
+def refuse_taken(ports: dict[str, int | None]) -> None:
+    """``PortInUse`` for the first of ``ports`` (what it is for: the port) already taken."""
+    for what, port in ports.items():
+        if port and port_open(port):
+            raise PortInUse(port, what)
+
+
 class ExitedBeforeListening(RuntimeError):
     """The child process ended before it opened its port (most often: the port was taken)."""
 

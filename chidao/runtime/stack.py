@@ -18,7 +18,7 @@ import httpx
 
 from chidao.runtime.mailsink import MailSink
 from chidao.runtime.nats_server import NatsServer
-from chidao.runtime.ports import free_port
+from chidao.runtime.ports import free_port, refuse_taken
 from chidao.runtime.processes import ChildProcess
 from shared.settings import Settings
 
@@ -143,6 +143,12 @@ class Stack:
         """Start nats-server and the mail sink (once; later calls do nothing)."""
         if self.mail is not None:
             return
+        # the ports asked for, checked before anything starts: one clear line, not a
+        # half-started stack
+        refuse_taken({
+            "NATS": self.nats_port if self.nats_url is None else None, "SMTP": self.smtp_port,
+            **{f"HTTP {name}": port for name, port in self.http_ports.items()},
+        })  # fmt: skip
         self.var_dir.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
             self.nats = NatsServer(

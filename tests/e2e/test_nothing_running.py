@@ -6,6 +6,7 @@ subprocess timeout bounds it: it used to retry for two minutes and print a trace
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -46,3 +47,16 @@ def test_a_command_with_nothing_running_says_so_in_one_line(args, what):
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and what in lines[0], run.stderr[-2000:]
     assert "chidao dev" in lines[0]
+
+
+def test_a_second_chidao_dev_says_its_port_is_in_use_in_one_line(tmp_path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    with taken:
+        run = _chidao("dev", "--var", str(tmp_path / "dev"), "--nats-port", str(port))
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cổng {port} (NATS) đang được dùng" in lines[0], run.stderr[-2000:]
+    assert not (tmp_path / "dev" / "jetstream").exists()  # nothing was started
