@@ -60,7 +60,7 @@ async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics)
         directory=directory,
         metrics=metrics,
         ledger=ledger,
-        sender=Sender(settings, ledger, mailer, metrics, service.tracer),
+        sender=Sender(settings, ledger, mailer, metrics, service.tracer, clock.now),
         originals=Originals(js),
         timers=Timers(js, settings, clock, directory),
         links=Links(settings, clock),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from opentelemetry.trace import Tracer
 
@@ -31,8 +33,10 @@ class Sender:
         mailer: Mailer,
         metrics: NotifierMetrics,
         tracer: Tracer,
+        now: Callable[[], datetime | None] | None = None,
     ) -> None:
         self._settings = settings
+        self._now = now or (lambda: None)  # the Date header's clock (the service's)
         self._ledger = ledger
         self._mailer = mailer
         self._metrics = metrics
@@ -56,7 +60,7 @@ class Sender:
                 "send mail", attributes={"chidao.template": template, "chidao.unit": mail.unit.id}
             ):
                 sent = await self._mailer.send(
-                    mail.to_message(self._settings.mail_from),
+                    mail.to_message(self._settings.mail_from, self._now()),
                     on_retry=attempt.retrying,
                     before_transaction=attempt.claim,
                 )

@@ -13,7 +13,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import format_datetime, formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Any, cast
 
@@ -77,7 +77,9 @@ class Mail:
     def ledger_key(self) -> str:
         return f"{self.key}.{self.unit.id}"
 
-    def to_message(self, mail_from: str) -> Message:
+    def to_message(self, mail_from: str, date: datetime | None = None) -> Message:
+        """``date``: the Date header's instant, the service's clock's (a simulated
+        campaign's mails are dated in its time); the real time if not given."""
         # The legacy Header encoder is used on purpose: the modern policy folds long
         # Vietnamese subjects between encoded words and readers then lose the space at
         # the fold ("101-KH/ĐU:Triển khai"); Header splits inside encoded words instead.
@@ -105,7 +107,7 @@ class Mail:
         message["To"] = ", ".join(
             formataddr((self.unit.name, a), "utf-8") for a in self.unit.emails
         )
-        message["Date"] = formatdate(localtime=True)
+        message["Date"] = format_datetime(date) if date else formatdate(localtime=True)
         # The same (event, unit) always gets the same Message-ID, so even a mail repeated
         # after a crash can be recognised as one by the receiving side.
         domain = parseaddr(mail_from)[1].rpartition("@")[2] or "chidao.invalid"
