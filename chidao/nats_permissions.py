@@ -100,6 +100,7 @@ ACCESS: dict[str, Access] = {
             *_AUDIT_STREAM,
         ),
         reads=(
+            topology.DIRECTIVES,  # the report form an assignment mail lists
             topology.ASSIGNMENTS,
             topology.REPORTS,
             topology.DIRECTORY,

@@ -12,6 +12,7 @@ from services.notifier.adapters.delivery import Sender
 from services.notifier.adapters.ledger import Ledger, replica_id
 from services.notifier.adapters.mailer import Mailer
 from services.notifier.adapters.originals import Originals
+from services.notifier.adapters.records import Forms
 from services.notifier.adapters.timers import Timers
 from services.notifier.metrics import NotifierMetrics
 from shared import topology
@@ -35,6 +36,7 @@ class Deps:
     originals: Originals
     timers: Timers
     links: Links
+    forms: Forms  # each requirement's report form, listed in its assignment mail
 
 
 async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics) -> Deps:
@@ -64,4 +66,5 @@ async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics)
         originals=Originals(js),
         timers=Timers(js, settings, clock, directory),
         links=Links(settings, clock),
+        forms=Forms(js),
     )

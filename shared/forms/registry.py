@@ -13,6 +13,7 @@ from nats.js.errors import BucketNotFoundError
 from pydantic import ValidationError
 
 from shared.contracts.directives import ReportingRequirement
+from shared.contracts.events import DirectiveIssued
 from shared.forms.model import Form
 from shared.kv import get_value
 from shared.topology import FORMS
@@ -29,6 +30,13 @@ class FormError(ValueError):
 def default_form_for(requirement: ReportingRequirement) -> str:
     """The built-in form a requirement gets when its directive names none."""
     return PLAN_FORM if requirement.asks_for_a_plan else DEFAULT_FORM
+
+
+def issued_form(issued: DirectiveIssued, requirement: ReportingRequirement) -> Form:
+    """The form a requirement went out with (or, for a directive issued before forms,
+    the built-in form its action calls for): what the unit's page asks for, what its
+    mail announces and how its values add up."""
+    return issued.form_of(requirement.id) or builtin()[default_form_for(requirement)]
 
 
 def read_forms(path: Path) -> list[Form]:

@@ -96,6 +96,9 @@ async def test_the_draft_shows_each_kind_of_recipients_mail_as_the_notifier_writ
         assert mail["unit"] in mail["text"], mail  # the mail greets the unit by name
     asked = next(m for m in mails if m["kind"] == "được giao báo cáo")
     assert PLACEHOLDER in asked["text"]  # where each unit's own link will be
+    # what the unit's form will ask for, so that it can prepare
+    assert "sẽ hỏi (chuẩn bị trước số liệu):" in asked["text"]
+    assert "  - Số buổi sinh hoạt" in asked["text"], asked["text"]
     assert "Chưa xem được thư mẫu" not in page
 
 

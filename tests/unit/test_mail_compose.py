@@ -29,6 +29,7 @@ from shared.contracts import (
     Unit,
 )
 from shared.directory import Directory
+from shared.forms import DEFAULT_FORM, builtin
 
 ISSUER = Unit(
     id="du-snv",
@@ -242,3 +243,15 @@ def test_a_title_after_ve_viec_reads_in_lower_case_but_an_abbreviation_keeps_its
     assert after_about("") == ""
     mail = assignment_mail(_assignment_event(), CHI_BO, Directory([ISSUER, CHI_BO]))
     assert "về việc t" in mail.text and "về việc T" not in mail.text
+
+
+def test_the_assignment_mail_lists_what_its_form_will_ask_for_but_no_computed_field():
+    form = builtin()[DEFAULT_FORM]
+    mail = assignment_mail(_assignment_event(), CHI_BO, Directory([ISSUER, CHI_BO]), form=form)
+    assert f'Biểu mẫu báo cáo "{form.title}" sẽ hỏi' in mail.text
+    typed = [f for f in form.fields if f.ratio_of is None]
+    for field in typed:
+        assert f"  - {field.label}" in mail.text
+    computed = [f for f in form.fields if f.ratio_of is not None]
+    assert computed and all(f"  - {f.label}" not in mail.text for f in computed)
+    assert "<li>" in mail.html and form.title in mail.html

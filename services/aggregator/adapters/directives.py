@@ -10,7 +10,7 @@ from nats.js.kv import KeyValue
 
 from shared import subjects, topology
 from shared.contracts import DirectiveIssued
-from shared.forms import Form, builtin, default_form_for
+from shared.forms import Form, issued_form
 from shared.kv import current_keys, get_value
 from shared.streams import last_event
 
@@ -51,13 +51,10 @@ class DirectiveBook:
         issued = self._cache.get(directive_id)
         if issued is None:
             return None
-        form = issued.form_of(requirement_id)
-        if form is None:
-            # issued before report forms: the built-in form its action calls for
-            for r in issued.directive.requirements:
-                if r.id == requirement_id:
-                    return builtin()[default_form_for(r)]
-        return form
+        for r in issued.directive.requirements:
+            if r.id == requirement_id:
+                return issued_form(issued, r)
+        return None
 
     async def load(self, directive_ids: set[str]) -> None:
         """Read these directives so that ``form`` answers for them; LookupError if one is

@@ -12,9 +12,13 @@ from services.issuer.domain.planning import IssuePlan
 from services.issuer.domain.records import DirectiveRecord, FanOutStatus, fingerprint
 from shared.contracts import Notice, RecipientRole
 from shared.contracts.previews import MAX_SAMPLES, MailPreviewRequest
+from shared.forms import Form
 
 
-def preview_question(plan: IssuePlan, now: datetime) -> MailPreviewRequest:
+def preview_question(
+    plan: IssuePlan, now: datetime, forms: dict[str, Form] | None = None
+) -> MailPreviewRequest:
+    """``forms``: the report forms its requirements name, as issuing would resolve them."""
     directive = plan.directive
     record = DirectiveRecord(
         directive=directive,
@@ -24,6 +28,7 @@ def preview_question(plan: IssuePlan, now: datetime) -> MailPreviewRequest:
         assignment_count=plan.assignment_count,
         notices=[],  # the samples below are all a mail needs: the question stays small
         warnings=plan.warnings,
+        forms=forms or {},
     )
     assignments = [
         assignment_event(record, requirement, units[0])

@@ -11,14 +11,17 @@ from services.issuer.domain.mail_samples import preview_question
 from services.issuer.domain.planning import CannotIssue, plan_issue
 from services.issuer.domain.report_forms import with_forms
 from shared.contracts.previews import MailPreview
+from shared.forms import FormError, resolve
 
 
 async def draft_mails(deps: Deps, draft: Draft) -> MailPreview | None:
     directive, _ = to_directive(draft)
     if directive is None:
         return None
+    directive = with_forms(directive)
     try:
-        plan = plan_issue(with_forms(directive), deps.directory())
-    except CannotIssue:
+        plan = plan_issue(directive, deps.directory())
+        forms = await resolve(deps.js, {r.form for r in directive.requirements if r.form})
+    except (CannotIssue, FormError):
         return None
-    return await ask_notifier(deps.broker, preview_question(plan, deps.clock.now()))
+    return await ask_notifier(deps.broker, preview_question(plan, deps.clock.now(), forms))

@@ -1,12 +1,20 @@
-"""What the notifier reads back from the other services' streams: an assignment, and the
-last report a unit sent on it."""
+"""What the notifier reads back from the other services' streams: an assignment, the
+last report a unit sent on it, and the report form a requirement went out with."""
 
 from __future__ import annotations
 
+from cachetools import LRUCache
 from nats.js import JetStreamContext
 
 from shared import subjects, topology
-from shared.contracts import Assignment, AssignmentCreated, ReportSubmitted, Submission
+from shared.contracts import (
+    Assignment,
+    AssignmentCreated,
+    DirectiveIssued,
+    ReportSubmitted,
+    Submission,
+)
+from shared.forms import Form, issued_form
 from shared.streams import last_event
 
 
@@ -32,3 +40,23 @@ async def last_report(
         ReportSubmitted,
     )
     return found[0].submission if found else None
+
+
+class Forms:
+    """The report form of each requirement, from its directive.issued event, read once per
+    directive (a directive's thousands of assignment mails ask the same)."""
+
+    def __init__(self, js: JetStreamContext, kept: int = 256) -> None:
+        self._js = js
+        self._issued: LRUCache[str, DirectiveIssued] = LRUCache(maxsize=kept)
+
+    async def of(self, a: Assignment) -> Form | None:
+        """None when the directive's event cannot be read (the mail goes without it)."""
+        issued = self._issued.get(a.directive_id)
+        if issued is None:
+            subject = subjects.directive_issued(a.directive_id)
+            found = await last_event(self._js, topology.DIRECTIVES.name, subject, DirectiveIssued)
+            if found is None:
+                return None
+            issued = self._issued[a.directive_id] = found[0]
+        return issued_form(issued, a.requirement)

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, RecipientRole, Unit
 from shared.directory import Directory
+from shared.forms import Form
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
 _LOADER = FileSystemLoader(Path(__file__).parents[1] / "templates")
@@ -178,13 +179,28 @@ def assignment_mail(
     directory: Directory,
     link: Link | None = None,
     attachment: Attachment | None = None,
+    form: Form | None = None,
 ) -> Mail:
+    """``form``: what the unit's page will ask for, listed so that it can prepare."""
     a = event.assignment
     context = _assignment_context(a, directory, link, attachment)
+    context["form"] = form
+    context["asked"] = asked_fields(form) if form else []
     subject = _subject(
         a.directive_ref, f"{_capitalised(a.requirement.action)}, {context['deadline']}"
     )
     return _render("assignment", event.event_id, unit, subject, attachment, **context)
+
+
+def asked_fields(form: Form) -> list[str]:
+    """Each field a unit fills in, in words: its label, its unit, whether it must."""
+    asked = []
+    for f in form.fields:
+        if f.ratio_of is not None:
+            continue  # computed by chidao, never typed
+        what = f"{f.label} ({f.unit})" if f.unit else f.label
+        asked.append(f"{what}{', bắt buộc' if f.required else ''}")
+    return asked
 
 
 def resend_mail(

@@ -17,7 +17,8 @@ async def assignment_created(deps: Deps, event: AssignmentCreated) -> list[Timer
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
     attachment = await original(deps, a.document)
-    mail = assignment_mail(event, unit, directory, link_for(deps, a), attachment)
+    form = await deps.forms.of(a)
+    mail = assignment_mail(event, unit, directory, link_for(deps, a), attachment, form)
     for delivered in await deliver(deps, [mail]):
         await mailed(deps, a, delivered)
     timers = deps.timers.plan(a)

@@ -7,6 +7,7 @@ from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Attachment, Link, Mail, assignment_mail, notice_mail
 from shared.contracts.previews import MailPreview, MailPreviewRequest, PreviewedMail
+from shared.forms import issued_form
 
 
 def _shown(kind: str, mail: Mail) -> PreviewedMail:
@@ -29,7 +30,9 @@ def preview_mails(deps: Deps, request: MailPreviewRequest) -> MailPreview:
         expires = deps.links.expiry(a.requirement.due_before, a.assigned_at)
         link = Link(deps.links.placeholder_url(), expires)
         unit = recipient(directory, a.unit_id)
-        mails.append(_shown("assignment", assignment_mail(event, unit, directory, link, attached)))
+        form = issued_form(issued, a.requirement)
+        mail = assignment_mail(event, unit, directory, link, attached, form)
+        mails.append(_shown("assignment", mail))
     for notice in request.notices:
         unit = recipient(directory, notice.unit_id)
         mails.append(_shown("notice", notice_mail(issued, unit, notice.role, attached)))

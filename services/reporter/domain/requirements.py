@@ -10,7 +10,7 @@ from typing import Any
 from services.reporter.domain.refusals import InvalidValues, UnknownRequirement
 from shared.contracts import AttachedFile, DirectiveIssued, ReportingRequirement
 from shared.contracts.submissions import MAX_NARRATIVE
-from shared.forms import FieldType, Form, builtin, check, default_form_for
+from shared.forms import FieldType, Form, check
 from shared.objects import describe
 from shared.vietnamese import format_number
 
@@ -23,12 +23,6 @@ def requirement_of(issued: DirectiveIssued, requirement_id: str) -> ReportingReq
             requirements=sorted(requirements),
         )
     return requirements[requirement_id]
-
-
-def form_for(issued: DirectiveIssued, requirement: ReportingRequirement) -> Form:
-    """The form the directive went out with (or, for one issued before forms, the
-    built-in form its action calls for)."""
-    return issued.form_of(requirement.id) or builtin()[default_form_for(requirement)]
 
 
 @dataclass(frozen=True)

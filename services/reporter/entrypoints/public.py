@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from services.reporter.deps import Deps
 from services.reporter.domain.report_thread import NARRATIVE
-from services.reporter.domain.requirements import form_for, reviewing_unit
+from services.reporter.domain.requirements import reviewing_unit
 from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
 from services.reporter.handlers.link_contacts import link_contact
 from services.reporter.handlers.reading import report_form
@@ -26,7 +26,7 @@ from services.reporter.handlers.submissions import find_requirement, submit_repo
 from shared.auth.guard import PUBLIC
 from shared.contracts import Assignment, SubmissionRequest
 from shared.errors import DomainError, NotFound, http_status
-from shared.forms import FieldType, Form, Upload
+from shared.forms import FieldType, Form, Upload, issued_form
 from shared.forms.display import display, input_text
 from shared.links import LinkClaims, LinkError
 from shared.service import deps_of
@@ -237,7 +237,7 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         )
     except NotFound:
         return link_error(request, "invalid")
-    form = form_for(issued, requirement)
+    form = issued_form(issued, requirement)
     raw, narrative = await posted_values(request, form)
     submission = SubmissionRequest(
         directive_id=claims.directive_id,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from services.reporter.deps import Deps
 from services.reporter.domain.refusals import NotReported
 from services.reporter.domain.report_thread import ReportThread
-from services.reporter.domain.requirements import form_for
 from services.reporter.handlers.submissions import find_requirement
 from shared.contracts import (
     AssignmentCreated,
@@ -19,7 +18,7 @@ from shared.contracts import (
     ReportSubmitted,
 )
 from shared.errors import NotFound
-from shared.forms import Form
+from shared.forms import Form, issued_form
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ async def report_form(
     issued = await deps.reports.directive_issued(directive_id)
     if assigned is None or issued is None:
         raise NotFound(f"unit '{unit_id}' has no assignment '{requirement_id}' here")
-    form = form_for(issued, assigned.assignment.requirement)
+    form = issued_form(issued, assigned.assignment.requirement)
     thread = await deps.reports.thread(directive_id, unit_id, requirement_id)
     return ReportForm(assigned, form, thread)
 
@@ -77,7 +76,7 @@ async def report_for_staff(
     issued, requirement = await find_requirement(deps, directive_id, requirement_id)
     versions = await deps.reports.versions(directive_id, unit_id, requirement_id)
     thread = await deps.reports.thread(directive_id, unit_id, requirement_id)
-    return StaffReport(issued, requirement, form_for(issued, requirement), versions, thread)
+    return StaffReport(issued, requirement, issued_form(issued, requirement), versions, thread)
 
 
 @dataclass(frozen=True)

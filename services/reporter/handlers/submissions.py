@@ -22,7 +22,6 @@ from services.reporter.domain.report_thread import Outcome, Source
 from services.reporter.domain.requirements import (
     CheckedReport,
     checked_report,
-    form_for,
     requirement_of,
 )
 from services.reporter.handlers.queue import after_submission
@@ -34,6 +33,7 @@ from shared.contracts import (
     ReportSubmitted,
     SubmissionRequest,
 )
+from shared.forms import issued_form
 from shared.retry import on_conflict_retry
 from shared.telemetry import continued_from
 
@@ -94,7 +94,7 @@ async def submit_report(
                 f"'{request.requirement_id}' of {issued.directive.ref}, so it cannot report on it"
             )
         assigned, assigned_headers = found_assignment
-        form = form_for(issued, requirement)
+        form = issued_form(issued, requirement)
         report = checked_report(form, request.values, request.narrative)
     filing = _Filing(
         deps, request, report, assigned, assigned_headers, issued.directive.issuer,
