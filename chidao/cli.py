@@ -535,7 +535,25 @@ def forms_list():
         typer.echo(f"{form.id}: {form.title}")
         for f in form.fields:
             extra = f" ({f.unit})" if f.unit else ""
-            typer.echo(f"   {f.name:<20} {f.type:<16} {f.label}{extra}")
+            typer.echo(f"   {f.name:<20} {f.type:<16} {f.label}{extra}{_field_rules(f)}")
+
+
+def _field_rules(f) -> str:
+    """What a clerk must know to fill a field in: required, bounds, choices, computed."""
+    from shared.vietnamese import format_number
+
+    rules = ["bắt buộc"] if f.required else []
+    if f.min is not None:
+        rules.append(f"từ {format_number(f.min)}")
+    if f.max is not None:
+        rules.append(f"đến {format_number(f.max)}")
+    if f.at_most:
+        rules.append(f"không quá {f.at_most}")
+    if f.ratio_of:
+        rules.append(f"tự tính = {f.ratio_of[0]} / {f.ratio_of[1]}, không nhập")
+    if f.choices:
+        rules.append("chọn: " + ", ".join(f"{c.value} ({c.label})" for c in f.choices))
+    return f" — {'; '.join(rules)}" if rules else ""
 
 
 @forms_app.command("load")
