@@ -18,6 +18,7 @@ from services.reporter.metrics import ReporterMetrics
 from shared.directory import Directory
 from shared.links import Links
 from shared.service import Service
+from shared.settings import Settings
 
 OPENINGS_REMEMBERED = 20_000  # past that, a second visit announces again (a duplicate)
 
@@ -35,6 +36,7 @@ class Deps:
     max_versions: int  # CHIDAO_MAX_REPORT_VERSIONS
     queue: ReviewQueue  # the reports waiting for their parent's decision
     broker: NatsBroker  # the links opened it announces (shared/contacts.py)
+    settings: Settings  # the link secrets sign the references to kept files too
     # the (how, directive, unit, requirement) this process announced already: a link
     # opened, an expired one tried (handlers/link_contacts.py)
     opened: LRUCache[tuple[str, str, str, str], bool]
@@ -56,6 +58,7 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             max_versions=service.settings.max_report_versions,
             queue=ReviewQueue(service.js),
             broker=service.broker,
+            settings=service.settings,
             opened=LRUCache(maxsize=OPENINGS_REMEMBERED),
         )
 

@@ -6,6 +6,7 @@ the service's Deps, and each consumed event through its subscriber."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 
@@ -27,6 +28,7 @@ from shared import subjects, topology
 from shared.contracts import (
     Assignment,
     AssignmentCreated,
+    AttachedFile,
     Directive,
     DirectiveIssued,
     ReportingRequirement,
@@ -365,6 +367,33 @@ async def test_the_units_signed_page_shows_the_form_and_takes_the_report(reporte
     contact = UnitContacted.model_validate_json(stored_contact.data)
     assert (contact.how, contact.unit_id, contact.requirement_id) == ("opened", CB1, RESULTS)
     assert contacts == 1
+
+
+async def test_a_file_chosen_in_a_form_sent_back_is_kept_for_the_next_send(reporter):
+    deps = deps_of(reporter)
+    token = deps.links.token(D, CB1, RESULTS, DUE, NOW)
+    signed = b"%PDF-1.4 bao cao co chu ky"
+    files = {"report_file": ("bao-cao.pdf", signed, "application/pdf")}
+    refused = await reporter.http.post(f"/r/{token}", data={"sessions": "-1"}, files=files)
+    assert refused.status_code == 422
+    assert "Đã giữ tệp: bao-cao.pdf (không cần chọn lại" in refused.text
+    kept = re.search(r'name="kept-report_file" value="([^"]+)"', refused.text)
+    assert kept, refused.text[-2000:]
+    # sent again with the error mended and no file chosen: the kept one goes with it
+    again = await reporter.http.post(
+        f"/r/{token}", data={"sessions": "2", "kept-report_file": kept.group(1)}
+    )
+    assert again.status_code == 201, again.text[-1500:]
+    stored = (await latest(reporter, CB1, RESULTS)).submission
+    attached = stored.values["report_file"]
+    assert isinstance(attached, AttachedFile) and attached.filename == "bao-cao.pdf"
+    assert await deps.attachments.fetch(attached) == signed
+    # an altered reference brings nothing (the form, sent back again, keeps no file)
+    altered = kept.group(1)[:-4] + ("AAAA" if not kept.group(1).endswith("AAAA") else "BBBB")
+    forged = await reporter.http.post(
+        f"/r/{token}", data={"sessions": "-1", "kept-report_file": altered}
+    )
+    assert forged.status_code == 422 and "Đã giữ tệp" not in forged.text
 
 
 async def test_an_expired_link_says_whom_to_ask_and_tells_the_parent(reporter):

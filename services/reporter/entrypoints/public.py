@@ -20,6 +20,7 @@ from services.reporter.deps import Deps
 from services.reporter.domain.report_thread import NARRATIVE
 from services.reporter.domain.requirements import reviewing_unit
 from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
+from services.reporter.handlers.kept_files import keep, kept_uploads
 from services.reporter.handlers.link_contacts import link_contact
 from services.reporter.handlers.reading import report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
@@ -125,10 +126,16 @@ def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
     }
 
 
-def form_fields(form: Form, values: dict[str, Any], problems: dict[str, str]) -> list[dict]:
+def form_fields(
+    form: Form,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    kept: dict[str, tuple[str, str]] | None = None,
+) -> list[dict]:
     fields = []
     for f in form.inputs:
         value = values.get(f.name)
+        reference, kept_name = (kept or {}).get(f.name, ("", ""))
         fields.append(
             {
                 "f": f,
@@ -136,16 +143,21 @@ def form_fields(form: Form, values: dict[str, Any], problems: dict[str, str]) ->
                 "chosen": set(value) if isinstance(value, list) else {value},
                 "file": display(f, value) if f.type is FieldType.ATTACHMENT and value else "",
                 "problem": problems.get(f.name),
+                "kept": reference,
+                "kept_name": kept_name,
             }
         )
     return fields
 
 
-async def posted_values(request: Request, form: Form) -> tuple[dict[str, Any], str]:
+async def posted_values(
+    request: Request, form: Form, kept: dict[str, Upload] | None = None
+) -> tuple[dict[str, Any], str]:
     """The posted form as raw values (lists for multiple choices, uploads for files; an
-    empty file input is left out: a correction keeps the file already sent) and the note."""
+    empty file input is left out: a correction keeps the file already sent, and a file
+    kept from a form sent back, ``kept``, stands for it) and the note."""
     posted = await request.form()
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict(kept or {})
     for f in form.inputs:
         if f.type is FieldType.MULTIPLE_CHOICE:
             values[f.name] = [str(v) for v in posted.getlist(f.name)]
@@ -168,7 +180,9 @@ async def render_form(
     narrative: str = "",
     problems: dict[str, str] | None = None,
     status: int = 200,
+    kept: dict[str, tuple[str, str]] | None = None,
 ) -> HTMLResponse:
+    """``kept``: the files chosen in a form sent back, by field (reference, name)."""
     try:
         found = await report_form(deps, claims.directive_id, claims.unit_id, claims.requirement_id)
     except NotFound:
@@ -183,7 +197,7 @@ async def render_form(
         status,
         **heading(deps, found.assignment.assignment),
         form=found.form,
-        fields=form_fields(found.form, values or {}, problems or {}),
+        fields=form_fields(found.form, values or {}, problems or {}, kept or {}),
         narrative=narrative,
         problems=problems or {},
         notice="",
@@ -238,7 +252,8 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
     except NotFound:
         return link_error(request, "invalid")
     form = issued_form(issued, requirement)
-    raw, narrative = await posted_values(request, form)
+    from_before = await kept_uploads(deps, claims, form, await request.form())
+    raw, narrative = await posted_values(request, form, {k: u for k, (u, _) in from_before.items()})
     submission = SubmissionRequest(
         directive_id=claims.directive_id,
         unit_id=claims.unit_id,
@@ -255,7 +270,10 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         refusal = REFUSALS.get(http_status(exc), "")
         problems = exc.details.get("problems") or {"narrative": refusal}
         shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
-        return await render_form(deps, request, token, claims, shown, narrative, problems, 422)
+        kept = await keep(deps, claims, form, raw, problems)  # a chosen file is not lost
+        return await render_form(
+            deps, request, token, claims, shown, narrative, problems, 422, kept
+        )
     s = filed.event.submission
     return page(
         request,
