@@ -476,6 +476,10 @@ async def test_the_status_page_and_its_approve_button(js, aggregator):
     await _totals_reach(aggregator, parent.directive_id, accepted=1)
     refused = await aggregator.http.post(page_url, data={"requirement": "r1"})
     assert refused.status_code == 409 and NOT_SENT["accepted"] in refused.text
+    # accepted above: the button is gone, the page says so and when
+    after = await aggregator.http.get(page_url)
+    assert 'name="requirement" value="r1"' not in after.text
+    assert "cấp trên đã chấp nhận lúc" in after.text, after.text[-3000:]
     nowhere = await aggregator.http.post("/directives/nope/status", data={})
     assert nowhere.status_code == 404 and PAGE_NOT_FOUND in nowhere.text
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.aggregator.domain.nodes import Node, Own, days_late
+from services.aggregator.handlers.upward import Upward
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
@@ -235,3 +236,32 @@ class HomeView:
     @property
     def this_week(self) -> list[AssignedItem]:
         return [a for a in self.assigned if a.due_this_week]
+
+
+# -- the report a unit's synthesis sent up, on its synthesis and status pages -----------
+
+
+def upward_words(up: Upward) -> dict[str, str]:
+    """The state of the report sent up, as a badge and a sentence."""
+    when = format_instant(up.received_at) if up.received_at else ""
+    sent = "Đã gửi lên cấp trên"
+    if when:
+        sent += f" lúc {when} (phiên bản {up.version})"
+    target = f" theo {up.parent}" if up.parent else ""
+    if up.state == "no_target":
+        return {"key": "missing", "badge": "Không có văn bản cấp trên",
+                "text": "Không có văn bản cấp trên nào giao cho đơn vị báo cáo mà báo cáo "
+                "tổng hợp này trả lời."}  # fmt: skip
+    if up.state == "not_sent":
+        return {"key": "missing", "badge": "Chưa gửi",
+                "text": f"Chưa gửi báo cáo lên cấp trên{target}."}  # fmt: skip
+    reviewed = f" lúc {format_instant(up.reviewed_at)}" if up.reviewed_at else ""
+    if up.state == "accepted":
+        return {"key": "accepted", "badge": "Cấp trên đã chấp nhận",
+                "text": f"{sent}{target}; cấp trên đã chấp nhận{reviewed}."}  # fmt: skip
+    if up.state == "returned":
+        return {"key": "returned", "badge": "Cấp trên trả lại",
+                "text": f"{sent}{target}; cấp trên trả lại{reviewed} để sửa, lý do: "
+                f"{up.reason or 'không ghi'}. Đơn vị sửa rồi duyệt gửi lại."}  # fmt: skip
+    return {"key": "waiting", "badge": "Chờ cấp trên xem xét",
+            "text": f"{sent}{target}; đang chờ cấp trên xem xét."}  # fmt: skip

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Form as FormField
 from fastapi.responses import HTMLResponse, Response
 
+from services.aggregator.console.views import upward_words
 from services.aggregator.deps import Deps
+from services.aggregator.domain.synthesis import Synthesis
 from services.aggregator.handlers.approval import approve_from_status_page, issuer_of
 from services.aggregator.handlers.synthesis import get_synthesis
+from services.aggregator.handlers.upward import upward_report
 from services.aggregator.status.page import render as status_page_of
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
@@ -54,9 +57,18 @@ async def status_page(
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     principal.require_reads(synthesis.unit.id, deps.directory(), Action.SYNTHESIS_READ)
+    upward = await _upward(deps, synthesis)
     return HTMLResponse(
-        status_page_of(synthesis, deps.settings.public_url, csrf=csrf_field(request))
+        status_page_of(synthesis, deps.settings.public_url, csrf=csrf_field(request), upward=upward)
     )
+
+
+async def _upward(deps: Deps, synthesis: Synthesis) -> dict[str, str] | None:
+    """The issuer's report sent up on the parent's directive, in words (its page only)."""
+    if synthesis.unit.id != synthesis.directive.issuer_unit:
+        return None
+    up = await upward_report(deps, synthesis.directive.id)
+    return upward_words(up) if up else None
 
 
 @router.post("/directives/{directive_id}/status", response_class=HTMLResponse)
@@ -79,12 +91,12 @@ async def status_approve(
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     refused = result.refused
     csrf = csrf_field(request)
+    upward = await _upward(deps, result.synthesis)
+    url = deps.settings.public_url
     if refused is None:
-        return HTMLResponse(
-            status_page_of(result.synthesis, deps.settings.public_url, SENT, csrf=csrf)
-        )
+        return HTMLResponse(status_page_of(result.synthesis, url, SENT, csrf=csrf, upward=upward))
     message = NOT_SENT.get(refused.details.get("reason", ""), NOT_SENT_OTHERWISE)
     return HTMLResponse(
-        status_page_of(result.synthesis, deps.settings.public_url, message, csrf=csrf),
+        status_page_of(result.synthesis, url, message, csrf=csrf, upward=upward),
         status_code=http_status(refused),
     )

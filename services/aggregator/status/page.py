@@ -67,11 +67,14 @@ def render(
     public_url: str,
     message: str = "",
     csrf: str = "",
+    upward: dict[str, str] | None = None,
 ) -> str:
     """The page; ``csrf`` is the hidden field its approve form must carry
-    (shared.web.csrf_field of the request it answers)."""
+    (shared.web.csrf_field of the request it answers); ``upward``, the report its
+    synthesis sent up, in words (console/views.py: upward_words): once the parent has
+    accepted it, the approve button is gone and the page says when and who decided."""
     return _ENV.get_template("status.html.j2").render(
-        **view(synthesis, public_url, message), csrf=csrf
+        **view(synthesis, public_url, message), csrf=csrf, upward=upward
     )
 
 

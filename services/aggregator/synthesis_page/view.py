@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from services.aggregator.console.views import upward_words
 from services.aggregator.deps import Deps
 from services.aggregator.documents.html import render_body
 from services.aggregator.documents.report import build_report
 from services.aggregator.domain.notes import MAX_CHARS, WRITTEN_SECTIONS, StoredNotes
 from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis, Written
-from services.aggregator.handlers.upward import Upward, upward_report
+from services.aggregator.handlers.upward import upward_report
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.console import Console
@@ -80,30 +81,6 @@ def links(s: Synthesis) -> dict[str, str]:
     return {
         f: f"{base}?{urlencode({'unit': s.unit.id, 'format': f})}" for f in ("docx", "md", "html")
     }
-
-
-def upward_words(up: Upward) -> dict[str, str]:
-    """The state of the report sent up, as a badge and a sentence."""
-    when = format_instant(up.received_at) if up.received_at else ""
-    sent = f"Đã gửi lên cấp trên lúc {when} (lần {up.version})" if when else "Đã gửi lên cấp trên"
-    target = f" theo {up.parent}" if up.parent else ""
-    if up.state == "no_target":
-        return {"key": "missing", "badge": "Không có văn bản cấp trên",
-                "text": "Không có văn bản cấp trên nào giao cho đơn vị báo cáo mà báo cáo "
-                "tổng hợp này trả lời."}  # fmt: skip
-    if up.state == "not_sent":
-        return {"key": "missing", "badge": "Chưa gửi",
-                "text": f"Chưa gửi báo cáo lên cấp trên{target}."}  # fmt: skip
-    reviewed = f" lúc {format_instant(up.reviewed_at)}" if up.reviewed_at else ""
-    if up.state == "accepted":
-        return {"key": "accepted", "badge": "Cấp trên đã chấp nhận",
-                "text": f"{sent}{target}; cấp trên đã chấp nhận{reviewed}."}  # fmt: skip
-    if up.state == "returned":
-        return {"key": "returned", "badge": "Cấp trên trả lại",
-                "text": f"{sent}{target}; cấp trên trả lại{reviewed} để sửa, lý do: "
-                f"{up.reason or 'không ghi'}. Đơn vị sửa rồi duyệt gửi lại."}  # fmt: skip
-    return {"key": "waiting", "badge": "Chờ cấp trên xem xét",
-            "text": f"{sent}{target}; đang chờ cấp trên xem xét."}  # fmt: skip
 
 
 async def context(deps: Deps, principal: Principal, s: Synthesis, draft: Draft) -> dict[str, Any]:
