@@ -156,10 +156,18 @@ def _render(
 
 
 def _assignment_context(
-    a: Assignment, directory: Directory, link: Link | None, attachment: Attachment | None
+    a: Assignment,
+    directory: Directory,
+    link: Link | None,
+    attachment: Attachment | None,
+    form: Form | None = None,
 ) -> dict[str, Any]:
+    """What the assignment's templates (and the resend's, which include them) read;
+    ``form``: what the unit's page will ask for, listed so that it can prepare."""
     requirement = a.requirement
     return {
+        "form": form,
+        "asked": asked_fields(form) if form else [],
         "a": a,
         "requirement": requirement,
         "document": document_title(a.directive_kind, a.directive_ref),
@@ -181,11 +189,8 @@ def assignment_mail(
     attachment: Attachment | None = None,
     form: Form | None = None,
 ) -> Mail:
-    """``form``: what the unit's page will ask for, listed so that it can prepare."""
     a = event.assignment
-    context = _assignment_context(a, directory, link, attachment)
-    context["form"] = form
-    context["asked"] = asked_fields(form) if form else []
+    context = _assignment_context(a, directory, link, attachment, form)
     subject = _subject(
         a.directive_ref, f"{_capitalised(a.requirement.action)}, {context['deadline']}"
     )
@@ -212,12 +217,13 @@ def resend_mail(
     attachment: Attachment | None,
     requested_by: str,
     at: datetime,
+    form: Form | None = None,
 ) -> Mail:
     """The assignment mail again, marked "Gửi lại" in its subject and at its top (its
     templates extend the assignment's, so the two never drift apart); ``key`` is this
     resend's own, a new one per click, hence its own Message-ID."""
     a = event.assignment
-    context = _assignment_context(a, directory, link, attachment)
+    context = _assignment_context(a, directory, link, attachment, form)
     subject = _subject(
         a.directive_ref,
         f"Gửi lại: {_capitalised(a.requirement.action)}, {context['deadline']}",

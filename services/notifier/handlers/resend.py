@@ -60,7 +60,8 @@ async def resend_assignment(
     attachment = await original(deps, a.document)
     now = deps.clock.now()  # the link resent lasts the grace from now: a dead one lives again
     link = link_for(deps, a, made_at=now)
-    mail = resend_mail(key, event, unit, directory, link, attachment, requested_by, now)
+    form = await deps.forms.of(a)
+    mail = resend_mail(key, event, unit, directory, link, attachment, requested_by, now, form)
     try:
         delivered = await deps.sender.deliver(mail)
     except TransientMailError:
