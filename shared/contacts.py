@@ -15,9 +15,11 @@ from shared import subjects, topology
 from shared.contracts import UnitContacted
 from shared.publishing import publish_event
 
+How = Literal["mailed", "opened", "expired"]
+
 
 def contact_event(
-    how: Literal["mailed", "opened", "expired"],
+    how: How,
     directive_id: str,
     unit_id: str,
     requirement_id: str,
@@ -36,14 +38,7 @@ def contact_event(
     return subjects.contact(how, directive_id, unit_id, requirement_id), event
 
 
-async def announce_contact(
-    broker: NatsBroker,
-    how: Literal["mailed", "opened", "expired"],
-    directive_id: str,
-    unit_id: str,
-    requirement_id: str,
-    at: datetime,
-    occasion: str = "",
-) -> None:
-    subject, event = contact_event(how, directive_id, unit_id, requirement_id, at, occasion)
+async def announce_contact(broker: NatsBroker, contact: tuple[str, UnitContacted]) -> None:
+    """Publish what ``contact_event`` built."""
+    subject, event = contact
     await publish_event(broker, subject, topology.CONTACTS.name, event)

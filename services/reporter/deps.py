@@ -20,7 +20,7 @@ from shared.links import Links
 from shared.service import Service
 from shared.settings import Settings
 
-OPENINGS_REMEMBERED = 20_000  # past that, a second visit announces again (a duplicate)
+ANNOUNCEMENTS_REMEMBERED = 20_000  # past that, a second visit announces again (a duplicate)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Deps:
     settings: Settings  # the link secrets sign the references to kept files too
     # the (how, directive, unit, requirement) this process announced already: a link
     # opened, an expired one tried (handlers/link_contacts.py)
-    opened: LRUCache[tuple[str, str, str, str], bool]
+    announced: LRUCache[tuple[str, str, str, str], bool]
 
 
 def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:
@@ -59,7 +59,7 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             queue=ReviewQueue(service.js),
             broker=service.broker,
             settings=service.settings,
-            opened=LRUCache(maxsize=OPENINGS_REMEMBERED),
+            announced=LRUCache(maxsize=ANNOUNCEMENTS_REMEMBERED),
         )
 
     return build

@@ -24,7 +24,7 @@ from services.aggregator.app import create_service as aggregator_service
 from services.issuer.app import create_service as issuer_service
 from services.reporter.app import create_service as reporter_service
 from shared.clock import VN_TZ
-from shared.contacts import announce_contact
+from shared.contacts import announce_contact, contact_event
 from shared.contracts.directives import directive_id
 from shared.directory import Directory
 from shared.settings import Settings
@@ -304,7 +304,8 @@ async def test_a_unit_mailed_and_one_that_opened_its_link_show_so_until_they_rep
     each status's filter keeps its row only."""
     names = Directory(demo_units())
     now = datetime.now(VN_TZ)
-    await announce_contact(site.reporter.service.broker, "mailed", P, SGDDT, "plan", now)
+    mailed = contact_event("mailed", P, SGDDT, "plan", now)
+    await announce_contact(site.reporter.service.broker, mailed)
     due = datetime.fromisoformat(PARENT["requirements"][0]["due_before"])
     token = site.reporter.service.deps.links.token(P, BHXH, "plan", due, now)
     opened = await site.reporter.http.get(f"/r/{token}")

@@ -9,7 +9,7 @@ from datetime import datetime
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import Delivered, settle
 from services.notifier.domain.mails import Attachment, Link, Mail
-from shared.contacts import announce_contact
+from shared.contacts import announce_contact, contact_event
 from shared.contracts import Assignment, AttachedFile
 
 
@@ -44,4 +44,6 @@ async def mailed(deps: Deps, a: Assignment, delivered: Delivered, occasion: str 
     crash left undone)."""
     if delivered.outcome in ("sent", "skipped"):
         ids = (a.directive_id, a.unit_id, a.requirement.id)
-        await announce_contact(deps.broker, "mailed", *ids, deps.clock.now(), occasion)
+        await announce_contact(
+            deps.broker, contact_event("mailed", *ids, deps.clock.now(), occasion)
+        )

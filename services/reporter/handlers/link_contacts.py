@@ -13,7 +13,7 @@ from typing import Literal
 from nats.errors import Error as NatsError
 
 from services.reporter.deps import Deps
-from shared.contacts import announce_contact
+from shared.contacts import announce_contact, contact_event
 from shared.links import LinkClaims
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,12 @@ ANNOUNCE_SECONDS = 2.0
 
 async def link_contact(deps: Deps, how: Literal["opened", "expired"], claims: LinkClaims) -> None:
     key = (how, claims.directive_id, claims.unit_id, claims.requirement_id)
-    if key in deps.opened:
+    if key in deps.announced:
         return
     try:
-        await asyncio.wait_for(
-            announce_contact(deps.broker, how, *key[1:], deps.now()), ANNOUNCE_SECONDS
-        )
+        contact = contact_event(how, *key[1:], deps.now())
+        await asyncio.wait_for(announce_contact(deps.broker, contact), ANNOUNCE_SECONDS)
     except (NatsError, TimeoutError) as exc:
         log.warning("link contact not announced", extra={"how": how, "reason": type(exc).__name__})
         return
-    deps.opened[key] = True
+    deps.announced[key] = True
