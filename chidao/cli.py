@@ -16,6 +16,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from chidao import names
 from chidao.client import DEV_PORTS, ApiError, call, service_url
 from shared.auth.roles import ROLE_NAMES, Role
 from shared.settings import Settings
@@ -61,6 +62,41 @@ def api(method: str, service: str, path: str, **kwargs) -> httpx.Response:
 
 def echo_json(response: httpx.Response) -> None:
     typer.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+
+
+def named_directive(text: str, issuer: str | None = None) -> dict:
+    """The directive a clerk named ("101-KH/ĐU" or its id); the command ends, saying
+    why in Vietnamese, when none or several fit."""
+    try:
+        return names.directive(text, issuer)
+    except ApiError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def named_unit(text: str) -> dict:
+    """The unit a clerk named (its name or id): {"id", "name", "parent"}."""
+    try:
+        return names.unit(text)
+    except ApiError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def given_day(text: str | None, option: str):
+    """A day given as dd/mm/yyyy (or ISO), as a date; the command ends when it is not one."""
+    if text is None:
+        return None
+    try:
+        return names.day(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
+DIRECTIVE_HELP = "the directive: its number-symbol (101-KH/ĐU) or id"
+UNIT_HELP = "the unit: its name or id"
+ISSUER_HELP = "the directive's issuing unit (name or id), when two used the same number"
+JSON_HELP = "print the service's answer as JSON"
 
 
 @app.command()
@@ -340,13 +376,13 @@ def issue(
         Path, typer.Argument(help="a document (.txt .md .docx .pdf) or a JSON directive")
     ],
     issuer: Annotated[
-        str | None, typer.Option(help="issuing unit id, if the name is ambiguous")
+        str | None, typer.Option(help="issuing unit (name or id), if the document's is ambiguous")
     ] = None,
     ref: Annotated[
         str | None, typer.Option(help="number-symbol, for a document without one")
     ] = None,
     issued_on: Annotated[
-        str | None, typer.Option("--date", help="YYYY-MM-DD, for a document without a date")
+        str | None, typer.Option("--date", help="dd/mm/yyyy, for a document without a date")
     ] = None,
     preview: Annotated[bool, typer.Option(help="only show what would be issued")] = False,
     form: Annotated[
@@ -360,9 +396,12 @@ def issue(
             "CHIDAO_LINK_GRACE_DAYS from now); without it such a directive is refused"
         ),
     ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ):
-    """Issue a directive: read a document file (showing what was read and the warnings)
-    or send a JSON directive. Repeating it creates nothing new."""
+    """Issue a directive: read a document file (showing what was read, the warnings and,
+    with --preview, whom it would mail as what) or send a JSON directive. Repeating it
+    creates nothing new."""
+    from chidao import receipts
     from chidao.documents import summary
 
     if file.suffix.lower() == ".json":
@@ -371,13 +410,17 @@ def issue(
         except (OSError, ValueError) as exc:
             fail(f"cannot read {file} as JSON: {exc}")
         params = {"allow_past": "true"} if allow_past else None
-        echo_json(api("POST", "issuer", "/api/directives", json=body, params=params))
+        answer = api("POST", "issuer", "/api/directives", json=body, params=params)
+        typer.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2) if json_output
+                   else receipts.issued(answer.json()))  # fmt: skip
         return
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
-    fields = {"issuer": issuer, "ref": ref, "issued_on": issued_on, "form": form}
+    day = given_day(issued_on, "--date")
+    issuer = named_unit(issuer)["id"] if issuer else None
+    fields = {"issuer": issuer, "ref": ref, "issued_on": day and day.isoformat(), "form": form}
     data_fields = {k: v for k, v in fields.items() if v}
     if preview:
         data_fields["preview"] = "true"
@@ -397,15 +440,17 @@ def issue(
             typer.echo(summary(file, detail["document"], detail.get("issuer_unit")), err=True)
         fail(str(exc))
     result = response.json()
-    typer.echo(summary(file, result.pop("document"), result.pop("issuer_unit", None)))
-    if not preview:
+    if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    typer.echo(summary(file, result.pop("document"), result.pop("issuer_unit", None)))
+    typer.echo("\n".join(receipts.mailing(result)) if preview else receipts.issued(result))
 
 
 @app.command()
 def submit(
-    directive: Annotated[str, typer.Option(help="directive id")],
-    unit: Annotated[str, typer.Option(help="unit id")],
+    directive: Annotated[str, typer.Option(help=DIRECTIVE_HELP)],
+    unit: Annotated[str, typer.Option(help=UNIT_HELP)],
     requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
     value: Annotated[
         list[str],
@@ -420,42 +465,53 @@ def submit(
             "out a previous value is refused"
         ),
     ] = [],  # noqa: B006
+    issuer: Annotated[str | None, typer.Option(help=ISSUER_HELP)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ):
     """Submit a unit's report: the values of its report form by field name."""
     import base64
+
+    from chidao import receipts
 
     values: dict[str, object] = {}
     for item in value:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            fail(f"--value {item!r}: write it as field=value")
+            fail(f"--value {item!r}: viết theo dạng tên_trường=giá_trị")
         if text.startswith("@"):
             path = Path(text[1:])
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                fail(f"--value {item!r}: cannot read {path}: {exc.strerror}")
+                fail(f"--value {item!r}: không đọc được tệp {path}: {exc.strerror}")
             values[name] = {"filename": path.name, "data": base64.b64encode(data).decode()}
         elif "," in text and not text.replace(",", "").replace(".", "").strip().isdigit():
             values[name] = [part.strip() for part in text.split(",") if part.strip()]
         else:
             values[name] = text
+    named, reporting = named_directive(directive, issuer), named_unit(unit)
     body = {
-        "directive_id": directive,
-        "unit_id": unit,
+        "directive_id": named["id"],
+        "unit_id": reporting["id"],
         "requirement_id": requirement,
         "values": values,
         "narrative": narrative,
         "clear": clear,
     }
-    echo_json(api("POST", "reporter", "/api/submissions", json=body))
+    answer = api("POST", "reporter", "/api/submissions", json=body)
+    if json_output:
+        echo_json(answer)
+        return
+    repeated = answer.status_code == 200  # the same version again: nothing new
+    typer.echo(receipts.submission(answer.json(), reporting["name"], named["ref"], repeated))
 
 
 @link_app.command("resend")
 def link_resend(
-    directive: Annotated[str, typer.Option(help="directive id")],
-    unit: Annotated[str, typer.Option(help="the unit whose link it is")],
+    directive: Annotated[str, typer.Option(help=DIRECTIVE_HELP)],
+    unit: Annotated[str, typer.Option(help="the unit whose link it is: its name or id")],
     requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
+    issuer: Annotated[str | None, typer.Option(help=ISSUER_HELP)] = None,
 ):
     """Mail the unit its assignment again, with a link that works from now on
     (CHIDAO_LINK_GRACE_DAYS), even if the one it had has expired. As the console's
@@ -464,39 +520,51 @@ def link_resend(
 
     from services.notifier.console.view import OUTCOMES
 
-    form = {"unit": unit, "requirement": requirement, "nonce": secrets.token_hex(16)}
-    path = f"/directives/{directive}/mails/resend"
+    named, linked = named_directive(directive, issuer), named_unit(unit)
+    form = {"unit": linked["id"], "requirement": requirement, "nonce": secrets.token_hex(16)}
+    path = f"/directives/{named['id']}/mails/resend"
     answer = api("POST", "notifier", path, data=form, follow_redirects=False)
     outcome = parse_qs(urlsplit(answer.headers.get("location", "")).query).get("resent", [""])[0]
     unknown = (True, f"Không rõ kết quả gửi lại cho {{unit}} ({outcome}).")
     error, words = OUTCOMES.get(outcome, unknown)
-    typer.echo(words.format(unit=unit), err=error)
+    typer.echo(words.format(unit=linked["name"]), err=error)
     if error:
         raise typer.Exit(1)
 
 
 @app.command()
 def review(
-    directive: Annotated[str, typer.Option(help="directive id")],
-    unit: Annotated[str, typer.Option(help="the unit whose report it is")],
+    directive: Annotated[str, typer.Option(help=DIRECTIVE_HELP)],
+    unit: Annotated[str, typer.Option(help="the unit whose report it is: its name or id")],
     requirement: Annotated[str, typer.Option(help="requirement id")] = "r1",
     accept: Annotated[bool, typer.Option("--accept", help="accept the latest version")] = False,
     return_: Annotated[
         str | None, typer.Option("--return", help="return it for correction, with this reason")
     ] = None,
+    issuer: Annotated[str | None, typer.Option(help=ISSUER_HELP)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ):
     """The parent's decision on a unit's report: --accept, or --return "reason"."""
+    from chidao import receipts
+
     if accept == (return_ is not None):
-        fail("say either --accept or --return REASON")
+        fail('chọn một trong hai: --accept (chấp nhận) hoặc --return "lý do" (trả lại)')
+    named, reporting = named_directive(directive, issuer), named_unit(unit)
     body = {"decision": "accept" if accept else "return", "reason": return_ or ""}
-    path = f"/api/submissions/{directive}/{unit}/{requirement}/review"
-    echo_json(api("POST", "reporter", path, json=body))
+    path = f"/api/submissions/{named['id']}/{reporting['id']}/{requirement}/review"
+    answer = api("POST", "reporter", path, json=body)
+    if json_output:
+        echo_json(answer)
+        return
+    typer.echo(receipts.review(answer.json(), reporting["name"], named["ref"]))
 
 
 @app.command()
 def synthesis(
-    directive: str,
-    unit: Annotated[str | None, typer.Option(help="unit id; the issuer by default")] = None,
+    directive: Annotated[str, typer.Argument(help=DIRECTIVE_HELP)],
+    unit: Annotated[
+        str | None, typer.Option(help="unit (name or id) of the subtree; the issuer by default")
+    ] = None,
     format: Annotated[str, typer.Option(help="md, json, html or docx")] = "md",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write to this file (docx needs one)")
@@ -504,26 +572,32 @@ def synthesis(
     approve: Annotated[
         bool, typer.Option("--approve", help="approve it: it goes up as the issuer's report")
     ] = False,
+    issuer: Annotated[str | None, typer.Option(help=ISSUER_HELP)] = None,
 ):
     """The synthesis (báo cáo tổng hợp) of a directive for a unit's subtree; with
     --approve, send it up as the issuer's own report on the parent's directive."""
+    from chidao import receipts
+
+    named = named_directive(directive, issuer)
     if approve:
-        path = f"/api/directives/{directive}/synthesis/approve"
-        echo_json(api("POST", "aggregator", path))
+        path = f"/api/directives/{named['id']}/synthesis/approve"
+        answer = api("POST", "aggregator", path).json()
+        typer.echo(receipts.approval(answer, named["ref"], named["issuer"]))
         return
     if format not in ("md", "json", "html", "docx"):
-        fail(f"--format {format!r}: choose md, json, html or docx")
+        fail(f"--format {format!r}: chọn md, json, html hoặc docx")
     if format == "docx" and output is None:
-        fail("a .docx goes to a file: add --output FILE.docx")
+        fail("tệp .docx cần nơi ghi: thêm --output TỆP.docx")
     params = {"format": format}
     if unit:
-        params["unit"] = unit
-    response = api("GET", "aggregator", f"/api/directives/{directive}/synthesis", params=params)
+        params["unit"] = named_unit(unit)["id"]
+    path = f"/api/directives/{named['id']}/synthesis"
+    response = api("GET", "aggregator", path, params=params)
     if output is None:
         typer.echo(response.text)
         return
     output.write_bytes(response.content)
-    typer.echo(f"wrote {output} ({len(response.content)} bytes)")
+    typer.echo(f"Đã ghi {output} ({len(response.content):,} byte).".replace(",", "."))
 
 
 @forms_app.command("list")
@@ -839,12 +913,19 @@ def login(
             "expires_at": answer.get("expires_at"),
         }
     )
-    roles = ", ".join(answer.get("roles") or []) or "no role"
+    roles = _role_names(answer.get("roles"))
+    until = answer.get("expires_at")
+    until = format_instant(datetime.fromisoformat(until)) if until else "?"
     typer.echo(
-        f"signed in as {answer['username']} ({answer.get('display_name', '')}), "
-        f"{answer.get('unit_id')}, roles {roles}; the token is valid until "
-        f"{answer.get('expires_at')} (stored in {path})"
+        f"Đã đăng nhập: {answer['username']} ({answer.get('display_name', '')}), đơn vị "
+        f"{answer.get('unit_id')}, {roles}; mã đăng nhập dùng được đến {until} (lưu ở {path})."
     )
+
+
+def _role_names(roles: list[str] | None) -> str:
+    """``["van_thu"]`` as "văn thư"."""
+    by_value = {r.value: ROLE_NAMES[r] for r in Role}
+    return ", ".join(by_value.get(r, r) for r in roles or []) or "chưa có vai trò"
 
 
 @app.command()
@@ -854,7 +935,7 @@ def logout():
 
     stored = stored_login()
     if stored is None:
-        typer.echo("not signed in")
+        typer.echo("Chưa đăng nhập.")
         return
     try:
         call(
@@ -866,34 +947,37 @@ def logout():
         if exc.status != 401:  # an expired or revoked token has nothing left to revoke
             fail(str(exc))
     forget_login()
-    typer.echo(f"signed out {stored.get('username', '')}: token {stored['token_id']} revoked")
+    typer.echo(
+        f"Đã đăng xuất {stored.get('username', '')}: mã đăng nhập {stored['token_id']} "
+        "đã bị thu hồi."
+    )
 
 
 @app.command()
 def whoami():
     """Who the commands act as (the stored token, CHIDAO_TOKEN or the operator token)."""
     me = api("GET", "issuer", "/api/me").json()
-    roles = ", ".join(me.get("roles") or []) or "no role"
-    unit = me.get("unit_id") or "every unit (operator)"
-    typer.echo(f"{me['username']} ({me['display_name']}), {unit}, roles {roles}, via {me['via']}")
+    unit = f"đơn vị {me['unit_id']}" if me.get("unit_id") else "mọi đơn vị (vận hành)"
+    via = {"token": "mã đăng nhập", "operator": "mã vận hành"}.get(me["via"], me["via"])
+    typer.echo(
+        f"{me['username']} ({me['display_name']}), {unit}, {_role_names(me.get('roles'))}, "
+        f"qua {via}"
+    )
 
 
 def _day(text: str | None, option: str):
+    """A day given on the command line (dd/mm/yyyy or ISO) as midnight UTC."""
     from datetime import UTC, datetime
 
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        fail(f"{option} {text!r}: write the day as YYYY-MM-DD")
+    day = given_day(text, option)
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 @app.command()
 def audit(
     unit: Annotated[str | None, typer.Option(help="done by or to this unit")] = None,
     user: Annotated[str | None, typer.Option(help="done by this account")] = None,
-    since: Annotated[str | None, typer.Option(help="from this day (YYYY-MM-DD, UTC)")] = None,
+    since: Annotated[str | None, typer.Option(help="from this day (dd/mm/yyyy, UTC)")] = None,
     until: Annotated[str | None, typer.Option(help="up to this day, included")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV, every field")] = False,
     nats_url: NatsUrl = None,

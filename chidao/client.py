@@ -17,7 +17,7 @@ import httpx
 
 # Ports `chidao dev` gives the services; override with CHIDAO_<SERVICE>_URL.
 DEV_PORTS = {"issuer": 8081, "notifier": 8082, "reporter": 8083, "aggregator": 8084}
-NOT_SIGNED_IN = "not signed in or the token has expired: run `chidao login`"
+NOT_SIGNED_IN = "chưa đăng nhập hoặc phiên đăng nhập đã hết hạn: chạy `chidao login`"
 
 
 class ApiError(RuntimeError):

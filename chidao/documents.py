@@ -63,6 +63,9 @@ def summary(source: object, data: dict, issuer_unit: str | None = None) -> str:
 
 
 def summary_lines(source: object, data: dict, issuer_unit: str | None = None) -> list[str]:
+    """The reading, field by field, in the words of a Nghị định 30 document."""
+    from services.issuer.documents.words import RECURRENCES, ROLES, warning_words
+
     lines = [str(source)]
     kind, ref = data.get("kind"), data.get("ref")
     heading = document_title(kind, ref) if kind and ref else (kind or "?")
@@ -70,46 +73,49 @@ def summary_lines(source: object, data: dict, issuer_unit: str | None = None) ->
     when = (
         f"{data.get('place') or '?'}, {format_date(date.fromisoformat(issued_on))}"
         if issued_on
-        else "no date"
+        else "không ghi ngày"
     )
     issuer = data.get("issuer") or "?"
     if issuer_unit:
         issuer += f" [{issuer_unit}]"
-    lines += [f"  {heading} ({when}) by {issuer}", f"  title:     {data.get('title') or '?'}"]
+    lines += [f"  {heading} ({when}) của {issuer}", f"  trích yếu:  {data.get('title') or '?'}"]
     for basis in data.get("basis", []):
         day = format_date(date.fromisoformat(basis["issued_on"])) if basis.get("issued_on") else "?"
-        lines.append(f"  basis:     {basis.get('ref')} of {day} by {basis.get('issuer') or '?'}")
+        lines.append(
+            f"  căn cứ:     {basis.get('ref')} ngày {day} của {basis.get('issuer') or '?'}"
+        )
     for entry in data.get("addressees", []):
-        lines.append(f"  to:        {entry}")
+        lines.append(f"  kính gửi:   {entry}")
     for entry in data.get("recipients", []):
-        lines.append(f"  recipient: {(entry.get('role') or '?'):<13} {entry['text']}")
+        role = ROLES.get(entry.get("role") or "", "?")
+        lines.append(f"  nơi nhận:   {entry['text']} — {role}")
     if data.get("archive"):
-        lines.append(f"  archive:   {data['archive']}")
+        lines.append(f"  lưu:        {data['archive']}")
     for deadline in data.get("deadlines", []):
         due = deadline.get("due_before")
-        when = format_deadline(datetime.fromisoformat(due)) if due else "no date"
+        when = format_deadline(datetime.fromisoformat(due)) if due else "không ghi thời hạn"
         if deadline.get("recurrence"):
-            when += f", {deadline['recurrence']}"
-        to = f" -> {deadline['to']}" if deadline.get("to") else ""
-        lines.append(f"  deadline:  {when}: {deadline.get('action') or deadline['text']}{to}")
+            when += f", {RECURRENCES.get(deadline['recurrence'], deadline['recurrence'])}"
+        to = f" → {deadline['to']}" if deadline.get("to") else ""
+        lines.append(f"  thời hạn:   {when}: {deadline.get('action') or deadline['text']}{to}")
     for task in data.get("tasks", []):
-        lines.append(f"  task:      {task['unit']}")
+        lines.append(f"  nhiệm vụ:   {task['unit']}")
     for material in data.get("materials", []):
-        lines.append(f"  material:  {material}")
+        lines.append(f"  tài liệu:   {material}")
     signer = data.get("signer") or {}
     if signer:
         parts = (signer.get("capacity"), signer.get("title"), signer.get("name"))
-        lines.append(f"  signed:    {' / '.join(x for x in parts if x)}")
+        lines.append(f"  ký:         {' / '.join(x for x in parts if x)}")
     warnings = data.get("warnings", [])
-    lines += [f"  warning:   {w}" for w in warnings] or ["  warnings:  none"]
+    lines += [f"  cảnh báo:   {warning_words(w)}" for w in warnings] or ["  cảnh báo:   không có"]
     return lines
 
 
 def cascade_lines(node: dict, prefix: str = "", last: bool = True, top: bool = True) -> list[str]:
     """A cascade tree as indented lines: "├── 1817-CV/TU  Tỉnh ủy Lai Châu, 25/03/2024"."""
     day = format_date(date.fromisoformat(node["issued_on"])) if node.get("issued_on") else "?"
-    label = f"{node.get('ref') or '(no number)'}  {node.get('issuer') or '?'}, {day}"
-    label += "  [referred to, not ingested]" if node.get("placeholder") else ""
+    label = f"{node.get('ref') or '(không số)'}  {node.get('issuer') or '?'}, {day}"
+    label += "  [được dẫn làm căn cứ, chưa có trong hệ thống]" if node.get("placeholder") else ""
     lines = [label if top else f"{prefix}{'└── ' if last else '├── '}{label}"]
     inner = "" if top else prefix + ("    " if last else "│   ")
     children = node.get("children", [])

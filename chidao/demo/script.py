@@ -4,36 +4,12 @@ form (``shared/forms/builtin/sinh-hoat-chinh-tri.yaml``)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 # Kế hoạch 153-KH/ĐUK of Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh Hưng Yên is not a seed:
 # seed 003 (101-KH/ĐU) implements it. The demo issues it first, as the level above.
-PARENT = {
-    "kind": "KH",
-    "ref": "153-KH/ĐUK",
-    "issued_on": "2024-05-16",
-    "place": "Hưng Yên",
-    "issuer_unit": "duk-cqdn-hung-yen",
-    "issuer": "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh",
-    "title": (
-        "Triển khai đợt sinh hoạt chính trị, tư tưởng về tác phẩm của Tổng Bí thư "
-        "Nguyễn Phú Trọng trong Đảng bộ Khối"
-    ),
-    "addressees": [{"under": "duk-cqdn-hung-yen", "kinds": ["grassroots_committee"]}],
-    "recipients": [
-        {"text": "Thường trực Tỉnh ủy", "role": "report", "units": [{"unit": "tt-tu-hung-yen"}]}
-    ],
-    "requirements": [
-        {
-            "id": "plan",
-            "action": "ban hành kế hoạch triển khai",
-            "due_before": "2024-07-01T00:00:00+07:00",
-        },
-        {
-            "id": "report",
-            "action": "báo cáo kết quả thực hiện",
-            "due_before": "2024-12-20T00:00:00+07:00",
-        },
-    ],
-}
+PARENT = json.loads((Path(__file__).parent / "plans" / "153-kh-duk.json").read_text("utf-8"))
 PARENT_ID = "153-kh-duk--duk-cqdn-hung-yen"
 
 

@@ -248,18 +248,25 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, nu
     preview = chidao("issue", str(document), "--preview")
     assert preview.returncode == 0, preview.stderr
     assert f"Hướng dẫn số {ref} (Cần Thơ, 29/03/2024)" in preview.stdout
-    assert "recipient: action        Cấp ủy các TCCSĐ trực thuộc" in preview.stdout
+    assert "nơi nhận:   Cấp ủy các TCCSĐ trực thuộc — Thực hiện" in preview.stdout
+    # whom it would mail, as what: the grassroots committees are asked for its report
+    assert "Sẽ gửi thư cho " in preview.stdout
+    assert any(
+        "Được giao báo cáo: " in line and "trước ngày" in line
+        for line in preview.stdout.splitlines()
+    ), preview.stdout
     refused = chidao("issue", str(document))  # its deadline, in 2024, has passed
     assert refused.returncode != 0 and "đã qua" in refused.stderr, refused.stderr
     assert "--allow-past" in refused.stderr
     issued = chidao("issue", str(document), "--allow-past")
     assert issued.returncode == 0, issued.stderr
-    assert '"status": "already_issued"' not in issued.stdout
+    assert f"Đã ban hành {ref}: giao " in issued.stdout, issued.stdout
     tree = chidao("cascade", ref)
     assert tree.returncode == 0, tree.stderr
     lines = tree.stdout.splitlines()
     assert lines[0] == (
-        "52-HD/BTGTU  Ban Tuyên giáo Thành ủy Cần Thơ, 14/03/2024  [referred to, not ingested]"
+        "52-HD/BTGTU  Ban Tuyên giáo Thành ủy Cần Thơ, 14/03/2024  "
+        "[được dẫn làm căn cứ, chưa có trong hệ thống]"
     )
     # under it, beside the forest test's seed 004 if that ran first
     assert (
@@ -269,4 +276,4 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, nu
     # the same file issued through the CLI again is the same directive (no need to say
     # --allow-past again: nothing new is sent)
     again = chidao("issue", str(document))
-    assert again.returncode == 0 and '"status": "already_issued"' in again.stdout
+    assert again.returncode == 0 and f"{ref} đã được ban hành trước đó" in again.stdout

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 
 PARENT = "du-so-khdt-hy"
 UNIT = "cb-skhdt-van-phong"
+UNIT_NAME = "Chi bộ Văn phòng Sở Kế hoạch và Đầu tư"
 DIRECTIVE = directive_to_chi_bo(PARENT, "Đảng ủy Sở Kế hoạch và Đầu tư", "79-KH/ĐU", "Gửi lại")
 
 
@@ -24,6 +25,7 @@ def _chidao(stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "CHIDAO_NOTIFIER_URL": stack.url("notifier"),
+        "CHIDAO_ISSUER_URL": stack.url("issuer"),  # finds the directive and unit named
         "CHIDAO_OPERATOR_TOKEN": OPERATOR_TOKEN,
     }
     return subprocess.run(
@@ -37,10 +39,11 @@ def test_link_resend_mails_the_unit_a_working_link_again(stack, number):
     assert issued.status_code == 201, issued.text
     assignment_link(stack.mail, directive_id, UNIT)  # its first mail is in
 
-    args = ("link", "resend", "--directive", directive_id, "--unit", UNIT)
+    # named as a clerk names them: the number-symbol, the unit's name
+    args = ("link", "resend", "--directive", directive["ref"], "--unit", UNIT_NAME)
     resent = _chidao(stack, *args)
     assert resent.returncode == 0, resent.stderr
-    assert f"Đã gửi lại thư giao nhiệm vụ, kèm đường dẫn báo cáo, cho {UNIT}." in resent.stdout
+    assert f"Đã gửi lại thư giao nhiệm vụ, kèm đường dẫn báo cáo, cho {UNIT_NAME}." in resent.stdout
     [mail] = wait_for(lambda: mails_of(stack.mail, directive_id, "resend", UNIT), 30, "the resend")
     link = assignment_link(stack.mail, directive_id, UNIT)
     assert as_operator.get(link, timeout=30).status_code == 200  # the unit's form opens

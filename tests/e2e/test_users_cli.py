@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chidao.cli import app
-from chidao.client import ApiError, call
+from chidao.client import NOT_SIGNED_IN, ApiError, call
 from chidao.runtime.accounts import read_audit
 from chidao.runtime.admin import store_directory
 from chidao.runtime.stack import Stack
@@ -193,7 +193,8 @@ def test_login_whoami_and_logout_against_the_issuer(tmp_path, monkeypatch):
 
         signed_out = chidao("whoami")
         assert signed_out.exit_code == 1
-        assert "not signed in or the token has expired: run `chidao login`" in signed_out.output
+        assert NOT_SIGNED_IN in signed_out.output
+        assert NOT_SIGNED_IN.startswith("chưa đăng nhập") and "chạy `chidao login`" in NOT_SIGNED_IN
 
         wrong = chidao("login", "--username", "vanthu.test", "--password-stdin", input="sai\n")
         assert wrong.exit_code == 1 and "không đúng" in wrong.output
@@ -203,11 +204,11 @@ def test_login_whoami_and_logout_against_the_issuer(tmp_path, monkeypatch):
             "login", "--username", "vanthu.test", "--password-stdin", "--name", "test",
             input=PASSWORD + "\n",
         )  # fmt: skip
-        assert "signed in as vanthu.test (Nguyễn Thị Thư)" in out and UNIT in out
+        assert "Đã đăng nhập: vanthu.test (Nguyễn Thị Thư)" in out and UNIT in out
         assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
 
         me = ok("whoami")
-        assert "vanthu.test (Nguyễn Thị Thư)" in me and UNIT in me and "via token" in me
+        assert "vanthu.test (Nguyễn Thị Thư)" in me and UNIT in me and "qua mã đăng nhập" in me
 
         assert chidao("cascade").exit_code == 0  # every role reads the cascade
 
@@ -218,11 +219,11 @@ def test_login_whoami_and_logout_against_the_issuer(tmp_path, monkeypatch):
         assert str(refused.value) == refused.value.body["error"]
         assert "không có quyền" in str(refused.value)
 
-        assert "revoked" in ok("logout")
+        assert "đã bị thu hồi" in ok("logout")
         assert not token_file.exists()
-        assert "not signed in" in ok("logout")
+        assert "Chưa đăng nhập." in ok("logout")
         after = chidao("whoami")
-        assert after.exit_code == 1 and "run `chidao login`" in after.output
+        assert after.exit_code == 1 and "chạy `chidao login`" in after.output
 
 
 def test_serve_refuses_to_start_in_production_with_the_defaults(tmp_path):

@@ -175,15 +175,15 @@ def build_directive(
     """The directive to issue. The number and date come from the document; the operator
     supplies them (--ref, --date) only where the document has none."""
     doc = reading.document
-    problems = []
+    problems = []  # in Vietnamese: the clerk issuing it reads them, naming the options
     ref = ref or doc.ref
     issued_on = issued_on or doc.issued_on
     if ref is None:
-        problems.append("the document has no number-symbol: give one with --ref")
+        problems.append("văn bản không ghi số, ký hiệu: nhập bằng --ref")
     if issued_on is None:
-        problems.append("the document has no date: give one with --date (YYYY-MM-DD)")
+        problems.append("văn bản không ghi ngày ban hành: nhập bằng --date (ngày/tháng/năm)")
     if reading.issuer_unit is None:
-        problems.append("the issuing unit is not known: name it with --issuer UNIT_ID")
+        problems.append("chưa rõ đơn vị ban hành: ghi bằng --issuer ĐƠN_VỊ")
     if problems:
         raise DocumentError("; ".join(problems))
     assert ref is not None and issued_on is not None and reading.issuer_unit is not None
@@ -205,5 +205,5 @@ def build_directive(
         archive=doc.archive,
     )
     if not is_slug(directive.id):
-        raise DocumentError(f"'{ref}' cannot be made into an identifier")
+        raise DocumentError(f"số, ký hiệu “{ref}” không có chữ hoặc số nào để làm mã văn bản")
     return directive

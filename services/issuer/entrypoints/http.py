@@ -17,7 +17,7 @@ from services.issuer.documents.ingest import contract_json
 from services.issuer.documents.reading import MAX_BYTES
 from services.issuer.domain.draft import approval_refusal
 from services.issuer.domain.records import DirectiveRecord
-from services.issuer.handlers import cascade, issuing, uploads
+from services.issuer.handlers import cascade, issuing, lookup, uploads
 from services.issuer.handlers.drafts import refuse
 from shared.auth.audit import audit_target
 from shared.auth.guard import staff
@@ -113,8 +113,8 @@ async def upload(
     )
     reading = await uploads.read_upload(deps, sent)
     shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}
-    if preview:
-        return JSONResponse(shown, status_code=200)
+    if preview:  # and whom issuing it would mail, as what
+        return JSONResponse({**shown, **uploads.mailing_preview(deps, sent, reading)})
     try:
         if reading.issuer_unit is not None:
             audit_target(request, unit_id=reading.issuer_unit)
@@ -160,3 +160,43 @@ async def show(
         record.directive.issuer_unit, deps.directory(), Action.DIRECTIVE_READ
     )
     return JSONResponse(record.model_dump(mode="json"))
+
+
+LookupText = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+@router.get("/api/lookup/directive", tags=["lookup"])
+async def lookup_directive(
+    q: LookupText,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
+    issuer: Annotated[str | None, Query(max_length=200)] = None,
+) -> JSONResponse:
+    """The directive a clerk names: its id or number-symbol ("101-KH/ĐU"), with the
+    issuing unit (id or name) when two units used the same number; a refusal lists the
+    candidates or the nearest numbers, in Vietnamese."""
+    directory = deps.directory()
+    issuing = lookup.find_unit(directory, issuer) if issuer else None
+    records = _visible(principal, deps, await deps.records.all())
+    d = lookup.find_directive(records, q, issuing).directive
+    return JSONResponse(
+        {
+            "id": d.id,
+            "ref": d.ref,
+            "issuer_unit": d.issuer_unit,
+            "issuer": d.issuer,
+            "title": d.title,
+        }
+    )
+
+
+@router.get("/api/lookup/unit", tags=["lookup"])
+async def lookup_unit(
+    q: LookupText,
+    deps: DepsOf,
+    principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
+) -> JSONResponse:
+    """The unit a clerk names: its id, its name, another name, or words of its name; a
+    refusal lists the candidates or the nearest names, in Vietnamese."""
+    unit = lookup.find_unit(deps.directory(), q)
+    return JSONResponse({"id": unit.id, "name": unit.name, "parent": unit.parent})
