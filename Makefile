@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The stamp changes whenever the lock or the project metadata changes, so installs re-run then.
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint bench-fanout clean
+.PHONY: demo test lint bench-fanout clean lexicon
 
 demo: $(STAMP)
 	$(BIN)/chidao demo
@@ -34,3 +34,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
+
+# What the diacritics restorer knows (services/issuer/documents/lexicon.py, SOURCES).
+lexicon: $(STAMP)
+	$(BIN)/python -m services.issuer.documents.lexicon

@@ -396,6 +396,18 @@ def issue(
             "CHIDAO_LINK_GRACE_DAYS from now); without it such a directive is refused"
         ),
     ] = False,
+    title: Annotated[
+        str | None,
+        typer.Option(help="the title as it must read (a scan's restored one, confirmed)"),
+    ] = None,
+    set_: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="requirement.N.action=TEXT: a requirement's action as it must read "
+            "(a scan's restored one, confirmed); repeatable",
+        ),
+    ] = [],  # noqa: B006
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ):
     """Issue a directive: read a document file (showing what was read, the warnings and,
@@ -420,8 +432,16 @@ def issue(
         fail(f"cannot read {file}: {exc.strerror}")
     day = given_day(issued_on, "--date")
     issuer = named_unit(issuer)["id"] if issuer else None
-    fields = {"issuer": issuer, "ref": ref, "issued_on": day and day.isoformat(), "form": form}
-    data_fields = {k: v for k, v in fields.items() if v}
+    fields = {
+        "issuer": issuer,
+        "ref": ref,
+        "issued_on": day and day.isoformat(),
+        "form": form,
+        "title": title,
+    }
+    data_fields: dict[str, str | list[str]] = {k: v for k, v in fields.items() if v}
+    if set_:
+        data_fields["set"] = set_
     if preview:
         data_fields["preview"] = "true"
     if allow_past:

@@ -52,13 +52,15 @@ HERE = Path(__file__).parent
 DIRECTORY = HERE / "directory.yaml"
 SEEDS = HERE / "seeds"
 FOLLOWED = "003_e88aeaad7985e01b.txt"  # the plan whose reports the demo follows
-# What an operator adds for a document that lacks it (seed 000 has no number and no date).
+# What an operator adds for a document that lacks it (seed 000 has no number and no date;
+# seed 001 is a scan whose restored requirement the clerk confirms, "Quy 11" being Quý II).
 OPERATOR = {
     "000_190f0edc151fbb06.txt": {
         "issuer": "duk-cqdn-son-ha",
         "ref": "01-KH/ĐUK",
         "issued_on": "2024-03-27",
-    }
+    },
+    "001_ec79a5c3036ac224.txt": {"set": "requirement.1.text=Hoàn thành trong Quý II/2024"},
 }
 CLOCK_START = "2024-06-19T08:00:00+07:00"
 DAYS_PER_SECOND = 4
@@ -240,12 +242,14 @@ def _ingest_seeds(stack: Stack) -> str:
             path,
             as_("chuyenvien.snv"),  # any staff may read a document to see what it says
             preview="true",
-            **({"issuer": extra["issuer"]} if extra else {}),
+            **({"issuer": extra["issuer"]} if "issuer" in extra else {}),
         )
         doc = shown["document"]
         say()
         say("\n".join(summary_lines(path.name, doc, shown["issuer_unit"])))
-        if extra:
+        if "set" in extra:
+            say(f"   -> a scan, its diacritics restored: the clerk confirms {extra['set']}")
+        elif extra:
             say(
                 f"   -> no number or date in the text: the operator issues it as {extra['ref']} "
                 f"of {extra['issued_on']}"

@@ -130,7 +130,9 @@ async def test_files_that_cannot_be_read_are_refused_in_plain_words(stack, http)
 async def test_ingesting_the_five_seeds_gives_the_forest_of_the_design_notes(stack, http):
     # seed 000 has no number or date: the operator gives them, as the demo does
     operator = {"issuer": "duk-cqdn-son-ha", "ref": "01-KH/ĐUK", "issued_on": "2024-03-27"}
-    seeds = {"000": operator, "001": {}, "002": {}, "003": {}, "004": {}}
+    # seed 001 is a scan: the clerk confirms the restored sentence its requirement quotes
+    scan = {"set": "requirement.1.text=Hoàn thành trong Quý II/2024"}
+    seeds = {"000": operator, "001": scan, "002": {}, "003": {}, "004": {}}
     ours = set()
     for prefix, form in seeds.items():
         response = await upload(http, stack, seed(prefix), **form)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.issuer.documents.diacritics import Restorer
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.resolve import Resolver
 from shared.contracts import (
@@ -56,6 +57,9 @@ class Reading:
     addressees: list[UnitSelector] = field(default_factory=list)
     requirements: list[ReportingRequirement] = field(default_factory=list)
     issuer_name: str | None = None  # the issuing unit's name in the directory
+    # A scan's text, its diacritics restored: per field a mail quotes ("title",
+    # "requirement.1.action"), the words still doubtful, which the issuer must confirm.
+    doubts: dict[str, list[str]] = field(default_factory=dict)
 
 
 def resolve_document(
@@ -75,6 +79,10 @@ def resolve_document(
         return Reading(document.model_copy(update={"warnings": warnings}))
     resolver = resolver or Resolver(directory)
     ocr = document.ocr
+    doubts: dict[str, list[str]] = {}
+    if ocr:  # the fields a mail quotes, in proper Vietnamese where the lexicon can tell
+        document, doubts = restored(document, resolver.restorer)
+        warnings.append(restored_warning(doubts))
     if issuer_unit is not None:
         if issuer_unit not in directory:
             raise DocumentError(f"--issuer '{issuer_unit}' is not in the unit directory")
@@ -93,7 +101,40 @@ def resolve_document(
     requirements = _requirements(document, issuer_unit, resolver)
     document = document.model_copy(update={"recipients": parsed, "warnings": warnings})
     name = directory.name(issuer_unit) if issuer_unit else None
-    return Reading(document, issuer_unit, recipients, addressees, requirements, name)
+    return Reading(document, issuer_unit, recipients, addressees, requirements, name, doubts)
+
+
+def restored(document: ParsedDocument, restorer: Restorer) -> tuple[ParsedDocument, dict]:
+    """``document`` with its title, place and requirements' actions restored, and the
+    words of each that are still doubtful."""
+    doubts: dict[str, list[str]] = {}
+    update: dict[str, object] = {}
+    if document.title:
+        title = restorer.restore(document.title)
+        update["title"] = title.text[:1].upper() + title.text[1:]
+        if title.doubtful:
+            doubts["title"] = title.doubtful
+    if document.place:  # a proper name: every word capitalised ("Lâm Đồng")
+        place = restorer.restore(document.place)
+        update["place"] = " ".join(w[:1].upper() + w[1:] for w in place.text.split())
+    deadlines = []
+    for number, deadline in enumerate(document.deadlines, start=1):
+        for part in ("action", "text"):  # what it asks, and the sentence the mail quotes
+            if getattr(deadline, part):
+                done = restorer.restore(getattr(deadline, part))
+                deadline = deadline.model_copy(update={part: done.text})
+                if done.doubtful:
+                    doubts[f"requirement.{number}.{part}"] = done.doubtful
+        deadlines.append(deadline)
+    update["deadlines"] = deadlines
+    return document.model_copy(update=update), doubts
+
+
+def restored_warning(doubts: dict[str, list[str]]) -> str:
+    if not doubts:
+        return "diacritics were restored in the title and the requirements; read them over"
+    listed = "; ".join(f"{f}: {', '.join(words)}" for f, words in doubts.items())
+    return f"diacritics were restored; still doubtful: {listed}"
 
 
 def _issuer_unit(

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from services.issuer.documents.diacritics import Restorer
+from services.issuer.documents.lexicon import stored
 from services.issuer.documents.names import normalise
 from shared.contracts import UnitKind, UnitSelector
 from shared.directory import Directory
@@ -72,10 +74,19 @@ class Match:
 class Resolver:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self._restorer: Restorer | None = None
         self._names: dict[str, set[str]] = {}
         for unit in directory:
             for name in (unit.name, *unit.aliases):
                 self._names.setdefault(normalise(name), set()).add(unit.id)
+
+    @property
+    def restorer(self) -> Restorer:
+        """The diacritics restorer, knowing this directory's names too (built once)."""
+        if self._restorer is None:
+            names = [n for unit in self.directory for n in (unit.name, *unit.aliases)]
+            self._restorer = Restorer(stored().with_names(names))
+        return self._restorer
 
     # --- where to look -------------------------------------------------------------
 

@@ -38,6 +38,11 @@ _WARNINGS = (
      "Các thời hạn không ghi năm được hiểu là năm {0}: đề nghị kiểm tra lại."),
     (r'^the issuer "(.*)" could be any of: (.*); name it with --issuer$',
      "Cơ quan ban hành “{0}” có thể là: {1}; chọn một (--issuer)."),
+    (r"^diacritics were restored; still doubtful: (.*)$",
+     "Đã khôi phục dấu tiếng Việt cho trích yếu và các yêu cầu; còn chưa chắc: {0}. "
+     "Đọc lại rồi xác nhận hoặc sửa trước khi ban hành."),
+    (r"^diacritics were restored in the title and the requirements; read them over$",
+     "Đã khôi phục dấu tiếng Việt cho trích yếu và các yêu cầu: đọc lại trước khi ban hành."),
     (r"^could not tell which body issued the document$",
      "Không xác định được cơ quan ban hành văn bản."),
     (r"^could not tell what kind of document this is.*$",

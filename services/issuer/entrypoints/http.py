@@ -100,6 +100,17 @@ async def upload(
         Form(alias="form", description="report form of its results requirements"),
     ] = None,
     allow_past: Annotated[bool, Form(description=ALLOW_PAST)] = False,
+    title: Annotated[
+        str | None, Form(max_length=1000, description="the title, confirming a scan's")
+    ] = None,
+    sets: Annotated[
+        list[str],
+        Form(
+            alias="set",
+            max_length=50,
+            description="requirement.N.action=TEXT, confirming a scan's restored action",
+        ),
+    ] = [],  # noqa: B006
 ) -> JSONResponse:
     """Read a document, show what was read and the warnings, and issue it as the
     signed-in account's unit (or only show it, with preview: any staff role may). The
@@ -109,7 +120,15 @@ async def upload(
         principal.require(Action.DIRECTIVE_ISSUE)
     data = await file.read(MAX_BYTES + 1)
     sent = uploads.Upload(
-        data, file.filename or "document.txt", issuer, ref, issued_on, report_form, allow_past
+        data,
+        file.filename or "document.txt",
+        issuer,
+        ref,
+        issued_on,
+        report_form,
+        allow_past,
+        title,
+        tuple(s[:2000] for s in sets),
     )
     reading = await uploads.read_upload(deps, sent)
     shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}

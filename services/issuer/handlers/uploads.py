@@ -4,6 +4,7 @@ against the directory, keep the original file and issue the directive it is."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,7 @@ from services.issuer.documents.ingest import Reading, build_directive, resolve_d
 from services.issuer.domain.planning import CannotIssue, plan_issue
 from services.issuer.domain.report_forms import with_forms
 from services.issuer.handlers.issuing import Issued, issue_directive
+from shared.contracts import Directive
 from shared.directory import Directory
 from shared.errors import Invalid
 
@@ -27,6 +29,10 @@ class Upload:
     issued_on: date | None = None
     results_form: str | None = None  # the report form of its results requirements
     allow_past: bool = False  # issue even though a deadline has passed (the operator's call)
+    # The issuer's own words for what a scan's restored text left doubtful: the title,
+    # and "requirement.N.action=TEXT" for a requirement's action.
+    title: str | None = None
+    sets: tuple[str, ...] = ()
 
 
 async def read_upload(deps: Deps, upload: Upload) -> Reading:
@@ -59,9 +65,61 @@ async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
         directive = build_directive(reading, upload.ref, upload.issued_on)
     except DocumentError as exc:
         raise Invalid(f"{upload.filename}: {exc}") from exc
+    directive = confirmed(directive, reading, upload)
     attached = await keep(deps.js, upload.data, upload.filename)
     directive = with_forms(directive.model_copy(update={"document": attached}), upload.results_form)
     return await issue_directive(deps, directive, upload.allow_past)
+
+
+_SET = re.compile(r"^requirement\.(\d{1,3})\.(action|text)=(.+)$", re.S)
+
+
+def confirmed(directive: Directive, reading: Reading, upload: Upload) -> Directive:
+    """``directive`` with the issuer's own title and actions; refused (Invalid, in
+    Vietnamese, showing each restored field) while a doubtful one is not confirmed."""
+    actions: dict[str, str] = {}
+    for item in upload.sets:
+        found = _SET.match(item.strip())
+        if not found or not 1 <= int(found.group(1)) <= len(directive.requirements):
+            raise Invalid(
+                f"--set “{item}”: viết requirement.N.action=NỘI DUNG (hoặc requirement.N.text=, "
+                f"câu trích nguyên văn), N từ 1 đến {len(directive.requirements)}"
+            )
+        actions[f"requirement.{int(found.group(1))}.{found.group(2)}"] = found.group(3).strip()
+    left = {f: w for f, w in reading.doubts.items() if f not in actions and f != "title"}
+    if "title" in reading.doubts and not upload.title:
+        left["title"] = reading.doubts["title"]
+    if left:
+        raise Invalid(_unconfirmed(directive, left), doubts=left)
+    requirements = [
+        r.model_copy(
+            update={
+                "action": actions.get(f"requirement.{n}.action", r.action),
+                "text": actions.get(f"requirement.{n}.text", r.text),
+            }
+        )
+        for n, r in enumerate(directive.requirements, start=1)
+    ]
+    update: dict = {"requirements": requirements}
+    if upload.title:
+        update["title"] = upload.title.strip()
+    return directive.model_copy(update=update)
+
+
+def _unconfirmed(directive: Directive, left: dict[str, list[str]]) -> str:
+    lines = ["Văn bản là bản quét mất dấu; đã khôi phục dấu nhưng còn chữ chưa chắc:"]
+    for name, words in left.items():
+        if name == "title":
+            lines.append(f"  trích yếu: “{directive.title}” (chưa chắc: {', '.join(words)})")
+            lines.append('    xác nhận hoặc sửa: --title "..."')
+            continue
+        _, number, part = name.split(".")
+        requirement = directive.requirements[int(number) - 1]
+        said = requirement.action if part == "action" else requirement.text
+        what = "yêu cầu" if part == "action" else "câu trích của yêu cầu"
+        lines.append(f"  {what} {number}: “{said}” (chưa chắc: {', '.join(words)})")
+        lines.append(f'    xác nhận hoặc sửa: --set "{name}=..."')
+    return "\n".join(lines)
 
 
 def mailing_preview(deps: Deps, upload: Upload, reading: Reading) -> dict:
