@@ -30,6 +30,7 @@ from shared.contracts import (
     ReportSubmitted,
     Review,
     Submission,
+    Unit,
     UnitContacted,
 )
 from shared.deadletters import list_all
@@ -42,7 +43,17 @@ from tests.support import eventually, stream_count
 
 PARENT = "du-h"
 CB1, CB2 = f"{PARENT}-cb1", f"{PARENT}-cb2"
-UNITS = committee_with_chi_bo(PARENT, 2)
+DESK = f"{PARENT}-btg"  # the committee's Ban Tuyên giáo, which collects some reports
+UNITS = [
+    *committee_with_chi_bo(PARENT, 2),
+    Unit(
+        id=DESK,
+        name=f"Ban Tuyên giáo {PARENT}",
+        kind="bloc_board",
+        parent=PARENT,
+        emails=[f"{DESK}@test.example.org"],
+    ),
+]
 DIRECTIVE = "7-kh-du--du-h"
 DUE = datetime.fromisoformat("2099-06-01T00:00:00+07:00")  # timers far off: none fires
 NOW = datetime.fromisoformat("2024-06-19T08:00:00+07:00")
@@ -52,7 +63,7 @@ def address(unit: str) -> str:
     return f"{unit}@test.example.org"
 
 
-def an_assignment(unit: str, due: datetime = DUE) -> Assignment:
+def an_assignment(unit: str, due: datetime = DUE, to_unit: str | None = None) -> Assignment:
     return Assignment(
         directive_id=DIRECTIVE,
         directive_kind="KH",
@@ -63,7 +74,7 @@ def an_assignment(unit: str, due: datetime = DUE) -> Assignment:
         issuer=f"Đảng ủy {PARENT}",
         unit_id=unit,
         requirement=ReportingRequirement(
-            id="report", action="báo cáo kết quả thực hiện", due_before=due
+            id="report", action="báo cáo kết quả thực hiện", due_before=due, to_unit=to_unit
         ),
         assigned_at=NOW,
     )
@@ -299,6 +310,23 @@ async def test_the_digest_names_the_missing_and_the_late_units_to_their_parent(n
     text = mail.text()
     assert "Chi bộ số 1 (du-h)" in text and "Chi bộ số 2 (du-h)" in text
     assert "12/06/2024" in text  # when the late report came in
+
+
+async def test_the_digest_goes_to_the_desk_the_reports_are_sent_to(notifier, mail_sink):
+    # "báo cáo kết quả về Đảng ủy (qua Ban Tuyên giáo)": the chi bộ report to the desk,
+    # which is the one to chase them, not the committee's own mailbox
+    deps = deps_of(notifier)
+    past = datetime.fromisoformat("2024-05-10T00:00:00+07:00")
+    a = an_assignment(CB1, past, to_unit=DESK).model_copy(update={"directive_id": "8-kh--du-h"})
+    await assigned(notifier, a)
+    digest = timer("digest", a, PARENT, past + timedelta(days=2))
+    assert await timer_fired(deps, digest) == "mailed"
+
+    [mail] = mails(mail_sink, DESK, "digest")
+    assert mail.text().startswith(f"Kính gửi: Ban Tuyên giáo {PARENT}")
+    assert f"các đơn vị trực thuộc Đảng ủy {PARENT} theo" in mail.text()
+    assert "Chi bộ số 1 (du-h)" in mail.text()
+    assert not [m for m in mails(mail_sink, PARENT, "digest") if "8-kh--du-h" in m.text()]
 
 
 async def test_the_heartbeat_timer_fires_and_reaches_the_notifier(notifier):

@@ -292,8 +292,15 @@ class LateUnit:
 
 
 def digest_mail(
-    timer_id: str, a: Assignment, parent: Unit, missing: list[LateUnit], late: list[LateUnit]
+    timer_id: str,
+    a: Assignment,
+    to: Unit,
+    missing: list[LateUnit],
+    late: list[LateUnit],
+    under: str | None = None,
 ) -> Mail:
+    """Who is late among a parent's units, to the body their reports go to: ``to``, the
+    parent itself, or (``under`` naming the parent) the desk that collects for it."""
     requirement = a.requirement
     count = len(missing) + len(late)
     subject = _subject(
@@ -303,9 +310,10 @@ def digest_mail(
     return _render(
         "digest",
         timer_id,
-        parent,
+        to,
         subject,
         None,
+        under=under,
         document=document_title(a.directive_kind, a.directive_ref),
         issued_on=format_date(a.directive_issued_on),
         issuer=a.issuer,

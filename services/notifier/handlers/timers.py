@@ -71,8 +71,14 @@ async def _digest(deps: Deps, timer: Timer) -> TimerOutcome:
     missing, late = await _late_under(deps, timer)
     if not missing and not late:
         return "nobody_late"
-    parent = recipient(deps.directory(), timer.unit_id)
-    await deliver(deps, [digest_mail(timer.id, timer.assignment, parent, missing, late)])
+    directory = deps.directory()
+    # To the body the reports are sent to ("gửi về", "qua Ban Tuyên giáo ..."): the
+    # parent's own desk that collects them, else the parent itself.
+    collecting = timer.assignment.reviewing_unit
+    to = collecting if collecting in directory else timer.unit_id
+    under = directory.name(timer.unit_id) if to != timer.unit_id else None
+    mail = digest_mail(timer.id, timer.assignment, recipient(directory, to), missing, late, under)
+    await deliver(deps, [mail])
     return "mailed"
 
 
