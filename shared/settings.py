@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://127.0.0.1:8083", description="where units open the reporter's pages"
     )
+    console_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="where the staff open the console (the pages a staff mail links to)",
+    )
 
     # Where it runs: "production" refuses the development secrets and unsafe cookies
     # (shared.production), so a forgotten variable stops the service instead of opening it.

@@ -208,6 +208,12 @@ AGGREGATOR_CONTACTS = ConsumerSpec(
     "marks each unit mailed, then having opened its link, on its directive's page",
     max_ack_pending=5000,
 )
+NOTIFIER_EXPIRED_LINKS = ConsumerSpec(
+    "notifier-link-expired",
+    CONTACTS.name,
+    f"{subjects.CONTACT}.expired.>",
+    "tells the staff the report goes to, once, that a unit tried a link whose time was over",
+)
 REPORTER_DIRECTIVES = ConsumerSpec(
     "reporter-directive-issued",
     DIRECTIVES.name,
@@ -226,6 +232,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_REPORTS,
     NOTIFIER_TIMERS,
     NOTIFIER_REVIEWS,
+    NOTIFIER_EXPIRED_LINKS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,

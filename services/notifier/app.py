@@ -36,6 +36,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.NOTIFIER_REPORTS,
             topology.NOTIFIER_TIMERS,
             topology.NOTIFIER_REVIEWS,
+            topology.NOTIFIER_EXPIRED_LINKS,
         ),
     )
     metrics = NotifierMetrics(service.registry)

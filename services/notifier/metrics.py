@@ -14,6 +14,7 @@ TEMPLATES = (
     "digest",
     "returned",
     "resend",
+    "expired_link",
 )
 
 

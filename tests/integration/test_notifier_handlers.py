@@ -18,6 +18,7 @@ from services.notifier.handlers.directives import directive_issued
 from services.notifier.handlers.reports import report_reviewed, report_submitted
 from services.notifier.handlers.timers import heartbeat_arrived, timer_fired
 from shared import subjects, topology
+from shared.contacts import announce_contact, contact_event
 from shared.contracts import (
     Assignment,
     AssignmentCreated,
@@ -327,6 +328,36 @@ async def test_the_digest_goes_to_the_desk_the_reports_are_sent_to(notifier, mai
     assert f"các đơn vị trực thuộc Đảng ủy {PARENT} theo" in mail.text()
     assert "Chi bộ số 1 (du-h)" in mail.text()
     assert not [m for m in mails(mail_sink, PARENT, "digest") if "8-kh--du-h" in m.text()]
+
+
+async def test_a_unit_trying_an_expired_link_is_told_to_its_parent_once(notifier, mail_sink):
+    a = an_assignment(CB2).model_copy(update={"directive_id": "9-kh--du-h"})
+    await assigned(notifier, a)
+    await eventually(lambda: mails(mail_sink, CB2, "assignment"), what="the assignment mail")
+    at = datetime.fromisoformat("2099-07-01T09:30:00+07:00")
+
+    async def tries(occasion: str) -> None:
+        contact = contact_event("expired", a.directive_id, CB2, "report", at, occasion)
+        await announce_contact(notifier.service.broker, contact)
+
+    await tries("first")
+    [mail] = await eventually(lambda: mails(mail_sink, PARENT, "expired_link"), what="a mail")
+    assert mail.subject == "[7-KH/ĐU] Chi bộ số 2 (du-h) mở đường dẫn báo cáo đã hết hạn"
+    text = mail.text()
+    assert "lúc 09 giờ 30, ngày 01/07/2099" in text
+    assert "/directives/9-kh--du-h/mails" in text
+    assert f"chidao link resend --directive 7-KH/ĐU --unit {CB2}" in text
+    # it tries again (a reporter that restarted tells again): handled, nothing more sent
+    await tries("again")
+    js = notifier.service.js
+
+    async def handled_all() -> bool:
+        name = topology.NOTIFIER_EXPIRED_LINKS.durable
+        info = await js.consumer_info(topology.CONTACTS.name, name)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(handled_all, what="both tries handled")
+    assert len(mails(mail_sink, PARENT, "expired_link")) == 1
 
 
 async def test_the_heartbeat_timer_fires_and_reaches_the_notifier(notifier):

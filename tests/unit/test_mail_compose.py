@@ -15,6 +15,7 @@ from services.notifier.domain.mails import (
     after_about,
     assignment_mail,
     digest_mail,
+    expired_link_mail,
     notice_mail,
     overdue_mail,
     reminder_mail,
@@ -95,6 +96,9 @@ def _every_template():
         "overdue": overdue_mail("timer.overdue.x", a, CHI_BO, DIRECTORY, LINK),
         "digest": digest_mail("timer.digest.x", a, ISSUER, missing, late),
         "directive_notice": notice_mail(_issued_event(), CHI_BO, RecipientRole.ACTION),
+        "expired_link": expired_link_mail(
+            a, ISSUER, DIRECTORY, LINK.expires, "http://console.example.org/directives/x/mails"
+        ),
     }
 
 
@@ -117,7 +121,8 @@ def _issued_event() -> DirectiveIssued:
 
 
 @pytest.mark.parametrize(
-    "template", ["assignment", "reminder", "overdue", "digest", "directive_notice"]
+    "template",
+    ["assignment", "reminder", "overdue", "digest", "directive_notice", "expired_link"],
 )
 def test_every_template_is_vietnamese_in_both_parts_and_names_the_deadline(template):
     mail = _every_template()[template]

@@ -27,6 +27,7 @@ KIND_NAMES = {
     "digest": "Báo đơn vị chậm báo cáo",
     "returned": "Trả lại báo cáo",
     "resend": "Gửi lại đường dẫn",
+    "expired_link": "Báo đơn vị mở đường dẫn hết hạn",
 }
 # A ledger status: (badge class, words).
 STATES = {

@@ -284,6 +284,29 @@ def returned_mail(
     )
 
 
+def expired_link_mail(
+    a: Assignment, staff: Unit, directory: Directory, tried_at: datetime, page: str
+) -> Mail:
+    """To the staff a unit reports to: it opened its link after the link's time was over
+    (``page``: where they send a new one). Its key is the assignment's: told once."""
+    context = _assignment_context(a, directory, None, None)
+    unit_name = directory.name(a.unit_id)
+    subject = _subject(a.directive_ref, f"{unit_name} mở đường dẫn báo cáo đã hết hạn")
+    key = f"link-expired.{a.directive_id}.{a.unit_id}.{a.requirement.id}"
+    return _render(
+        "expired_link",
+        key,
+        staff,
+        subject,
+        None,
+        unit_name=unit_name,
+        unit_id=a.unit_id,
+        tried_at=format_instant(tried_at),
+        page=page,
+        **context,
+    )
+
+
 @dataclass(frozen=True)
 class LateUnit:
     name: str

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from services.notifier.domain.timer_plan import Heartbeat, Timer
 from services.notifier.handlers.assignments import assignment_created
+from services.notifier.handlers.contacts import link_expired
 from services.notifier.handlers.directives import directive_issued
 from services.notifier.handlers.reports import report_reviewed, report_submitted
 from services.notifier.handlers.timers import heartbeat_arrived, timer_fired
 from shared import topology
-from shared.contracts import AssignmentCreated, DirectiveIssued, ReportReviewed, ReportSubmitted
+from shared.contracts import (
+    AssignmentCreated,
+    DirectiveIssued,
+    ReportReviewed,
+    ReportSubmitted,
+    UnitContacted,
+)
 from shared.service import Service
 
 
@@ -29,6 +36,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.NOTIFIER_REVIEWS, batch_size=16)
     async def on_review(event: ReportReviewed) -> None:
         await report_reviewed(service.deps, event)
+
+    @service.subscriber(topology.NOTIFIER_EXPIRED_LINKS, batch_size=8)
+    async def on_expired_link(event: UnitContacted) -> None:
+        await link_expired(service.deps, event)
 
     @service.subscriber(topology.NOTIFIER_TIMERS, batch_size=32)
     async def on_timer(timer: Timer | Heartbeat) -> None:
