@@ -167,6 +167,7 @@ ACCESS: dict[str, Access] = {
             topology.AGGREGATOR_ROLLUP,
             topology.AGGREGATOR_DIRECTIVES_BUCKET,
             topology.AGGREGATOR_NOTES,
+            topology.SYNTHESIS,  # who approved what went up (the last synthesis.approved)
             *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY, topology.AGGREGATOR_DIRECTIVES_BUCKET),

@@ -422,15 +422,17 @@ def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
     status_paths = []
     for did in (directive_id, PARENT_ID):
         reader = as_("chuyenvien.snv" if did == directive_id else "lanhdao.duk")
-        page = call("GET", f"{aggregator}/directives/{did}/status", headers=reader).text
+        # the page's own "Lưu bản chụp thành tệp": a snapshot that works as a file
+        saved = f"{aggregator}/directives/{did}/status?saved=true"
+        page = call("GET", saved, headers=reader).text
         path = reports / f"status-{did}.html"
         path.write_text(page, encoding="utf-8")
         status_paths.append(path)
     mail_dir = var / "mail"
     say(f"Reports:     {reports}/ (.docx, .html, .md and .json of both syntheses)")
     say(
-        f"Status page: /directives/{PARENT_ID}/status on the aggregator (live while the "
-        f"services run: chidao dev); snapshots {', '.join(p.name for p in status_paths)}"
+        f"Status page: /directives/{PARENT_ID}/status on the console (live while the "
+        f"services run: chidao dev); saved snapshots {', '.join(p.name for p in status_paths)}"
     )
     say(
         f"Mails:       {mail_dir}/ ({len(list(mail_dir.glob('*.eml')))} messages: the "

@@ -124,6 +124,10 @@ class Stack:
         if "reporter" in self.http_ports:
             # the signed links in the mails open the reporter's pages
             env["CHIDAO_PUBLIC_URL"] = f"http://127.0.0.1:{self.http_ports['reporter']}"
+        if self.front:  # where the staff's mails and pages link to: the staff site
+            env["CHIDAO_CONSOLE_URL"] = (
+                f"http://127.0.0.1:{self.http_ports.setdefault(FRONT, free_port())}"
+            )
         if self.clock_anchor is not None:
             env["CHIDAO_CLOCK_ANCHOR"] = repr(self.clock_anchor)
         env.update(self.extra_env)

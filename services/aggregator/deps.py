@@ -31,7 +31,7 @@ class Deps:
     clock: Clock
     directory: Callable[[], Directory]  # the mirror's current directory
     metrics: AggregatorMetrics
-    settings: Settings  # public_url: the pages link to the reporter's
+    settings: Settings  # console_url: the pages link to the staff site's
 
 
 def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], Awaitable[Deps]]:

@@ -32,6 +32,11 @@ class Principal:
     def is_operator(self) -> bool:
         return self.unit_id is None
 
+    @property
+    def named(self) -> str:
+        """As a page names who did something: "Lê Quang Thành (lanhdao.snv)"."""
+        return f"{self.display_name} ({self.username})"
+
     def may(self, action: Action) -> bool:
         return bool(self.roles & ALLOWED[action])
 

@@ -100,3 +100,5 @@ class SynthesisApproved(Event):
     narrative: str = ""
     automatic: bool = False
     approved_at: AwareDatetime
+    # who approved it ("Lê Quang Thành (lanhdao.snv)"); "" when automatic or not recorded
+    approved_by: str = Field("", max_length=300)

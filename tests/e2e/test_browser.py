@@ -107,7 +107,9 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     screenshot(driver, "2-receipt")
 
 
-def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, issued, stack):
+def test_the_staff_watch_the_status_page_and_return_the_report(
+    driver, link, issued, stack, tmp_path
+):
     # the chi bộ's report, as the form above sends it, with its signed report attached
     sent = as_operator.post(
         f"{stack.url('reporter')}/api/submissions",
@@ -157,6 +159,23 @@ def test_the_staff_watch_the_status_page_and_return_the_report(driver, link, iss
     )
     assert resources == [], resources
     screenshot(driver, "3-status-page")
+
+    # "Lưu bản chụp thành tệp": the snapshot, kept on a disk and opened from there, looks
+    # the same, says it is a snapshot, and its links still reach the staff site
+    saved = driver.find_element("link text", "Lưu bản chụp thành tệp").get_attribute("href")
+    kept = tmp_path / "tinh-hinh.html"
+    kept.write_bytes(as_operator.get(saved, timeout=30).content)
+    driver.get(kept.as_uri())
+    assert "Bản lưu: số liệu tính đến" in driver.find_element("id", "saved").text
+    assert len(driver.find_elements("css selector", "svg[role=img]")) == 2
+    shade = driver.execute_script(
+        "return getComputedStyle(document.getElementById('saved')).backgroundColor"
+    )
+    assert shade == "rgb(255, 248, 225)"  # its style came with it
+    hrefs = [a.get_attribute("href") for a in driver.find_elements("tag name", "a")]
+    assert hrefs and all(h.startswith(stack.console_url) for h in hrefs), hrefs
+    screenshot(driver, "3b-status-page-saved-file")
+    driver.get(url)
 
     click_and_wait(driver, "a[href*='/reports/']")
     assert "Báo cáo của Chi bộ Văn phòng Sở" in driver.find_element("tag name", "h1").text

@@ -270,7 +270,12 @@ async def test_assignments_reports_and_reviews_roll_up_and_are_announced(js, agg
 
     await _review(js, issued.directive_id, CHI_BO[0], "accepted")
     await _review(js, issued.directive_id, CHI_BO[1], "returned")
-    s = await _totals_reach(aggregator, issued.directive_id, accepted=1)
+
+    async def both_reviews_in() -> dict | None:  # the two may land in different batches
+        s = await _totals_reach(aggregator, issued.directive_id, accepted=1)
+        return s if s["requirements"][0]["returned"] else None
+
+    s = await eventually(both_reviews_in, within=20, what="the returned report shown")
     r = s["requirements"][0]
     assert r["totals"]["sums"]["sessions"] == 5.0
     assert [e["unit_id"] for e in r["missing"]] == [CHI_BO[2]]
@@ -466,6 +471,12 @@ async def test_the_status_page_and_its_approve_button(js, aggregator):
 
     missing = await aggregator.http.get("/directives/nope/status")
     assert missing.status_code == 404 and PAGE_NOT_FOUND in missing.text
+
+    saved = await aggregator.http.get(page_url, params={"saved": "true"})  # a file to keep
+    assert saved.status_code == 200 and "Chi bộ số 2" in saved.text
+    name = f"tinh-hinh-{own.directive_id}-{own.directive.issuer_unit}.html"
+    assert saved.headers["content-disposition"] == f'attachment; filename="{name}"'
+    assert "http-equiv" not in saved.text and "<form" not in saved.text
 
     sent = await aggregator.http.post(page_url, data={"requirement": "r1"})
     assert sent.status_code == 200 and SENT in sent.text

@@ -259,6 +259,7 @@ async def test_the_leader_approves_from_the_page_and_sees_what_the_parent_decide
 
     waiting = await eventually(lambda: shows("Chờ cấp trên xem xét"), 30, "the waiting state")
     assert "Đã gửi lên cấp trên lúc" in waiting
+    assert "Cán bộ lanhdao.snv (lanhdao.snv) duyệt lúc " in waiting  # who sent it up, when
     reviewed = await site.post(
         "reporter",
         f"/api/submissions/{P}/{SNV}/report/review",
@@ -276,6 +277,8 @@ async def test_the_leader_approves_from_the_page_and_sees_what_the_parent_decide
         json={"decision": "accept"},
     )
     assert accepted.status_code in (200, 201), accepted.text
-    await eventually(lambda: shows("Cấp trên đã chấp nhận"), 30, "the acceptance shown")
+    done = await eventually(lambda: shows("Cấp trên đã chấp nhận"), 30, "the acceptance shown")
+    assert "Cán bộ lanhdao.snv (lanhdao.snv) duyệt lúc " in done
+    assert "Duyệt và gửi lên cấp trên" not in done  # nothing left to approve
     again = await site.post("aggregator", f"{PAGE}/approve", "lanhdao.snv")
     assert again.status_code == 409 and NOT_SENT["accepted"] in again.text

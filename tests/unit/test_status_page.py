@@ -16,7 +16,7 @@ import pytest
 from services.aggregator.status import page
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "synthesis" / "chi-bo-level.json"
-PUBLIC_URL = "http://127.0.0.1:8083"
+PUBLIC_URL = "http://127.0.0.1:8080"  # the staff site (CHIDAO_CONSOLE_URL)
 PARENT_DIRECTIVE = "153-kh-duk--duk-cqdn-hung-yen"
 
 
@@ -476,3 +476,24 @@ def test_all_text_is_nfc(synthesis):
         assert unicodedata.is_normalized("NFC", html)
     for template in (Path(page.__file__).parent / "templates").glob("*.j2"):
         assert unicodedata.is_normalized("NFC", template.read_text(encoding="utf-8"))
+
+
+def test_a_saved_snapshot_works_as_a_file(synthesis):
+    # what "Lưu bản chụp thành tệp" downloads: kept on a disk, opened from there
+    live = parse(page.render(synthesis, PUBLIC_URL))
+    save = live.find(
+        "a", href="/directives/101-kh-du--du-so-noi-vu-hy/status?unit=du-so-noi-vu-hy&saved=true"
+    )
+    assert words(save.text) == "Lưu bản chụp thành tệp"
+
+    html = page.render(_with_parents(synthesis), PUBLIC_URL, saved=True)
+    doc = parse(html)
+    assert not doc.find_all("meta", http_equiv="refresh")  # a file does not reload itself
+    assert not doc.find_all("form")  # nor approves anything
+    note = words(doc.find("p", cls="saved").text)
+    assert note.startswith("Bản lưu: số liệu tính đến 13 giờ 54, ngày 22/11/2026")
+    # every link reaches the staff site from wherever the file is: none is relative
+    links = [e.attrs["href"] for e in doc.walk() if "href" in e.attrs]
+    assert links and all(h.startswith(f"{PUBLIC_URL}/") for h in links), links
+    assert f"{PUBLIC_URL}/api/directives/101-kh-du--du-so-noi-vu-hy/synthesis?unit=" in html
+    assert "<style>" in html  # and it looks the same: its style is inside it

@@ -241,10 +241,21 @@ class HomeView:
 # -- the report a unit's synthesis sent up, on its synthesis and status pages -----------
 
 
+def _approved(up: Upward) -> str:
+    """Who approved what went up, and when: "Lê Quang Thành (lanhdao.snv) duyệt lúc ..."."""
+    a = up.approval
+    if a is None:
+        return ""
+    at = format_instant(a.approved_at)
+    if a.automatic:
+        return f"Hệ thống tự động duyệt lúc {at} (sát hạn báo cáo lên cấp trên). "
+    return f"{a.approved_by or 'Lãnh đạo đơn vị'} duyệt lúc {at}. "
+
+
 def upward_words(up: Upward) -> dict[str, str]:
     """The state of the report sent up, as a badge and a sentence."""
     when = format_instant(up.received_at) if up.received_at else ""
-    sent = "Đã gửi lên cấp trên"
+    sent = _approved(up) + "Đã gửi lên cấp trên"
     if when:
         sent += f" lúc {when} (phiên bản {up.version})"
     target = f" theo {up.parent}" if up.parent else ""

@@ -115,6 +115,7 @@ def approval(
     now: datetime,
     unit_name: str,
     automatic: bool,
+    approved_by: str = "",
 ) -> SynthesisApproved:
     d = issued.directive
     t = section.totals
@@ -140,6 +141,7 @@ def approval(
         values=forwarded_values(section, target.form),
         narrative=(counts + written_narrative(approved.written))[:MAX_NARRATIVE],
         automatic=automatic,
+        approved_by="" if automatic else approved_by,
         approved_at=now,
     )
 

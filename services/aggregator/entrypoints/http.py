@@ -70,7 +70,7 @@ async def approve_synthesis(
     the parent directive it implements."""
     issuer = await approval.issuer_of(deps, directive_id)
     principal.require_acts_as(issuer, deps.directory(), Action.SYNTHESIS_APPROVE)
-    event = await approval.approve(deps, directive_id, requirement)
+    event = await approval.approve(deps, directive_id, requirement, approved_by=principal.named)
     return JSONResponse(
         {
             "event_id": event.event_id,

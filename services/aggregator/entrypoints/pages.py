@@ -50,16 +50,25 @@ async def status_page(
     directive_id: SlugPath,
     principal: Annotated[Principal, staff(Action.SYNTHESIS_READ)],
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
+    saved: Annotated[bool, Query(description="a snapshot to keep as a file")] = False,
 ) -> Response:
-    """The live status page of a directive for a unit (the issuer if unset)."""
+    """The live status page of a directive for a unit (the issuer if unset); ``saved``:
+    the same as a file to keep (no refresh, no form, absolute links), downloaded."""
     try:
         synthesis = await get_synthesis(deps, directive_id, unit)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     principal.require_reads(synthesis.unit.id, deps.directory(), Action.SYNTHESIS_READ)
     upward = await _upward(deps, synthesis)
+    staff_url = deps.settings.console_url
+    if saved:
+        name = f"tinh-hinh-{directive_id}-{synthesis.unit.id}.html"
+        return HTMLResponse(
+            status_page_of(synthesis, staff_url, upward=upward, saved=True),
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return HTMLResponse(
-        status_page_of(synthesis, deps.settings.public_url, csrf=csrf_field(request), upward=upward)
+        status_page_of(synthesis, staff_url, csrf=csrf_field(request), upward=upward)
     )
 
 
@@ -86,13 +95,13 @@ async def status_approve(
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     principal.require_acts_as(issuer, deps.directory(), Action.SYNTHESIS_APPROVE)
     try:
-        result = await approve_from_status_page(deps, directive_id, requirement)
+        result = await approve_from_status_page(deps, directive_id, requirement, principal.named)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     refused = result.refused
     csrf = csrf_field(request)
     upward = await _upward(deps, result.synthesis)
-    url = deps.settings.public_url
+    url = deps.settings.console_url
     if refused is None:
         return HTMLResponse(status_page_of(result.synthesis, url, SENT, csrf=csrf, upward=upward))
     message = NOT_SENT.get(refused.details.get("reason", ""), NOT_SENT_OTHERWISE)

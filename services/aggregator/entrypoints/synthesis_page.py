@@ -123,7 +123,7 @@ async def approve(
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     principal.require_acts_as(issuer, deps.directory(), Action.SYNTHESIS_APPROVE)
     try:
-        result = await approval.approve_from_status_page(deps, directive_id, None)
+        result = await approval.approve_from_status_page(deps, directive_id, None, principal.named)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
     s = result.synthesis

@@ -80,10 +80,13 @@ async def approve(
     requirement_id: str | None,
     automatic: bool = False,
     at: datetime | None = None,
+    approved_by: str = "",
 ) -> SynthesisApproved:
     """Send the issuer's synthesis up as its report on the parent's directive, as
-    approved now (or, for a timer, at the instant it was due)."""
-    event, _, _ = await approve_and_show(deps, directive_id, requirement_id, automatic, at)
+    approved now (or, for a timer, at the instant it was due), by ``approved_by``."""
+    event, _, _ = await approve_and_show(
+        deps, directive_id, requirement_id, automatic, at, approved_by
+    )
     return event
 
 
@@ -93,6 +96,7 @@ async def approve_and_show(
     requirement_id: str | None,
     automatic: bool = False,
     at: datetime | None = None,
+    approved_by: str = "",
 ) -> tuple[SynthesisApproved, Synthesis, int]:
     """``approve``, and the synthesis it sent up with its sections' revision (what a page
     shows after it)."""
@@ -112,6 +116,7 @@ async def approve_and_show(
         min(at, now) if at else now,
         deps.directory().name(issuer),
         automatic,
+        approved_by,
     )
     await publish_approval(deps.broker, event)
     deps.metrics.approvals.labels("automatic" if automatic else "staff").inc()
@@ -139,11 +144,13 @@ class PageApproval:
 
 
 async def approve_from_status_page(
-    deps: Deps, directive_id: str, requirement_id: str | None
+    deps: Deps, directive_id: str, requirement_id: str | None, approved_by: str = ""
 ) -> PageApproval:
     """The status page's button; ``NotFound`` only when the page itself cannot be shown."""
     try:
-        _, synthesis, revision = await approve_and_show(deps, directive_id, requirement_id)
+        _, synthesis, revision = await approve_and_show(
+            deps, directive_id, requirement_id, approved_by=approved_by
+        )
     except DomainError as exc:
         synthesis, revision = await get_synthesis_and_revision(deps, directive_id)
         return PageApproval(synthesis, exc, revision)

@@ -11,7 +11,10 @@ from typing import Literal
 
 from services.aggregator.deps import Deps
 from services.aggregator.handlers.approval import upward_of
+from shared import subjects, topology
+from shared.contracts import SynthesisApproved
 from shared.errors import Conflict, Invalid
+from shared.streams import last_event
 from shared.vietnamese import document_title
 
 State = Literal["no_target", "not_sent", "waiting", "accepted", "returned"]
@@ -25,6 +28,7 @@ class Upward:
     received_at: datetime | None = None
     reviewed_at: datetime | None = None
     reason: str = ""
+    approval: SynthesisApproved | None = None  # the unit's last approval: when, by whom
 
 
 async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
@@ -34,9 +38,13 @@ async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
     if issued is None:
         return None
     try:
-        _, target, node = await upward_of(deps, issued, None)
+        chosen, target, node = await upward_of(deps, issued, None)
     except (Conflict, Invalid) as exc:
         return Upward("no_target") if isinstance(exc, Conflict) else None
+    issuer = issued.directive.issuer_unit
+    subject = subjects.synthesis_approved(directive_id, issuer, chosen)
+    last = await last_event(deps.js, topology.SYNTHESIS.name, subject, SynthesisApproved)
+    approval = last[0] if last else None
     parent = await deps.book.get(target.directive_id)
     named = (
         f"{document_title(parent.directive.kind, parent.directive.ref)} của "
@@ -46,7 +54,7 @@ async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
     )
     own = node.own if node else None
     if own is None or own.version == 0:
-        return Upward("not_sent", named)
+        return Upward("not_sent", named, approval=approval)
     review = own.review if (own.accepted or own.returned) else None
     state: State = "accepted" if own.accepted else "returned" if own.returned else "waiting"
     return Upward(
@@ -56,4 +64,5 @@ async def upward_report(deps: Deps, directive_id: str) -> Upward | None:
         own.received_at,
         review.reviewed_at if review else None,
         review.reason if review and own.returned else "",
+        approval,
     )

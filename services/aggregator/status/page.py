@@ -1,12 +1,14 @@
-"""The status page written out: ``render(synthesis, public_url, message)`` gives the HTML.
+"""The status page written out: ``render(synthesis, staff_url, message)`` gives the HTML.
 
 Everything is worked out here from the synthesis (``domain/synthesis.py``): the wording,
 the links and the geometry of the two charts (inline SVG, ``charts.py``); the template
 only lays it out and escapes every string. The page has no script and loads nothing: it
 refreshes itself with ``<meta http-equiv="refresh">``, its style sheet is inline (allowed
 by its hash in the Content-Security-Policy, so a snapshot saved to a file looks the
-same), and its only absolute links are to the reporter's pages of the units' reports
-(``public_url``)."""
+same), and its links are to the staff site (``staff_url``, CHIDAO_CONSOLE_URL: the reporter's
+pages of the units' reports are there too). Saved as a file (``saved``) it is a snapshot:
+no refresh and no form, a line saying when it was taken, and every link absolute, so
+that it opens the same pages from wherever the file is kept."""
 
 from __future__ import annotations
 
@@ -64,31 +66,35 @@ STYLE = StyleSheet(_ENV.get_template("status.css.j2").render(fills=FILLS))
 
 def render(
     synthesis: Synthesis | Mapping[str, Any],
-    public_url: str,
+    staff_url: str,
     message: str = "",
     csrf: str = "",
     upward: dict[str, str] | None = None,
+    saved: bool = False,
 ) -> str:
     """The page; ``csrf`` is the hidden field its approve form must carry
     (shared.web.csrf_field of the request it answers); ``upward``, the report its
     synthesis sent up, in words (console/views.py: upward_words): once the parent has
     accepted it, the approve button is gone and the page says when and who decided."""
-    return _ENV.get_template("status.html.j2").render(
-        **view(synthesis, public_url, message), csrf=csrf, upward=upward
-    )
+    shown = view(synthesis, staff_url, message, saved)
+    return _ENV.get_template("status.html.j2").render(**shown, csrf=csrf, upward=upward)
 
 
 def view(
-    synthesis: Synthesis | Mapping[str, Any], public_url: str, message: str = ""
+    synthesis: Synthesis | Mapping[str, Any],
+    staff_url: str,
+    message: str = "",
+    saved: bool = False,
 ) -> dict[str, Any]:
     """What the template shows, every string already worded."""
     s = as_synthesis(synthesis)
     d, unit = s.directive, s.unit
-    reporter = public_url.rstrip("/")
-    status_url = f"/directives/{quote(d.id, safe='')}/status"
+    staff = staff_url.rstrip("/")
+    site = staff if saved else ""  # the page's own links: absolute in a saved file
+    status_url = f"{site}/directives/{quote(d.id, safe='')}/status"
     issuer = unit.id == d.issuer_unit
     parent = unit.parent
-    synthesis_url = f"/api/directives/{quote(d.id, safe='')}/synthesis"
+    synthesis_url = f"{site}/api/directives/{quote(d.id, safe='')}/synthesis"
     downloads = [
         {"label": label, "url": f"{synthesis_url}?{urlencode({'unit': unit.id, 'format': f})}"}
         for f, label in (
@@ -104,6 +110,7 @@ def view(
         "unit": unit,
         "as_of": format_instant(datetime.fromisoformat(s.as_of)),
         "message": message,
+        "saved": saved,
         "refresh": (
             f"{REFRESH_SECONDS}; url={status_url}?{urlencode({'unit': unit.id})}"
             if message
@@ -116,15 +123,17 @@ def view(
             else None
         ),
         "issuer_url": None if issuer else status_url,
+        "live_url": f"{status_url}?{urlencode({'unit': unit.id})}",
+        "save_url": f"{status_url}?{urlencode({'unit': unit.id, 'saved': 'true'})}",
         "downloads": downloads,
         "requirements": [
             _requirement(
                 r,
                 f"{index}. {_upper_first(r.action)}" if len(s.requirements) > 1 else None,
-                _report_links(reporter, d.id, r.id),
+                _report_links(staff, d.id, r.id),
                 unit_id=unit.id,
                 status_url=status_url,
-                approvable=issuer and bool(d.parents),
+                approvable=issuer and bool(d.parents) and not saved,
             )
             for index, r in enumerate(s.requirements, start=1)
         ],
@@ -137,11 +146,11 @@ def view(
     }
 
 
-def _report_links(reporter: str, directive_id: str, requirement_id: str) -> Callable[[str], str]:
+def _report_links(staff: str, directive_id: str, requirement_id: str) -> Callable[[str], str]:
     def report_url(of: str) -> str:
         """The reporter's staff page of one unit's report on this requirement."""
         parts = (directive_id, of, requirement_id)
-        return "/".join([reporter, "reports", *(quote(p, safe="") for p in parts)])
+        return "/".join([staff, "reports", *(quote(p, safe="") for p in parts)])
 
     return report_url
 
