@@ -104,6 +104,8 @@ def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
             raise ApiError(NOT_SIGNED_IN, body, status)
         if status == 403:  # the server says why, in the staff's words
             raise ApiError(str(message), body, status)
+        if isinstance(problems, dict):  # by field: each with what is wrong with it
+            problems = [f"{field}: {words}" for field, words in problems.items()]
         detail = "".join(f"\n  - {p}" for p in problems)
         # the server's words only: a clerk has no use for the HTTP status
         raise ApiError(f"{message}{detail}", body, status)

@@ -124,8 +124,11 @@ async def test_an_uploaded_document_is_read_shown_and_issued(settings, js):
             "/api/directives/upload", files=files, data={"preview": "true"}
         )
         assert shown.status_code == 200, shown.text
-        assert set(shown.json()) == {"document", "issuer_unit"}
+        assert set(shown.json()) == {"document", "issuer_unit", "mailed", "problems"}
         assert shown.json()["document"]["ref"] == "101-KH/ĐU"
+        # whom issuing it would mail, as what: its nine chi bộ asked, three others told
+        roles = [m["role"] for m in shown.json()["mailed"]]
+        assert roles.count("assigned") == 9 and len(roles) == 12, roles
         assert shown.json()["issuer_unit"] == ISSUER
         assert await assignments(js) == 0
 
@@ -220,7 +223,7 @@ async def test_a_directive_is_shown_by_its_id(settings, js):
         assert shown.json()["directive"]["ref"] == "7-KH/ĐU"
         missing = await issuer.http.get("/api/directives/no-such-directive")
         assert missing.status_code == 404
-        assert missing.json() == {"error": "no directive with id 'no-such-directive'"}
+        assert missing.json() == {"error": "Chưa có văn bản no-such-directive nào được ban hành."}
 
 
 async def test_the_cascade_links_a_plan_to_the_directive_it_implements(settings, js):
@@ -248,6 +251,6 @@ async def test_the_cascade_links_a_plan_to_the_directive_it_implements(settings,
         for missing in ("99-KH/ĐU", "---"):
             answer = await issuer.http.get(f"/api/cascade/{missing}")
             assert answer.status_code == 404
-            assert answer.json() == {"error": f"no directive '{missing}' has been issued"}
+            assert answer.json() == {"error": f"Chưa có văn bản “{missing}” nào được ban hành."}
         with pytest.raises(NotFound):
             cascade.tree_in(await issuer.service.deps.records.all(), "99-KH/ĐU")

@@ -202,8 +202,8 @@ async def test_what_cannot_be_reported_is_refused_with_the_same_answers(reporter
     unassigned = await reporter.http.post("/api/submissions", json=report(unit=CB2))
     assert unassigned.status_code == 403
     assert unassigned.json() == {
-        "error": f"unit '{CB2}' was not assigned requirement '{RESULTS}' of 9-KH/ĐU, "
-        "so it cannot report on it"
+        "error": f"Đơn vị {CB2} không được giao yêu cầu báo cáo “{RESULTS}” của 9-KH/ĐU, "
+        "nên không báo cáo được."
     }
     invalid = await reporter.http.post("/api/submissions", json=report(sessions="nhiều"))
     assert invalid.status_code == 422
@@ -212,7 +212,7 @@ async def test_what_cannot_be_reported_is_refused_with_the_same_answers(reporter
     assert invalid.json()["form"] == "sinh-hoat-chinh-tri"
     unknown = await reporter.http.post("/api/submissions", json={**report(), "directive_id": "x"})
     assert (unknown.status_code, unknown.json()) == (
-        404, {"error": "no directive 'x' has been issued"}
+        404, {"error": "Chưa có văn bản x nào được ban hành."}
     )  # fmt: skip
     no_such = await reporter.http.post("/api/submissions", json=report(requirement="r9"))
     assert no_such.status_code == 404
@@ -296,15 +296,13 @@ async def test_an_accepted_report_is_final_until_it_is_returned_with_a_reason(re
     ).status_code == 200
 
     refused = await reporter.http.post("/api/submissions", json=report(sessions="4"))
-    assert refused.status_code == 409 and "accepted version 1" in refused.json()["error"]
+    assert refused.status_code == 409 and "đã chấp nhận phiên bản 1" in refused.json()["error"]
     with pytest.raises(AlreadyAccepted):
         await submit_report(deps_of(reporter), SubmissionRequest(**report(sessions="4")))
 
     no_reason = await reporter.http.post(f"{base}/review", json={"decision": "return"})
     assert no_reason.status_code == 422
-    assert no_reason.json() == {
-        "error": "say why the report is returned: the unit reads the reason"
-    }
+    assert no_reason.json() == {"error": "Ghi lý do trả lại báo cáo: đơn vị sẽ đọc lý do này."}
     returned = await review_report(deps_of(reporter), D, CB1, RESULTS, "returned", "Thiếu số liệu")
     assert returned.new and returned.event.review.reason == "Thiếu số liệu"
     assert (
@@ -321,7 +319,7 @@ async def test_an_accepted_report_is_final_until_it_is_returned_with_a_reason(re
 
 async def test_no_review_nor_history_before_a_report(reporter):
     base = f"/api/submissions/{D}/{CB1}/{RESULTS}"
-    expected = {"error": f"unit '{CB1}' has not reported on this requirement yet"}
+    expected = {"error": f"Đơn vị {CB1} chưa gửi báo cáo cho yêu cầu này."}
     for answer in (
         await reporter.http.get(base),
         await reporter.http.post(f"{base}/review", json={"decision": "accept"}),
@@ -494,5 +492,5 @@ async def test_an_approved_synthesis_is_filed_and_a_refused_one_is_a_dead_letter
     subject = subjects.synthesis_approved(D, CB2, RESULTS)
     await publish_event(reporter.service.broker, subject, topology.SYNTHESIS.name, refused)
     [letter] = await eventually(lambda: list_all(reporter.service.js), what="the dead letter")
-    assert letter.reason.startswith("the synthesis could not be filed: unit 'du-r-cb2' was not")
+    assert letter.reason.startswith("the synthesis could not be filed: Đơn vị du-r-cb2 không")
     assert letter.consumer == topology.REPORTER_APPROVALS.durable

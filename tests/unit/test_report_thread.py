@@ -102,7 +102,7 @@ def test_an_accepted_version_cannot_change_until_it_is_returned():
             {"so_dang_vien": 13}, "", at=AFTER, due_before=DUE, max_versions=5, issuer="x"
         )
     assert isinstance(refused.value, Conflict)
-    assert "accepted version 1" in refused.value.message
+    assert "đã chấp nhận phiên bản 1" in refused.value.message
     reopened = review(thread, "returned", "Thiếu số liệu")
     assert not reopened.accepted
     corrected = submit(reopened, {"so_dang_vien": 13}).current
@@ -143,7 +143,7 @@ def test_no_review_before_a_report():
     with pytest.raises(NotReported) as refused:
         empty().review("accepted", "", at=AFTER)
     assert isinstance(refused.value, NotFound)
-    assert refused.value.message == "unit 'cb-a' has not reported on this requirement yet"
+    assert refused.value.message == "Đơn vị cb-a chưa gửi báo cáo cho yêu cầu này."
 
 
 def test_the_same_decision_again_is_no_change_and_a_new_one_follows_the_last():

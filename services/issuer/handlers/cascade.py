@@ -13,7 +13,7 @@ from shared.slugs import slugify
 async def show_directive(deps: Deps, directive_id: str) -> DirectiveRecord:
     record = await deps.records.get(directive_id)
     if record is None:
-        raise NotFound(f"no directive with id '{directive_id}'")
+        raise NotFound(f"Chưa có văn bản {directive_id} nào được ban hành.")
     return record
 
 
@@ -28,8 +28,8 @@ def tree_in(records: list[DirectiveRecord], key: str) -> Node:
     try:
         slugify(key)
     except ValueError:  # no letter or digit: names no directive
-        raise NotFound(f"no directive '{key}' has been issued") from None
+        raise NotFound(f"Chưa có văn bản “{key}” nào được ban hành.") from None
     tree = tree_of(forest(records), key)
     if tree is None:
-        raise NotFound(f"no directive '{key}' has been issued")
+        raise NotFound(f"Chưa có văn bản “{key}” nào được ban hành.")
     return tree

@@ -144,10 +144,10 @@ class ReportThread:
         """The parent's ``decision`` on the version that counts, made ``at``."""
         reason = clean_text(reason)  # it goes into mails, pages and documents
         if decision == "returned" and not reason:
-            raise ReasonMissing("say why the report is returned: the unit reads the reason")
+            raise ReasonMissing("Ghi lý do trả lại báo cáo: đơn vị sẽ đọc lý do này.")
         current = self.current
         if current is None:
-            raise NotReported(f"unit '{self.unit_id}' has not reported on this requirement yet")
+            raise NotReported(f"Đơn vị {self.unit_id} chưa gửi báo cáo cho yêu cầu này.")
         last = self.decision
         same = last is not None and (last.version, last.decision, last.reason) == (
             current.version,
@@ -181,9 +181,8 @@ class ReportThread:
         review = self.decision
         if self.accepted and review is not None:
             raise AlreadyAccepted(
-                f"the parent accepted version {review.version} of this report on "
-                f"{format_instant(review.reviewed_at)}; it can be corrected only after they "
-                "return it"
+                f"Cấp trên đã chấp nhận phiên bản {review.version} của báo cáo này lúc "
+                f"{format_instant(review.reviewed_at)}; chỉ sửa được sau khi cấp trên trả lại."
             )
 
     def _refuse_if_too_many(self, limit: int, issuer: str) -> None:

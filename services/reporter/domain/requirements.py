@@ -19,7 +19,8 @@ def requirement_of(issued: DirectiveIssued, requirement_id: str) -> ReportingReq
     requirements = {r.id: r for r in issued.directive.requirements}
     if requirement_id not in requirements:
         raise UnknownRequirement(
-            f"{issued.directive.ref} has no reporting requirement '{requirement_id}'",
+            f"{issued.directive.ref} không có yêu cầu báo cáo “{requirement_id}”; có: "
+            f"{', '.join(sorted(requirements))}.",
             requirements=sorted(requirements),
         )
     return requirements[requirement_id]
@@ -43,7 +44,7 @@ def checked_report(form: Form, raw: Mapping[str, Any], narrative: str) -> Checke
         problems["narrative"] = f"Ghi chú: dài quá {format_number(MAX_NARRATIVE)} ký tự."
     if problems:
         raise InvalidValues(
-            "the report has values that are not right; each problem names its field",
+            "Báo cáo có giá trị chưa đúng; mỗi lỗi ghi ở trường của nó.",
             problems=problems,
             form=form.id,
         )

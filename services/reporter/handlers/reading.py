@@ -33,7 +33,7 @@ async def report_history(
     """Every version of a unit's report with its time, and the parent's last review."""
     versions = await deps.reports.versions(directive_id, unit_id, requirement_id)
     if not versions:
-        raise NotReported(f"unit '{unit_id}' has not reported on this requirement yet")
+        raise NotReported(f"Đơn vị {unit_id} chưa gửi báo cáo cho yêu cầu này.")
     thread = await deps.reports.thread(directive_id, unit_id, requirement_id)
     return History(versions, thread.last_review)
 
@@ -53,7 +53,9 @@ async def report_form(
     assigned = await deps.reports.assignment(directive_id, unit_id, requirement_id)
     issued = await deps.reports.directive_issued(directive_id)
     if assigned is None or issued is None:
-        raise NotFound(f"unit '{unit_id}' has no assignment '{requirement_id}' here")
+        raise NotFound(
+            f"Đơn vị {unit_id} không được giao yêu cầu báo cáo “{requirement_id}” của văn bản này."
+        )
     form = issued_form(issued, assigned.assignment.requirement)
     thread = await deps.reports.thread(directive_id, unit_id, requirement_id)
     return ReportForm(assigned, form, thread)
@@ -93,5 +95,5 @@ async def attached_file(
     found = next((v.submission for v in versions if v.submission.version == version), None)
     attached = found.values.get(field) if found else None
     if not isinstance(attached, AttachedFile):
-        raise NotFound("no such file")
+        raise NotFound("Không có tệp này.")
     return Download(attached, await deps.attachments.fetch(attached))

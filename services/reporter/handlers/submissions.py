@@ -65,7 +65,7 @@ async def find_requirement(
     with counted(deps):
         issued = await deps.reports.directive_issued(directive_id)
         if issued is None:
-            raise UnknownDirective(f"no directive '{directive_id}' has been issued")
+            raise UnknownDirective(f"Chưa có văn bản {directive_id} nào được ban hành.")
         return issued, requirement_of(issued, requirement_id)
 
 
@@ -90,8 +90,8 @@ async def submit_report(
     with counted(deps):
         if found_assignment is None:
             raise NotAssigned(
-                f"unit '{request.unit_id}' was not assigned requirement "
-                f"'{request.requirement_id}' of {issued.directive.ref}, so it cannot report on it"
+                f"Đơn vị {request.unit_id} không được giao yêu cầu báo cáo "
+                f"“{request.requirement_id}” của {issued.directive.ref}, nên không báo cáo được."
             )
         assigned, assigned_headers = found_assignment
         form = issued_form(issued, requirement)
