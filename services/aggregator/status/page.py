@@ -95,14 +95,6 @@ def view(
     issuer = unit.id == d.issuer_unit
     parent = unit.parent
     synthesis_url = f"{site}/api/directives/{quote(d.id, safe='')}/synthesis"
-    downloads = [
-        {"label": label, "url": f"{synthesis_url}?{urlencode({'unit': unit.id, 'format': f})}"}
-        for f, label in (
-            ("docx", "Tải về bản Word (.docx)"),
-            ("html", "Xem bản HTML"),
-            ("md", "Tải về bản Markdown (.md)"),
-        )
-    ]
     return {
         "title": f"Tình hình thực hiện {d.document}",
         "directive": d,
@@ -125,7 +117,7 @@ def view(
         "issuer_url": None if issuer else status_url,
         "live_url": f"{status_url}?{urlencode({'unit': unit.id})}",
         "save_url": f"{status_url}?{urlencode({'unit': unit.id, 'saved': 'true'})}",
-        "downloads": downloads,
+        "downloads": _downloads(synthesis_url, unit.id),
         "requirements": [
             _requirement(
                 r,
@@ -144,6 +136,18 @@ def view(
         "fills": FILLS,
         "style": STYLE.markup,
     }
+
+
+def _downloads(synthesis_url: str, unit_id: str) -> list[dict[str, str]]:
+    """The báo cáo tổng hợp of the unit's subtree, in each format."""
+    return [
+        {"label": label, "url": f"{synthesis_url}?{urlencode({'unit': unit_id, 'format': f})}"}
+        for f, label in (
+            ("docx", "Tải về bản Word (.docx)"),
+            ("html", "Xem bản HTML"),
+            ("md", "Tải về bản Markdown (.md)"),
+        )
+    ]
 
 
 def _report_links(staff: str, directive_id: str, requirement_id: str) -> Callable[[str], str]:
