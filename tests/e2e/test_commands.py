@@ -38,7 +38,7 @@ def test_the_demo_closes_two_levels_with_syntheses_naming_on_time_late_and_missi
     lower = out[out.index("4. The synthesis of Đảng ủy Sở Nội vụ") : out.index("5. ")]
     assert (
         "Số đơn vị phải báo cáo: 9; đã báo cáo: 8 (88,9%), trong đó đúng hạn 6, muộn 2 "
-        "(bình quân muộn 2,5 ngày); chưa báo cáo: 1." in lower
+        "(bình quân muộn 2,5 ngày); chưa báo cáo: 1 (quá hạn)." in lower
     )
     assert (
         "- Báo cáo muộn (2): Chi bộ Chi cục Văn thư - Lưu trữ (muộn 1 ngày); "

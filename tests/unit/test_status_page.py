@@ -164,7 +164,7 @@ def test_the_requirement_shows_its_action_deadline_and_headline_numbers(synthesi
     assert cards["Đã báo cáo"].startswith("3/9") and "33,3%" in cards["Đã báo cáo"]
     assert cards["Đúng hạn"].startswith("3")
     assert cards["Muộn"].startswith("0")
-    assert cards["Chưa báo cáo"].startswith("6")
+    assert cards["Chưa báo cáo, còn trong hạn"].startswith("6")  # its deadline is ahead
     assert cards["Đã chấp nhận"].startswith("1")
 
 
@@ -497,3 +497,14 @@ def test_a_saved_snapshot_works_as_a_file(synthesis):
     assert links and all(h.startswith(f"{PUBLIC_URL}/") for h in links), links
     assert f"{PUBLIC_URL}/api/directives/101-kh-du--du-so-noi-vu-hy/synthesis?unit=" in html
     assert "<style>" in html  # and it looks the same: its style is inside it
+
+
+def test_what_is_missing_after_the_deadline_is_counted_overdue(synthesis):
+    # Báo cáo 1270/BC-TCTTTg's four counts: on time, late, pending within the deadline,
+    # not done and overdue
+    late = copy.deepcopy(synthesis)
+    totals = late["requirements"][0]["totals"]
+    totals.update(pending=0, overdue=totals["missing"])
+    _, doc = _render(late)
+    labels = [words(c.find("dt").text) for c in doc.find_all(cls="card")]
+    assert "Chưa báo cáo, quá hạn" in labels and "Chưa báo cáo, còn trong hạn" not in labels

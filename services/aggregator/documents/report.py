@@ -126,7 +126,10 @@ def _situation(r: RequirementSynthesis) -> str:
     )
     if t.late and t.average_days_late:
         sentence += f" (bình quân muộn {format_number(round(t.average_days_late, 1))} ngày)"
-    sentence += f"; chưa báo cáo: {_count(t.missing)}."
+    sentence += f"; chưa báo cáo: {_count(t.missing)}"
+    if t.missing:  # as Báo cáo 1270/BC-TCTTTg counts what is not done
+        sentence += f" ({'quá hạn' if t.overdue else 'còn trong hạn'})"
+    sentence += "."
     if t.accepted:
         sentence += f" Đã xem xét, chấp nhận báo cáo của {_count(t.accepted)} đơn vị."
     return sentence

@@ -34,11 +34,17 @@ class _Part(BaseModel):
 
 
 class TotalsSynthesis(_Part):
+    """The counts of a subtree. With ``missing`` split as Báo cáo 1270/BC-TCTTTg counts
+    tasks: reported on time, reported late, not yet reported but within the deadline
+    (``pending``), not reported and overdue (``overdue``)."""
+
     expected: int
     submitted: int
     on_time: int
     late: int
     missing: int
+    pending: int = 0
+    overdue: int = 0
     accepted: int
     days_late: int
     submitted_rate: float | None

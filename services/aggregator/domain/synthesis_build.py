@@ -41,7 +41,8 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def totals_fields(totals: Totals, form: Form | None) -> dict[str, Any]:
+def totals_fields(totals: Totals, form: Form | None, overdue: bool = False) -> dict[str, Any]:
+    """``overdue``: the deadline has passed, so what is missing is overdue, not pending."""
     ratios = {f.name: totals.ratio(f.name) for f in (form.fields if form else ()) if f.ratio_of}
     return {
         "expected": totals.expected,
@@ -49,6 +50,8 @@ def totals_fields(totals: Totals, form: Form | None) -> dict[str, Any]:
         "on_time": totals.on_time,
         "late": totals.late,
         "missing": totals.missing,
+        "pending": 0 if overdue else totals.missing,
+        "overdue": totals.missing if overdue else 0,
         "accepted": totals.accepted,
         "days_late": totals.days_late,
         "submitted_rate": _rate(totals.submitted, totals.expected),
@@ -178,14 +181,18 @@ def requirement_synthesis(
     listing: Listing,
     truncated: bool,
     directory: Directory,
+    now: datetime | None = None,
 ) -> RequirementSynthesis:
-    """One requirement's section, from the unit's node and the listing of its subtree."""
+    """One requirement's section, from the unit's node and the listing of its subtree, as
+    it stands at ``now`` (a report still missing then is pending or overdue)."""
     totals = node.totals if node else Totals()
+    due = requirement.due_before
+    overdue = due is not None and now is not None and now >= due
     children = [
         ChildSynthesis(
             unit_id=cid,
             name=directory.name(cid),
-            **totals_fields(c.totals, form),
+            **totals_fields(c.totals, form, overdue),
             figures={
                 f.name: f.text for f in figures_of(c.totals, form) if f.kind in ("sum", "ratio")
             },
@@ -194,7 +201,6 @@ def requirement_synthesis(
             (node.children.items() if node else ()), key=lambda kv: directory.name(kv[0])
         )
     ]
-    due = requirement.due_before
     return RequirementSynthesis(
         id=requirement.id,
         action=requirement.action,
@@ -204,7 +210,7 @@ def requirement_synthesis(
         recurrence=requirement.recurrence,
         auto_approve=requirement.auto_approve,
         form=_form_of(form),
-        totals=TotalsSynthesis(**totals_fields(totals, form)),
+        totals=TotalsSynthesis(**totals_fields(totals, form, overdue)),
         figures=figures_of(totals, form),
         children=children,
         own=_own_of(node.own if node else None),

@@ -64,7 +64,7 @@ async def build(
         listing = Listing(directory, form)
         truncated = await _walk(rollup, node, listing) if node else False
         sections.append(
-            requirement_synthesis(requirement, form, node, listing, truncated, directory)
+            requirement_synthesis(requirement, form, node, listing, truncated, directory, now)
         )
     return synthesis_of(issued, unit_id, directory, now, sections)
 

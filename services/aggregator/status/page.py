@@ -223,7 +223,8 @@ def _headline(t: TotalsSynthesis) -> list[dict[str, str]]:
         {"key": "late", "label": "Muộn", "value": format_number(t.late), "note": late_note},
         {
             "key": "missing",
-            "label": "Chưa báo cáo",
+            # Báo cáo 1270/BC-TCTTTg: not done, within the deadline or overdue
+            "label": "Chưa báo cáo, quá hạn" if t.overdue else "Chưa báo cáo, còn trong hạn",
             "value": format_number(t.missing),
             "note": format_rate(t.missing, t.expected) if t.expected else "",
         },
