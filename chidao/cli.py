@@ -30,10 +30,14 @@ forms_app = typer.Typer(no_args_is_help=True, help="Report forms.")
 nats_app = typer.Typer(no_args_is_help=True, help="NATS: the topology and who may do what.")
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts (as the NATS admin user).")
 link_app = typer.Typer(no_args_is_help=True, help="A unit's signed link to its report form.")
+calendar_app = typer.Typer(
+    no_args_is_help=True, help="Working days: holidays, days off and Saturdays worked."
+)
 app.add_typer(directory_app, name="directory")
 app.add_typer(bench_app, name="bench")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(link_app, name="link")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(forms_app, name="forms")
 app.add_typer(nats_app, name="nats")
 app.add_typer(users_app, name="users")
@@ -672,6 +676,53 @@ def forms_load(
     except OSError as exc:
         fail(f"cannot reach NATS: {exc}")
     typer.echo(f"loaded {len(forms)} form(s): {', '.join(f.id for f in forms)}")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="YAML: days_off and working_days, dd/mm/yyyy")],
+    nats_url: Annotated[str | None, typer.Option(help="default: CHIDAO_NATS_URL")] = None,
+):
+    """Load the days the government gives off and the Saturdays worked in exchange, as
+    announced each year, besides the statutory holidays (it replaces what was loaded)."""
+    from chidao.runtime.accounts import record_action
+    from chidao.runtime.admin import store_work_calendar
+    from shared.workdays import CalendarError, read_calendar_file
+
+    try:
+        calendar = read_calendar_file(file)
+    except CalendarError as exc:
+        fail(str(exc))
+    url = nats_url or Settings().nats_url
+    detail = f"{file.name}: {len(calendar.days_off)} off, {len(calendar.working_days)} worked"
+    asyncio.run(store_work_calendar(url, calendar))
+    asyncio.run(record_action(url, "calendar.load", detail=detail))
+    typer.echo(
+        f"Đã nạp lịch: {len(calendar.days_off)} ngày nghỉ, "
+        f"{len(calendar.working_days)} ngày làm bù ({file})."
+    )
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: Annotated[int, typer.Argument(min=2000, max=2100, help="the year")],
+    nats_url: Annotated[str | None, typer.Option(help="default: CHIDAO_NATS_URL")] = None,
+):
+    """The year's days off on working days and its Saturdays worked, as deadlines are
+    counted (the statutory holidays and what the operator loaded)."""
+    from datetime import date, timedelta
+
+    from chidao.runtime.admin import work_calendar
+    from shared.vietnamese import format_date, weekday
+
+    calendar = asyncio.run(work_calendar(nats_url or Settings().nats_url))
+    day = date(year, 1, 1)
+    while day.year == year:
+        off = calendar.why_off(day)
+        if (day.weekday() < 5 and off) or (day.weekday() >= 5 and off is None):
+            what = off or "làm việc (làm bù)"
+            typer.echo(f"{format_date(day)} ({weekday(day)}): {what}")
+        day += timedelta(days=1)
 
 
 @app.command()

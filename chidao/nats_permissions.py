@@ -63,6 +63,7 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTORY,
             topology.ISSUER_DIRECTIVES,
             topology.FORMS,
+            topology.CALENDAR,  # deadlines in working days are counted on it
             topology.ISSUER_DRAFTS,
             *_SIGN_IN,
         ),
@@ -192,7 +193,7 @@ DENIED = (
 )
 # The admin's reference data: denied to every service but the one ACCESS lets write it
 # (the issuer's administration pages write the directory's contacts and the accounts).
-REFERENCE_DATA = (topology.DIRECTORY, topology.FORMS, topology.ACCOUNTS)
+REFERENCE_DATA = (topology.DIRECTORY, topology.FORMS, topology.CALENDAR, topology.ACCOUNTS)
 
 
 def consumers_of(service: str) -> tuple[topology.ConsumerSpec, ...]:

@@ -267,6 +267,12 @@ FORMS = BucketSpec(
     "report forms loaded by the organisation (form.<id>), besides the built-in ones",
     owner="all",
 )
+CALENDAR = BucketSpec(
+    "chidao_calendar",
+    "the working-day calendar's additions the operator loads each year (calendar): days "
+    "off and Saturdays worked in exchange, besides the statutory holidays",
+    owner="all",
+)
 DOCUMENTS = BucketSpec(
     "issuer_documents",
     "original directive files (object store), named by content hash; mailed as attachments",
@@ -322,6 +328,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
     AGGREGATOR_ROLLUP,
     AGGREGATOR_DIRECTIVES_BUCKET,
     FORMS,
+    CALENDAR,
     ACCOUNTS,
     API_TOKENS,
     REVOKED_LINKS,

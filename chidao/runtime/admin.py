@@ -78,6 +78,28 @@ async def store_report_forms(nats_url: str, forms: list) -> None:
         await nc.close()
 
 
+async def store_work_calendar(nats_url: str, calendar) -> None:
+    from shared.workdays import store_calendar
+
+    nc = await _connect(nats_url, allow_reconnect=False)
+    try:
+        js = nc.jetstream()
+        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.CALENDAR,))
+        await store_calendar(js, calendar)
+    finally:
+        await nc.close()
+
+
+async def work_calendar(nats_url: str):
+    from shared.workdays import read_calendar
+
+    nc = await _connect(nats_url, allow_reconnect=False)
+    try:
+        return await read_calendar(nc.jetstream())
+    finally:
+        await nc.close()
+
+
 def owned_by(owners: set[str]) -> tuple[tuple[topology.Declared, ...], ...]:
     """The streams, buckets and object stores of ``owners`` (shared.topology.OWNERS)."""
 

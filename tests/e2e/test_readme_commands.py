@@ -161,6 +161,10 @@ STEPS = [
     Step("forms list", ["sinh-hoat-chinh-tri: Báo cáo kết quả đợt sinh hoạt chính trị, tư tưởng"]),
     Step("forms load tests/fixtures/forms/every-type.yaml", ["loaded 1 form(s): thu-moi-kieu"]),
     Step("directory load chidao/demo/directory.yaml", [": 0 added, 0 changed, "]),
+    Step(
+        "calendar show 2025",
+        ["29/01/2025 (Thứ Tư): Tết Nguyên đán", "26/04/2025 (Thứ Bảy): làm việc (làm bù)"],
+    ),
     Step("dlq list", ["no dead letters"]),
     Step("nats declare", ["declared every stream"]),
     Step("audit --since 19/06/2024", ["synthesis.approve", "report.review", "link.resend"]),

@@ -8,7 +8,8 @@ need and replaces one as soon as it is killed or dies.
 
 The parent and a worker talk over the worker's stdin and stdout in frames: an 8-byte
 big-endian length, then the bytes. The worker sends ``ready`` once started; each request
-is a JSON header (``{"filename": ...}``) and the file's bytes; each answer one JSON
+is a JSON header (``{"filename": ..., "calendar": ...}``: the working-day calendar in
+force, which deadlines in working days are counted on) and the file's bytes; each answer one JSON
 object. Answers are JSON, not pickles, and are validated again in the parent: a worker
 is handling hostile input, so what it says is data, not code.
 """
@@ -23,9 +24,11 @@ import os
 import signal
 import struct
 import sys
+from datetime import date
 from typing import Any, BinaryIO
 
 from services.issuer.documents.errors import DocumentError
+from shared import workdays
 from shared.contracts import ParsedDocument
 
 log = logging.getLogger(__name__)
@@ -107,7 +110,8 @@ class _Worker:
     async def ask(self, filename: str, data: bytes) -> dict[str, Any]:
         stdin = self.process.stdin
         assert stdin is not None
-        header = json.dumps({"filename": filename}).encode()
+        calendar = workdays.in_force().as_json()  # the operator's, as the service loaded it
+        header = json.dumps({"filename": filename, "calendar": calendar}).encode()
         stdin.write(_LENGTH.pack(len(header)) + header + _LENGTH.pack(len(data)))
         stdin.write(data)
         await stdin.drain()
@@ -303,6 +307,7 @@ def serve(memory_mb: int) -> None:
 
     with contextlib.suppress(ImportError):
         import pypdf  # noqa: F401
+    workdays.in_force().is_working(date.today())  # the holidays data, loaded before the limit
 
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     answers = os.fdopen(os.dup(1), "wb")
@@ -315,7 +320,12 @@ def serve(memory_mb: int) -> None:
         data = _read_frame(requests, _MAX_REQUEST) if header is not None else None
         if header is None or data is None:
             return
-        filename = str(json.loads(header).get("filename") or "document.txt")
+        asked = json.loads(header)
+        filename = str(asked.get("filename") or "document.txt")
+        try:
+            workdays.use(workdays.WorkCalendar.from_json(asked.get("calendar") or {}))
+        except (TypeError, ValueError, AttributeError):
+            workdays.use(workdays.WorkCalendar())  # a header it cannot read: the statutory one
         answer = _answer(data, filename)
         del data
         _write_frame(answers, json.dumps(answer, ensure_ascii=False).encode())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import VN_TZ
+from shared.workdays import in_force
 
 _D = r"(\d{1,2})"
 _M = r"(\d{1,2})"
@@ -107,6 +108,13 @@ _BEFORE_DAY = re.compile(rf"(?:truoc|han\s+chot(?:\s+la)?)\s+(?:{_LONG}|(?:ngay\
 _LATEST_DAY = re.compile(
     rf"(?:cham\s+nhat|khong\s+qua|den\s+het)\s+(?:la\s+)?(?:vao\s+)?(?:{_LONG}|(?:ngay\s*)?{_NUMERIC})"
 )
+# "trong 05 ngày làm việc kể từ ngày ban hành" (Nghị định 30/2020 counts so): counted on
+# the working-day calendar from the document's date, the day itself not counted.
+_WORKING_DAYS = re.compile(
+    r"(?:trong|trong\s+vong|trong\s+thoi\s+han|cham\s+nhat(?:\s+la)?|khong\s+qua)\s+"
+    r"(\d{1,3})\s+ngay\s+lam\s+viec\s*,?\s*(?:ke\s+tu|tinh\s+tu)\s+(?:ngay\s+)?"
+    r"(?:ban\s+hanh|ky|nhan)"
+)
 _MONTHLY_DAY = re.compile(rf"truoc\s+ngay\s+{_D}\s+h[a]ng\s+thang")
 # "trước ngày 10/12" with no year: the document's year.
 _BEFORE_DAY_MONTH = re.compile(
@@ -146,6 +154,13 @@ def _due_on_a_day(
     """A deadline on a day ("trước ngày 10/12/2024", "trước ngày 5 hằng tháng"), and the
     recurrence (a monthly day makes it monthly); each span read is added to ``spans``."""
     due: datetime | None = None
+    if match := _WORKING_DAYS.search(folded):
+        count = int(match.group(1))
+        spans.append(match.span())
+        if reference is not None and 1 <= count <= 366:
+            # by the end of the n-th working day: before the day after it
+            due = at(in_force().add(reference, count) + timedelta(days=1))
+            return due, rec_name
     if match := _BEFORE_AT.search(folded):
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         rest = [int(g) for g in match.groups()[2:] if g is not None]

@@ -3,7 +3,7 @@ words for whatever could not be read. It never raises on odd text."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from services.issuer.documents.basis import basis_paragraphs, issuer_in_text, parse_basis
@@ -19,6 +19,8 @@ from services.issuer.documents.recipients_and_signer import (
 )
 from services.issuer.documents.tasks import find_materials, find_tasks
 from services.issuer.documents.text import fold_keeping_length, looks_like_ocr_without_diacritics
+from shared import workdays
+from shared.clock import VN_TZ
 from shared.contracts import ParsedDeadline, ParsedDocument
 
 
@@ -109,6 +111,7 @@ def _warnings(
                 f"deadlines that give no year were read as in {reference.year}, the year of the "
                 "most recent document it refers to; check them"
             )
+    warnings += _deadlines_on_days_off(deadlines)
     if issuer is None:
         warnings.append("could not tell which body issued the document")
     if header.kind is None:
@@ -163,3 +166,26 @@ def within_limits(document: ParsedDocument, filename: str) -> ParsedDocument:
                 f"{what}. Đề nghị kiểm tra lại tệp."
             )
     return document
+
+
+def _deadlines_on_days_off(deadlines) -> list[str]:
+    """A deadline whose last day is no working day (a holiday, Tết, a Sunday): the units
+    have, in fact, until the working day before it."""
+    calendar = workdays.in_force()
+    warnings = []
+    for deadline in deadlines:
+        if deadline.due_before is None:
+            continue
+        last = (deadline.due_before.astimezone(VN_TZ) - timedelta(microseconds=1)).date()
+        why = calendar.why_off(last)
+        if why is None or why in ("thứ Bảy", "Chủ nhật"):
+            continue  # a weekend is every week's: only a holiday or a day off is news
+        before = last
+        while not calendar.is_working(before):
+            before -= timedelta(days=1)
+        warnings.append(
+            f'the deadline of "{deadline.action or deadline.text}" ends on '
+            f"{last:%d/%m/%Y}, a day off ({why}); the last working day before it is "
+            f"{before:%d/%m/%Y}"
+        )
+    return warnings

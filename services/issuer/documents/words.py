@@ -43,6 +43,10 @@ _WARNINGS = (
      "Đọc lại rồi xác nhận hoặc sửa trước khi ban hành."),
     (r"^diacritics were restored in the title and the requirements; read them over$",
      "Đã khôi phục dấu tiếng Việt cho trích yếu và các yêu cầu: đọc lại trước khi ban hành."),
+    (r'^the deadline of "(.*)" ends on (\S+), a day off \((.*)\); the last working day '
+     r"before it is (\S+)$",
+     "Thời hạn “{0}” rơi vào ngày {1}, ngày nghỉ ({2}); ngày làm việc cuối cùng trước đó là "
+     "{3}: đề nghị kiểm tra lại."),
     (r"^could not tell which body issued the document$",
      "Không xác định được cơ quan ban hành văn bản."),
     (r"^could not tell what kind of document this is.*$",

@@ -15,6 +15,7 @@ from services.issuer.documents.ingest import Reading, build_directive, resolve_d
 from services.issuer.domain.planning import CannotIssue, plan_issue
 from services.issuer.domain.report_forms import with_forms
 from services.issuer.handlers.issuing import Issued, issue_directive
+from shared import workdays
 from shared.contracts import Directive
 from shared.directory import Directory
 from shared.errors import Invalid
@@ -43,6 +44,8 @@ async def read_upload(deps: Deps, upload: Upload) -> Reading:
 
 async def read_upload_with_text(deps: Deps, upload: Upload) -> tuple[Reading, str]:
     """``read_upload``, and the text the document was read from."""
+    # deadlines in working days are counted on the operator's calendar as it is now
+    workdays.use(await workdays.read_calendar(deps.js))
     try:
         document, text = await deps.parsers.read(upload.data, upload.filename)
     except DocumentError as exc:

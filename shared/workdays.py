@@ -1,0 +1,197 @@
+"""Working days as Vietnamese offices count them: Monday to Friday, less the public
+holidays (Tết included) and the days the government gives off in exchange, plus the
+Saturdays worked in exchange. The ``holidays`` package knows the statutory holidays and
+the swaps already announced (``weekend_workdays``); the operator adds each year's new
+announcements with ``chidao calendar load FILE`` (kept in NATS, ``CALENDAR``), read here
+as ``days_off`` and ``working_days``.
+
+Nghị định 30/2020/NĐ-CP counts many of its time limits in working days ("trong 05 ngày
+làm việc kể từ ngày nhận"): ``add`` gives the n-th working day after a day."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+import holidays
+import yaml
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError
+
+from shared.kv import get_value
+from shared.topology import CALENDAR
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class CalendarError(ValueError):
+    """A calendar file that cannot be used; the message says where, in plain words."""
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    # announced by the government, not yet in the holidays package: {day: why}
+    days_off: dict[date, str] = field(default_factory=dict)
+    working_days: dict[date, str] = field(default_factory=dict)  # Saturdays worked instead
+
+    @cached_property
+    def _public(self) -> holidays.HolidayBase:
+        return holidays.country_holidays("VN")  # each year filled in when first asked
+
+    def is_working(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        if day in self.days_off:
+            return False
+        return bool(self._public.is_working_day(day))
+
+    def why_off(self, day: date) -> str | None:
+        """Why ``day`` is no working day ("Tết Nguyên đán", "thứ Bảy"), None if it is one."""
+        if self.is_working(day):
+            return None
+        if day in self.days_off:
+            return self.days_off[day]
+        if day in self._public:
+            return _VIETNAMESE.get(str(self._public.get(day)), "ngày nghỉ lễ")
+        return "thứ Bảy" if day.weekday() == 5 else "Chủ nhật"
+
+    def add(self, day: date, n: int) -> date:
+        """The n-th working day after ``day`` (n >= 1); ``day`` itself does not count."""
+        if n < 1:
+            raise ValueError("count at least one working day")
+        current = day
+        while n:
+            current += timedelta(days=1)
+            if self.is_working(current):
+                n -= 1
+        return current
+
+    def as_json(self) -> dict:
+        return {
+            "days_off": {d.isoformat(): why for d, why in sorted(self.days_off.items())},
+            "working_days": {d.isoformat(): why for d, why in sorted(self.working_days.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> WorkCalendar:
+        return cls(
+            {date.fromisoformat(d): w for d, w in data.get("days_off", {}).items()},
+            {date.fromisoformat(d): w for d, w in data.get("working_days", {}).items()},
+        )
+
+    def encoded(self) -> bytes:
+        return json.dumps(self.as_json(), ensure_ascii=False, sort_keys=True).encode()
+
+
+_IN_FORCE: list[WorkCalendar] = []
+
+
+def in_force() -> WorkCalendar:
+    """The calendar the process counts with: the operator's, once ``use`` was given it."""
+    if not _IN_FORCE:
+        _IN_FORCE.append(WorkCalendar())
+    return _IN_FORCE[0]
+
+
+def use(calendar: WorkCalendar) -> None:
+    """Count with ``calendar`` from now on (the service's, as loaded from NATS; a parse
+    worker's, as its request carries it)."""
+    _IN_FORCE[:] = [calendar]
+
+
+# The holidays package names days in English; the staff read them in Vietnamese.
+_VIETNAMESE = {
+    "New Year's Day": "Tết Dương lịch",
+    "Lunar New Year's Eve": "Tết Nguyên đán",
+    "Lunar New Year": "Tết Nguyên đán",
+    "29 of Lunar New Year": "Tết Nguyên đán",
+    "Second Day of Lunar New Year": "Tết Nguyên đán",
+    "Third Day of Lunar New Year": "Tết Nguyên đán",
+    "Fourth Day of Lunar New Year": "Tết Nguyên đán",
+    "Fifth Day of Lunar New Year": "Tết Nguyên đán",
+    "Hung Kings' Commemoration Day": "Giỗ Tổ Hùng Vương",
+    "Liberation Day/Reunification Day": "Ngày Giải phóng miền Nam, thống nhất đất nước",
+    "International Labor Day": "Ngày Quốc tế Lao động",
+    "National Day": "Quốc khánh",
+}
+
+
+def read_calendar_file(path: Path) -> WorkCalendar:
+    """``days_off`` and ``working_days``, each a list of {day: dd/mm/yyyy or ISO, why}, or
+    a mapping day: why; CalendarError saying what is wrong and where."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CalendarError(f"{path}: cannot read it as YAML: {exc}") from exc
+    if not isinstance(data, dict) or not set(data) <= {"days_off", "working_days"}:
+        raise CalendarError(f"{path}: give days_off and working_days, nothing else")
+    off = _days(path, "days_off", data.get("days_off") or [])
+    work = _days(path, "working_days", data.get("working_days") or [])
+    both = sorted(set(off) & set(work))
+    if both:
+        raise CalendarError(f"{path}: {both[0]:%d/%m/%Y} is both a day off and a working day")
+    saturdays_only = [d for d in work if d.weekday() < 5]
+    if saturdays_only:
+        raise CalendarError(
+            f"{path}: working_days {saturdays_only[0]:%d/%m/%Y} is a weekday already; list "
+            "the Saturdays (or Sundays) worked in exchange"
+        )
+    return WorkCalendar(off, work)
+
+
+def _days(path: Path, key: str, entries: Iterable | dict) -> dict[date, str]:
+    items = entries.items() if isinstance(entries, dict) else _pairs(path, key, entries)
+    days: dict[date, str] = {}
+    for raw, why in items:
+        day = _day(path, key, raw)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise CalendarError(f"{path}: {key} {raw}: a year from {FIRST_YEAR} to {LAST_YEAR}")
+        days[day] = str(why or "")
+    return days
+
+
+def _pairs(path: Path, key: str, entries: Iterable) -> list[tuple[object, object]]:
+    if not isinstance(entries, list):
+        raise CalendarError(f"{path}: {key} is a list of days (or day: why)")
+    pairs = []
+    for entry in entries:
+        if isinstance(entry, dict) and "day" in entry:
+            pairs.append((entry["day"], entry.get("why", "")))
+        else:
+            pairs.append((entry, ""))
+    return pairs
+
+
+def _day(path: Path, key: str, raw: object) -> date:
+    if isinstance(raw, date):
+        return raw
+    text = str(raw).strip()
+    try:
+        if "/" in text:
+            d, m, y = (int(p) for p in text.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CalendarError(f"{path}: {key}: “{raw}” is not a day (dd/mm/yyyy)") from None
+
+
+_KEY = "calendar"
+
+
+async def store_calendar(js: JetStreamContext, calendar: WorkCalendar) -> None:
+    kv = await js.key_value(CALENDAR.name)
+    await kv.put(_KEY, calendar.encoded())
+
+
+async def read_calendar(js: JetStreamContext) -> WorkCalendar:
+    """The operator's calendar in NATS; the statutory one when none was loaded."""
+    try:
+        kv = await js.key_value(CALENDAR.name)
+    except BucketNotFoundError:
+        return WorkCalendar()
+    value = await get_value(kv, _KEY)
+    return WorkCalendar.from_json(json.loads(value)) if value else WorkCalendar()
