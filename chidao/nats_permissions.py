@@ -107,6 +107,7 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTORY,
             topology.NOTIFIER_LEDGER,
             topology.REVOKED_LINKS,  # a revoked link is never mailed again (resending)
+            topology.CALENDAR,  # reminders counted in working days ("3wd")
             *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from functools import cached_property
 from pathlib import Path
@@ -86,7 +87,10 @@ class Settings(BaseSettings):
     )
 
     # Reminders (notifier): days before a deadline, and the parent's digest after it
-    reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3, 1])
+    # "7,3,1": days before the deadline; "5wd,2wd": working days (shared/workdays.py)
+    reminder_days: Annotated[list[int | str], NoDecode] = Field(
+        default_factory=lambda: list[int | str]([7, 3, 1])
+    )
     digest_after_days: float = Field(2.0, ge=0)
     reminder_tolerance_hours: float = Field(
         12.0,
@@ -216,6 +220,18 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminders(cls, values: list[int | str]) -> list[int | str]:
+        written: list[int | str] = [str(v).strip().lower() for v in values]
+        wrong = [w for w in written if not re.fullmatch(r"[1-9]\d{0,2}(wd)?", str(w))]
+        if wrong:
+            raise ValueError(
+                f"CHIDAO_REMINDER_DAYS: {wrong[0]!r} is neither a number of days (3) nor of "
+                "working days (3wd), from 1 to 999"
+            )
+        return written
 
     @field_validator("link_secrets", "session_secrets")
     @classmethod

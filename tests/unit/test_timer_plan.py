@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from services.notifier.adapters.timers import Timers
 from services.notifier.domain.timer_plan import stale
 from shared.clock import Clock
@@ -96,3 +98,27 @@ def test_a_reminder_too_late_to_be_true_is_stale_the_overdue_and_digest_never_ar
     after_an_outage = DUE + timedelta(days=1)
     assert not stale(overdue, after_an_outage, twelve_hours)  # says how things stand now
     assert not stale(digest, digest.at + timedelta(days=9), twelve_hours)
+
+
+def test_reminders_in_working_days_skip_tet():
+    # due before 08/02/2025 (the end of Friday 07/02): "3wd" is Wednesday 05/02, "5wd"
+    # Monday 03/02, "7wd" across Tết (27/01-31/01 off) Thursday 23/01
+    due = datetime.fromisoformat("2025-02-08T00:00:00+07:00")
+    a = assignment("cb-a", due=due)
+    a = a.model_copy(update={"assigned_at": datetime.fromisoformat("2025-01-02T08:00:00+07:00")})
+    plan = _timers(a.assigned_at, reminder_days="7wd,5wd,3wd,1").plan(a)
+    reminders = [(t.days_before, t.working_days, t.at.date().isoformat(), t.id) for t in plan
+                 if t.kind == "remind"]  # fmt: skip
+    assert [r[:3] for r in reminders] == [
+        (7, True, "2025-01-23"),
+        (5, True, "2025-02-03"),
+        (3, True, "2025-02-05"),
+        (1, False, "2025-02-07"),
+    ]
+    assert reminders[0][3] == "timer.remind-7wd.d1.cb-a.r1"  # not the calendar one's id
+
+
+def test_the_reminder_days_setting_says_what_it_takes():
+    assert Settings(reminder_days="7,3wd").reminder_days == ["7", "3wd"]
+    with pytest.raises(ValueError, match="'3 days' is neither a number of days"):
+        Settings(reminder_days="7,3 days")

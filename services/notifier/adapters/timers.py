@@ -9,6 +9,7 @@ Which timers, and when, is services/notifier/domain/timer_plan.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -21,6 +22,9 @@ from shared.clock import Clock
 from shared.contracts import Assignment
 from shared.directory import Directory
 from shared.settings import Settings
+from shared.workdays import WorkCalendar, read_calendar
+
+CALENDAR_SECONDS = 300.0
 
 OWNER = "notifier"  # the timers' subjects are the notifier's own
 
@@ -35,21 +39,36 @@ class Timers:
     ) -> None:
         self._js = js
         self._clock = clock
-        self._reminder_days = tuple(settings.reminder_days)
+        self._reminder_days = tuple(str(r) for r in settings.reminder_days)
+        # working-day reminders ("3wd") count on the operator's calendar, read again at
+        # most every CALENDAR_SECONDS; none read when every reminder counts calendar days
+        self._working = any(r.endswith("wd") for r in self._reminder_days)
+        self._calendar = WorkCalendar()
+        self._calendar_until = 0.0
         self._digest_after = timedelta(days=settings.digest_after_days)
         self._directory = directory
         self._heartbeat_every = settings.heartbeat_seconds
         self._heartbeat_slot = -1  # the last heartbeat this process scheduled
 
+    async def refresh_calendar(self) -> None:
+        """Read the operator's calendar again if working-day reminders need it and the
+        copy is older than CALENDAR_SECONDS."""
+        if self._working and time.monotonic() >= self._calendar_until:
+            self._calendar = await read_calendar(self._js)
+            self._calendar_until = time.monotonic() + CALENDAR_SECONDS
+
     def plan(self, assignment: Assignment) -> list[Timer]:
-        """The timers an assignment needs from now on (domain/timer_plan.py)."""
+        """The timers an assignment needs from now on (domain/timer_plan.py), counted on
+        the calendar ``refresh_calendar`` last read."""
         unit = self._directory().get(assignment.unit_id)
+        calendar = self._calendar
         return plan(
             assignment,
             self._clock.now(),
             reminder_days=self._reminder_days,
             digest_after=self._digest_after,
             parent=unit.parent if unit is not None else None,
+            calendar=lambda: calendar,
         )
 
     async def schedule(self, timers: list[Timer]) -> None:

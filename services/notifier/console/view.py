@@ -38,7 +38,7 @@ STATES = {
     "uncertain": ("missing", "Có thể đã gửi (máy chủ không trả lời)"),
 }
 RESEND_FAILED = ("late", "Lỗi tạm thời, chưa gửi được")  # nothing retries a resend
-_REMIND = re.compile(r"^remind-(\d+)d$")
+_REMIND = re.compile(r"^remind-(\d+)(w?d)$")
 # Where the requirement id is in an event's key (``<kind>.<directive>.<unit>.<req>...``).
 _WITH_REQUIREMENT = ("assignment-created", "report-reviewed", "resend")
 
@@ -48,6 +48,7 @@ class KeyParts:
     unit_id: str
     requirement_id: str | None
     days_before: int | None = None  # a reminder's
+    working_days: bool = False  # its days_before counts working days
 
 
 def parse_key(key: str, directive_id: str) -> KeyParts | None:
@@ -59,7 +60,10 @@ def parse_key(key: str, directive_id: str) -> KeyParts | None:
         kind = tokens[1]
         requirement = tokens[3] if kind == "digest" else tokens[4]
         remind = _REMIND.match(kind)
-        return KeyParts(tokens[-1], requirement, int(remind.group(1)) if remind else None)
+        if remind is None:
+            return KeyParts(tokens[-1], requirement)
+        days, unit = int(remind.group(1)), remind.group(2)
+        return KeyParts(tokens[-1], requirement, days, unit == "wd")
     if len(tokens) < 3 or tokens[1] != directive_id:
         return None
     with_requirement = tokens[0] in _WITH_REQUIREMENT and len(tokens) >= 5
@@ -84,7 +88,8 @@ class MailRow:
 def _kind_name(template: str, parts: KeyParts) -> str:
     name = KIND_NAMES.get(template, template)
     if parts.days_before is not None:
-        return f"{name} (còn {parts.days_before} ngày)"
+        left = "ngày làm việc" if parts.working_days else "ngày"
+        return f"{name} (còn {parts.days_before} {left})"
     return name
 
 

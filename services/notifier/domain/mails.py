@@ -247,14 +247,18 @@ def reminder_mail(
     directory: Directory,
     days_left: int,
     link: Link | None = None,
+    working_days: bool = False,
 ) -> Mail:
+    """``working_days``: ``days_left`` counts working days ("còn 3 ngày làm việc")."""
     context = _assignment_context(a, directory, link, None)
+    left = f"{days_left} ngày làm việc" if working_days else f"{days_left} ngày"
     subject = _subject(
         a.directive_ref,
-        f"Nhắc hạn: còn {days_left} ngày — {_capitalised(a.requirement.action)}, "
-        f"{context['deadline']}",
+        f"Nhắc hạn: còn {left} — {_capitalised(a.requirement.action)}, {context['deadline']}",
     )
-    return _render("reminder", timer_id, unit, subject, None, days_left=days_left, **context)
+    return _render(
+        "reminder", timer_id, unit, subject, None, days_left=days_left, left=left, **context
+    )
 
 
 def overdue_mail(

@@ -4,14 +4,16 @@ scheduling itself is in adapters/timers.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
 from shared import subjects
+from shared.clock import VN_TZ
 from shared.contracts import Assignment
+from shared.workdays import WorkCalendar, in_force
 
 TimerKind = Literal["remind", "overdue", "digest"]
 # what came of a timer that fired, as the chidao_reminders_fired_total metric counts it
@@ -27,6 +29,7 @@ class Timer(BaseModel):
     id: str  # also the ledger key of the mail it causes
     kind: TimerKind
     days_before: int | None = None
+    working_days: bool = False  # days_before counts working days ("còn 3 ngày làm việc")
     unit_id: str  # who is mailed: the assigned unit, or for a digest its parent
     assignment: Assignment
     at: AwareDatetime  # on the chidao clock
@@ -34,7 +37,8 @@ class Timer(BaseModel):
     @property
     def tokens(self) -> tuple[str, ...]:
         a = self.assignment
-        kind = f"remind-{self.days_before}d" if self.kind == "remind" else self.kind
+        unit = "wd" if self.working_days else "d"
+        kind = f"remind-{self.days_before}{unit}" if self.kind == "remind" else self.kind
         if self.kind == "digest":
             return kind, a.directive_id, a.requirement.id, self.unit_id
         return kind, a.directive_id, a.unit_id, a.requirement.id
@@ -50,10 +54,21 @@ class Heartbeat(BaseModel):
 
 
 def timer(
-    kind: TimerKind, assignment: Assignment, unit_id: str, at: datetime, days: int | None = None
+    kind: TimerKind,
+    assignment: Assignment,
+    unit_id: str,
+    at: datetime,
+    days: int | None = None,
+    working_days: bool = False,
 ) -> Timer:
     draft = Timer(
-        id="-", kind=kind, days_before=days, unit_id=unit_id, assignment=assignment, at=at
+        id="-",
+        kind=kind,
+        days_before=days,
+        working_days=working_days,
+        unit_id=unit_id,
+        assignment=assignment,
+        at=at,
     )
     return draft.model_copy(update={"id": subjects.timer_id(*draft.tokens)})
 
@@ -62,25 +77,44 @@ def plan(
     assignment: Assignment,
     now: datetime,
     *,
-    reminder_days: Iterable[int],
+    reminder_days: Iterable[int | str],
     digest_after: timedelta,
     parent: str | None,
+    calendar: Callable[[], WorkCalendar] = in_force,
 ) -> list[Timer]:
     """The timers an assignment needs from now on. A deadline already passed when the
     assignment was made gets none: its mail already said so. ``parent`` (the assigned
-    unit's, if it has one) gets the digest."""
+    unit's, if it has one) gets the digest. A reminder "3wd" goes out at the start of the
+    third working day before the deadline's (on ``calendar``, asked only then)."""
     due = assignment.requirement.due_before
     if due is None or due <= assignment.assigned_at:
         return []
     timers = []
-    for days in sorted(set(reminder_days), reverse=True):
-        at = due - timedelta(days=days)
+    for days, working in sorted({reminder(r) for r in reminder_days}, reverse=True):
+        at = working_days_before(due, days, calendar()) if working else due - timedelta(days=days)
         if at > now and at > assignment.assigned_at:
-            timers.append(timer("remind", assignment, assignment.unit_id, at, days))
+            timers.append(timer("remind", assignment, assignment.unit_id, at, days, working))
     timers.append(timer("overdue", assignment, assignment.unit_id, due))
     if parent is not None:
         timers.append(timer("digest", assignment, parent, due + digest_after))
     return timers
+
+
+def reminder(written: int | str) -> tuple[int, bool]:
+    """``7`` or ``"7"``: seven days; ``"3wd"``: three working days."""
+    text = str(written).strip().lower()
+    return (int(text[:-2]), True) if text.endswith("wd") else (int(text), False)
+
+
+def working_days_before(due: datetime, days: int, calendar: WorkCalendar) -> datetime:
+    """Midnight starting the ``days``-th working day before ``due``'s day."""
+    local = due.astimezone(VN_TZ)
+    day = local.date()
+    while days:
+        day -= timedelta(days=1)
+        if calendar.is_working(day):
+            days -= 1
+    return datetime.combine(day, time(), VN_TZ)
 
 
 def heartbeat_slot(now: float, every: float) -> tuple[int, float]:

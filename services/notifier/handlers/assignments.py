@@ -21,6 +21,7 @@ async def assignment_created(deps: Deps, event: AssignmentCreated) -> list[Timer
     mail = assignment_mail(event, unit, directory, link_for(deps, a), attachment, form)
     for delivered in await deliver(deps, [mail]):
         await mailed(deps, a, delivered)
+    await deps.timers.refresh_calendar()
     timers = deps.timers.plan(a)
     await deps.timers.schedule(timers)
     for timer in timers:

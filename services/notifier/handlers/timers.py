@@ -59,7 +59,8 @@ async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
     mail: Mail
     if timer.kind == "remind":
         days = timer.days_before or 0
-        mail = reminder_mail(timer.id, a, unit, directory, days, link_for(deps, a))
+        link = link_for(deps, a)
+        mail = reminder_mail(timer.id, a, unit, directory, days, link, timer.working_days)
     else:
         mail = overdue_mail(timer.id, a, unit, directory, link_for(deps, a))
     for delivered in await deliver(deps, [mail]):
