@@ -412,6 +412,13 @@ def issue(
             "(a scan's restored one, confirmed); repeatable",
         ),
     ] = [],  # noqa: B006
+    urgency: Annotated[
+        str | None, typer.Option(help="khan, thuong_khan or hoa_toc, if the header has none")
+    ] = None,
+    secrecy: Annotated[
+        str | None,
+        typer.Option(help="mat, toi_mat or tuyet_mat: mailed without the file or its content"),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ):
     """Issue a directive: read a document file (showing what was read, the warnings and,
@@ -442,6 +449,8 @@ def issue(
         "issued_on": day and day.isoformat(),
         "form": form,
         "title": title,
+        "urgency": urgency,
+        "secrecy": secrecy,
     }
     data_fields: dict[str, str | list[str]] = {k: v for k, v in fields.items() if v}
     if set_:

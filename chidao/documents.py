@@ -18,6 +18,7 @@ from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.ingest import JSON_FIELDS, Reading, contract_json, resolve_document
 from services.issuer.documents.parse import parse_file
 from shared.contracts import ParsedDocument
+from shared.contracts.directives import SECRECY_MARKS, URGENCY_MARKS
 from shared.directory import Directory, DirectoryError, load_file, read_directory
 from shared.settings import Settings
 from shared.vietnamese import document_title, format_date, format_deadline
@@ -79,6 +80,12 @@ def summary_lines(source: object, data: dict, issuer_unit: str | None = None) ->
     if issuer_unit:
         issuer += f" [{issuer_unit}]"
     lines += [f"  {heading} ({when}) của {issuer}", f"  trích yếu:  {data.get('title') or '?'}"]
+    marks = [
+        URGENCY_MARKS.get(data.get("urgency") or ""),
+        SECRECY_MARKS.get(data.get("secrecy") or ""),
+    ]
+    if any(marks):
+        lines.append(f"  độ khẩn, độ mật: {', '.join(m for m in marks if m)}")
     for basis in data.get("basis", []):
         day = format_date(date.fromisoformat(basis["issued_on"])) if basis.get("issued_on") else "?"
         lines.append(

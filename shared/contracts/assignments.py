@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import AwareDatetime
 
 from shared.contracts.base import Contract, Slug, Text
-from shared.contracts.directives import AttachedFile, ReportingRequirement
+from shared.contracts.directives import AttachedFile, ReportingRequirement, Secrecy, Urgency
 
 
 def assignment_id(directive_id: str, unit_id: str, requirement_id: str) -> str:
@@ -26,6 +26,8 @@ class Assignment(Contract):
     requirement: ReportingRequirement
     assigned_at: AwareDatetime
     document: AttachedFile | None = None
+    urgency: Urgency | None = None  # the directive's marks, which its mails follow
+    secrecy: Secrecy | None = None
 
     @property
     def id(self) -> str:

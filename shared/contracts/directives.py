@@ -150,6 +150,15 @@ def directive_id(ref: str, issuer_unit: str) -> str:
     return f"{slugify(ref)}--{issuer_unit}"
 
 
+# The marks of Nghị định 30/2020 (urgency) and of the law on State secrets (secrecy),
+# as a document's header writes them: "KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"; "MẬT", "TỐI MẬT",
+# "TUYỆT MẬT".
+Urgency = Literal["khan", "thuong_khan", "hoa_toc"]
+Secrecy = Literal["mat", "toi_mat", "tuyet_mat"]
+URGENCY_MARKS: dict[str, str] = {"khan": "KHẨN", "thuong_khan": "THƯỢNG KHẨN", "hoa_toc": "HỎA TỐC"}
+SECRECY_MARKS: dict[str, str] = {"mat": "MẬT", "toi_mat": "TỐI MẬT", "tuyet_mat": "TUYỆT MẬT"}
+
+
 class Directive(Contract):
     kind: Text = Field(min_length=1, description="KH, HD, CV, QĐ, ...")
     ref: Text = Field(min_length=1, description="number-symbol as written: 101-KH/ĐU")
@@ -167,6 +176,8 @@ class Directive(Contract):
     signer: Signer | None = None
     archive: Text | None = None
     document: AttachedFile | None = None
+    urgency: Urgency | None = None  # mailed ahead, its subject marked
+    secrecy: Secrecy | None = None  # never carried by e-mail: its mails say only where to get it
 
     @property
     def id(self) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Contract, Text
-from shared.contracts.directives import DocumentRef, Signer
+from shared.contracts.directives import DocumentRef, Secrecy, Signer, Urgency
 
 
 class ParsedRecipient(Contract):
@@ -51,4 +51,6 @@ class ParsedDocument(Contract):
     tasks: list[ParsedTask] = Field(default_factory=list)
     family: str | None = None  # "party" or "state"
     ocr: bool = False  # the text lost its diacritics (OCR); names were matched ignoring them
+    urgency: Urgency | None = None  # "KHẨN", "THƯỢNG KHẨN", "HỎA TỐC" in its header
+    secrecy: Secrecy | None = None  # "MẬT", "TỐI MẬT", "TUYỆT MẬT" in its header
     warnings: list[str] = Field(default_factory=list)

@@ -279,3 +279,24 @@ def test_the_command_line_reads_issues_and_shows_the_cascade(stack, tmp_path, nu
     # --allow-past again: nothing new is sent)
     again = chidao("issue", str(document))
     assert again.returncode == 0 and f"{ref} đã được ban hành trước đó" in again.stdout
+
+
+async def test_a_secret_urgent_document_is_mailed_marked_without_its_file_or_words(
+    stack, http, number
+):
+    path, data = numbered_seed("003", number)
+    text = data.decode("utf-8").replace("\nKẾ HOẠCH\n", "\nHỎA TỐC\tMẬT\nKẾ HOẠCH\n", 1)
+    response = await upload(http, stack, path, text.encode("utf-8"))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["document"]["urgency"], body["document"]["secrecy"]) == ("hoa_toc", "mat")
+
+    def mails():
+        return mails_of(stack.mail, body["directive_id"])
+
+    sent = await eventually(lambda: len(mails()) >= 12 and mails(), what="its 12 mails")
+    for mail in sent:  # the nine chi bộ's assignments, the three others' notices
+        assert attachments_of(mail) == []  # the file stays with the issuer
+        assert "cây tre Việt Nam" not in mail.subject + mail.text()  # nor its title
+        assert "văn bản MẬT" in mail.text()
+        assert f"[{number}-KH/ĐU] HỎA TỐC — " in mail.subject

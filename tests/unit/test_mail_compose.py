@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from services.notifier.domain.mails import (
+    Attachment,
     LateUnit,
     Link,
     after_about,
@@ -267,3 +268,36 @@ def test_a_reminder_in_working_days_says_so():
     mail = reminder_mail("timer.remind-3wd.x", a, CHI_BO, DIRECTORY, 3, LINK, working_days=True)
     assert "Nhắc hạn: còn 3 ngày làm việc — " in mail.subject
     assert "Còn 3 ngày làm việc đến hạn báo cáo" in mail.text
+
+
+def _marked(**marks) -> AssignmentCreated:
+    event = _assignment_event()
+    return event.model_copy(update={"assignment": event.assignment.model_copy(update=marks)})
+
+
+def test_a_secret_directive_is_mailed_without_its_title_its_words_or_its_file():
+    event = _marked(secrecy="mat")
+    attachment = Attachment("ke-hoach.pdf", "application/pdf", b"%PDF-1.4 secret")
+    mail = assignment_mail(event, CHI_BO, DIRECTORY, LINK, attachment)
+    assert mail.attachment is None
+    for part in (mail.text, mail.html, mail.subject):
+        assert "sinh hoạt chính trị" not in part and '10/12/2024"' not in part
+    assert "Đây là văn bản MẬT: văn bản và nội dung không gửi qua thư điện tử" in mail.text
+    assert "Trích văn bản" not in mail.text  # the requirement's sentence stays home
+    assert "nhận bản giấy trực tiếp tại Đảng ủy Sở Nội vụ" in " ".join(mail.text.split())
+    notice = _issued_event()
+    secret = notice.model_copy(
+        update={"directive": notice.directive.model_copy(update={"secrecy": "toi_mat"})}
+    )
+    told = notice_mail(secret, CHI_BO, RecipientRole.INFO, attachment)
+    assert told.attachment is None and "TỐI MẬT" in told.text
+    assert "sinh hoạt chính trị" not in told.text + told.subject
+
+
+def test_an_urgent_directive_says_so_first_in_its_subjects():
+    event = _marked(urgency="hoa_toc")
+    mail = assignment_mail(event, CHI_BO, DIRECTORY, LINK)
+    assert mail.subject.startswith("[101-KH/ĐU] HỎA TỐC — Báo cáo kết quả thực hiện")
+    a = event.assignment
+    reminder = reminder_mail("timer.remind-3d.x", a, CHI_BO, DIRECTORY, 3, LINK)
+    assert reminder.subject.startswith("[101-KH/ĐU] HỎA TỐC — Nhắc hạn: còn 3 ngày")

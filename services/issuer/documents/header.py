@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.issuer.documents.dates import DATE, date_of
+from services.issuer.documents.marks import is_mark
 from services.issuer.documents.text import (
     fold_keeping_length,
     is_upper,
@@ -171,7 +172,7 @@ def parse_header(lines: list[str]) -> Header:
             else:
                 header.kind = kind
             continue
-        if line.strip() in ("*", "") or set(line.strip()) <= set("-–_=*."):
+        if line.strip() in ("*", "") or set(line.strip()) <= set("-–_=*.") or is_mark(line):
             continue
         if number_at is None and kind_at is None and is_upper(line):
             block.append(line)

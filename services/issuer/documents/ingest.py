@@ -40,6 +40,8 @@ JSON_FIELDS = (
     "signer",
     "materials",
     "tasks",
+    "urgency",  # KHẨN, THƯỢNG KHẨN, HỎA TỐC; and MẬT, TỐI MẬT, TUYỆT MẬT (not in the design's
+    "secrecy",  # contract: what Nghị định 30 marks a document with besides)
     "warnings",
 )
 
@@ -244,6 +246,8 @@ def build_directive(
         requirements=reading.requirements,
         signer=doc.signer,
         archive=doc.archive,
+        urgency=doc.urgency,
+        secrecy=doc.secrecy,
     )
     if not is_slug(directive.id):
         raise DocumentError(f"số, ký hiệu “{ref}” không có chữ hoặc số nào để làm mã văn bản")

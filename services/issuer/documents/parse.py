@@ -11,6 +11,7 @@ from services.issuer.documents.deadlines import find_deadlines
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.header import Header, parse_header
 from services.issuer.documents.layout import split_layout
+from services.issuer.documents.marks import read_marks
 from services.issuer.documents.reading import read_bytes, read_file
 from services.issuer.documents.recipients_and_signer import (
     Closing,
@@ -28,6 +29,7 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
     layout = split_layout(lines)
     ocr = looks_like_ocr_without_diacritics("\n".join(lines))
     header = parse_header(layout.header)
+    urgency, secrecy = read_marks(lines)
     opening = basis_paragraphs(layout.body)
     basis = parse_basis(opening)
     closing = parse_closing(layout.closing, ocr=ocr)
@@ -69,6 +71,8 @@ def parse_lines(lines: list[str]) -> ParsedDocument:
         tasks=find_tasks(layout.body),
         family=header.family,
         ocr=ocr,
+        urgency=urgency,
+        secrecy=secrecy,
         warnings=warnings,
     )
 

@@ -41,6 +41,8 @@ def assignment_event(
         requirement=requirement,
         assigned_at=record.issued_at,
         document=directive.document,
+        urgency=directive.urgency,
+        secrecy=directive.secrecy,
     )
     return AssignmentCreated(
         event_id=subjects.assignment_created_id(

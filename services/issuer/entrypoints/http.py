@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import JSONResponse
 
 from services.issuer.deps import Deps
-from services.issuer.documents.ingest import contract_json
+from services.issuer.documents.ingest import Reading, contract_json
 from services.issuer.documents.reading import MAX_BYTES
 from services.issuer.domain.draft import approval_refusal
 from services.issuer.domain.records import DirectiveRecord
@@ -24,6 +24,7 @@ from shared.auth.guard import staff
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import Directive
+from shared.contracts.directives import Secrecy, Urgency
 from shared.errors import DomainError, http_status
 from shared.service import deps_of
 from shared.web import SlugPath
@@ -111,6 +112,13 @@ async def upload(
             description="requirement.N.action=TEXT, confirming a scan's restored action",
         ),
     ] = [],  # noqa: B006
+    urgency: Annotated[
+        Urgency | None, Form(description="khan, thuong_khan or hoa_toc: mailed marked so")
+    ] = None,
+    secrecy: Annotated[
+        Secrecy | None,
+        Form(description="mat, toi_mat or tuyet_mat: its mails carry no file and no content"),
+    ] = None,
 ) -> JSONResponse:
     """Read a document, show what was read and the warnings, and issue it as the
     signed-in account's unit (or only show it, with preview: any staff role may). The
@@ -129,11 +137,25 @@ async def upload(
         allow_past,
         title,
         tuple(s[:2000] for s in sets),
+        urgency,
+        secrecy,
     )
     reading = await uploads.read_upload(deps, sent)
     shown = {"document": contract_json(reading.document), "issuer_unit": reading.issuer_unit}
     if preview:  # and whom issuing it would mail, as what
         return JSONResponse({**shown, **uploads.mailing_preview(deps, sent, reading)})
+    return await _issue_read(request, deps, principal, sent, reading, shown)
+
+
+async def _issue_read(
+    request: Request,
+    deps: Deps,
+    principal: Principal,
+    sent: uploads.Upload,
+    reading: Reading,
+    shown: dict[str, Any],
+) -> JSONResponse:
+    """Issue what was read as the account's unit; a refusal still shows the reading."""
     try:
         if reading.issuer_unit is not None:
             audit_target(request, unit_id=reading.issuer_unit)

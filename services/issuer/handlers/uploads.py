@@ -17,6 +17,7 @@ from services.issuer.domain.report_forms import with_forms
 from services.issuer.handlers.issuing import Issued, issue_directive
 from shared import workdays
 from shared.contracts import Directive
+from shared.contracts.directives import Secrecy, Urgency
 from shared.directory import Directory
 from shared.errors import Invalid
 
@@ -34,6 +35,9 @@ class Upload:
     # and "requirement.N.action=TEXT" for a requirement's action.
     title: str | None = None
     sets: tuple[str, ...] = ()
+    # the issuer's marks, where the document's header has none (or they overrule it)
+    urgency: Urgency | None = None
+    secrecy: Secrecy | None = None
 
 
 async def read_upload(deps: Deps, upload: Upload) -> Reading:
@@ -106,6 +110,10 @@ def confirmed(directive: Directive, reading: Reading, upload: Upload) -> Directi
     update: dict = {"requirements": requirements}
     if upload.title:
         update["title"] = upload.title.strip()
+    if upload.urgency:
+        update["urgency"] = upload.urgency
+    if upload.secrecy:
+        update["secrecy"] = upload.secrecy
     return directive.model_copy(update=update)
 
 

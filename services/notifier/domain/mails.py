@@ -20,6 +20,7 @@ from typing import Any, cast
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, RecipientRole, Unit
+from shared.contracts.directives import SECRECY_MARKS, URGENCY_MARKS
 from shared.directory import Directory
 from shared.forms import Form
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
@@ -140,6 +141,24 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# A secret document never travels by e-mail: its mails carry neither the file nor its
+# title nor the sentences of its requirements, only where to get it.
+SECRET_TITLE = "nội dung mật, không gửi qua thư điện tử"
+
+
+def _shown(a: Assignment) -> Assignment:
+    """``a`` as its mails may show it."""
+    if a.secrecy is None:
+        return a
+    requirement = a.requirement.model_copy(update={"text": None})
+    return a.model_copy(update={"directive_title": SECRET_TITLE, "requirement": requirement})
+
+
+def _marked(urgency: str | None, text: str) -> str:
+    """A subject's words led by the document's urgency: "HỎA TỐC — Báo cáo ..."."""
+    return f"{URGENCY_MARKS[urgency]} — {text}" if urgency else text
+
+
 def _render(
     template: str, key: str, unit: Unit, subject: str, attachment: Attachment | None, **context: Any
 ) -> Mail:
@@ -164,8 +183,10 @@ def _assignment_context(
 ) -> dict[str, Any]:
     """What the assignment's templates (and the resend's, which include them) read;
     ``form``: what the unit's page will ask for, listed so that it can prepare."""
+    a = _shown(a)
     requirement = a.requirement
     return {
+        "secret": SECRECY_MARKS[a.secrecy] if a.secrecy else "",
         "form": form,
         "asked": asked_fields(form) if form else [],
         "a": a,
@@ -190,9 +211,11 @@ def assignment_mail(
     form: Form | None = None,
 ) -> Mail:
     a = event.assignment
+    attachment = None if a.secrecy else attachment  # a secret file never goes by mail
     context = _assignment_context(a, directory, link, attachment, form)
     subject = _subject(
-        a.directive_ref, f"{_capitalised(a.requirement.action)}, {context['deadline']}"
+        a.directive_ref,
+        _marked(a.urgency, f"{_capitalised(a.requirement.action)}, {context['deadline']}"),
     )
     return _render("assignment", event.event_id, unit, subject, attachment, **context)
 
@@ -223,6 +246,7 @@ def resend_mail(
     templates extend the assignment's, so the two never drift apart); ``key`` is this
     resend's own, a new one per click, hence its own Message-ID."""
     a = event.assignment
+    attachment = None if a.secrecy else attachment  # a secret file never goes by mail
     context = _assignment_context(a, directory, link, attachment, form)
     subject = _subject(
         a.directive_ref,
@@ -254,7 +278,10 @@ def reminder_mail(
     left = f"{days_left} ngày làm việc" if working_days else f"{days_left} ngày"
     subject = _subject(
         a.directive_ref,
-        f"Nhắc hạn: còn {left} — {_capitalised(a.requirement.action)}, {context['deadline']}",
+        _marked(
+            a.urgency,
+            f"Nhắc hạn: còn {left} — {_capitalised(a.requirement.action)}, {context['deadline']}",
+        ),
     )
     return _render(
         "reminder", timer_id, unit, subject, None, days_left=days_left, left=left, **context
@@ -344,7 +371,7 @@ def digest_mail(
         document=document_title(a.directive_kind, a.directive_ref),
         issued_on=format_date(a.directive_issued_on),
         issuer=a.issuer,
-        title=a.directive_title,
+        title=_shown(a).directive_title,
         requirement=requirement,
         deadline=format_deadline(requirement.due_before),
         missing=missing,
@@ -356,13 +383,16 @@ def notice_mail(
     event: DirectiveIssued, unit: Unit, role: RecipientRole, attachment: Attachment | None = None
 ) -> Mail:
     d = event.directive
-    subject = _subject(d.ref, f"{document_title(d.kind, d.ref)}: {d.title}")
+    if d.secrecy:
+        d = d.model_copy(update={"title": SECRET_TITLE, "document": None})
+    subject = _subject(d.ref, _marked(d.urgency, f"{document_title(d.kind, d.ref)}: {d.title}"))
     return _render(
         "directive_notice",
         event.event_id,
         unit,
         subject,
-        attachment,
+        None if d.secrecy else attachment,
+        secret=SECRECY_MARKS[d.secrecy] if d.secrecy else "",
         d=d,
         directive_id=event.directive_id,
         document=document_title(d.kind, d.ref),

@@ -16,7 +16,7 @@ async def assignment_created(deps: Deps, event: AssignmentCreated) -> list[Timer
     a = event.assignment
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
-    attachment = await original(deps, a.document)
+    attachment = None if a.secrecy else await original(deps, a.document)  # never by mail
     form = await deps.forms.of(a)
     mail = assignment_mail(event, unit, directory, link_for(deps, a), attachment, form)
     for delivered in await deliver(deps, [mail]):

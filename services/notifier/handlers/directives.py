@@ -12,7 +12,8 @@ from shared.contracts import DirectiveIssued
 
 async def directive_issued(deps: Deps, event: DirectiveIssued) -> list[Mail]:
     directory = deps.directory()
-    attachment = await original(deps, event.directive.document)
+    secret = event.directive.secrecy is not None  # a secret document never goes by mail
+    attachment = None if secret else await original(deps, event.directive.document)
     mails = [
         notice_mail(event, recipient(directory, n.unit_id), n.role, attachment)
         for n in event.notices
