@@ -119,7 +119,8 @@ def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
         "document": document_title(a.directive_kind, a.directive_ref),
         "issued_on": format_date(a.directive_issued_on),
         "issuer": a.issuer,
-        "title": a.directive_title,
+        # a secret document's title stays off the page its mailed link opens
+        "title": "nội dung mật, xem bản giấy" if a.secrecy else a.directive_title,
         "action": a.requirement.action,
         "to_name": directory.name(a.reviewing_unit),
         "deadline": format_deadline(a.requirement.due_before),
