@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from shared.clock import VN_TZ
@@ -168,3 +168,29 @@ def plan_for_chi_bo(committee: str, number: int) -> dict:
         issued_on="2024-05-20",
         place="Hưng Yên",
     )
+
+
+SMALL_PLAN = """ĐẢNG BỘ KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH SƠN HÀ\tĐẢNG CỘNG SẢN VIỆT NAM
+ĐẢNG ỦY SỞ Y TẾ
+*
+Số {number}-KH/ĐU\tSơn Hà, ngày {day:%d} tháng {day:%m} năm {day:%Y}
+{marks}
+KẾ HOẠCH
+Tổng kết công tác tuyên giáo
+-----
+I- TỔ CHỨC THỰC HIỆN
+1. Các chi bộ trực thuộc báo cáo kết quả về Đảng ủy {when}.
+Nơi nhận:
+- Các chi bộ trực thuộc;
+- Lưu VT.
+T/M ĐẢNG ỦY
+BÍ THƯ
+Nguyễn Văn An
+"""
+
+
+def small_plan(number: int, day: date, when: str, marks: str = "") -> str:
+    """A one-requirement plan of Đảng ủy Sở Y tế tỉnh Sơn Hà to its chi bộ: report
+    ``when`` ("trước ngày 30/11/2099", "trong 05 ngày làm việc kể từ ngày ban hành Kế
+    hoạch này"), the header carrying ``marks`` ("HỎA TỐC\\tMẬT") if any."""
+    return SMALL_PLAN.format(number=number, day=day, when=when, marks=marks)

@@ -66,28 +66,27 @@ async def replay_dead_letter(nats_url: str, letter_id: str):
         await nc.close()
 
 
-async def store_report_forms(nats_url: str, forms: list) -> None:
-    from shared.forms import store_forms
-
+async def _into_bucket(nats_url: str, bucket: topology.BucketSpec, write) -> None:
+    """``write(js)`` as the admin, the reference-data ``bucket`` declared first."""
     nc = await _connect(nats_url, allow_reconnect=False)
     try:
         js = nc.jetstream()
-        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.FORMS,))
-        await store_forms(js, forms)
+        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (bucket,))
+        await write(js)
     finally:
         await nc.close()
+
+
+async def store_report_forms(nats_url: str, forms: list) -> None:
+    from shared.forms import store_forms
+
+    await _into_bucket(nats_url, topology.FORMS, lambda js: store_forms(js, forms))
 
 
 async def store_work_calendar(nats_url: str, calendar) -> None:
     from shared.workdays import store_calendar
 
-    nc = await _connect(nats_url, allow_reconnect=False)
-    try:
-        js = nc.jetstream()
-        await topology.ensure_buckets(js, Settings(nats_url=nats_url), (topology.CALENDAR,))
-        await store_calendar(js, calendar)
-    finally:
-        await nc.close()
+    await _into_bucket(nats_url, topology.CALENDAR, lambda js: store_calendar(js, calendar))
 
 
 async def work_calendar(nats_url: str):

@@ -11,25 +11,10 @@ from typer.testing import CliRunner
 
 from chidao.cli import app
 from services.issuer.app import create_service
+from tests.factories import small_plan
 from tests.inprocess import serving
 
-PLAN = """ĐẢNG BỘ KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH SƠN HÀ\tĐẢNG CỘNG SẢN VIỆT NAM
-ĐẢNG ỦY SỞ Y TẾ
-*
-Số 15-KH/ĐU\tSơn Hà, ngày 24 tháng 01 năm 2025
-KẾ HOẠCH
-Tổng kết công tác tuyên giáo
------
-I- TỔ CHỨC THỰC HIỆN
-1. Các chi bộ trực thuộc báo cáo kết quả về Đảng ủy trong 05 ngày làm việc kể từ ngày
-ban hành Kế hoạch này.
-Nơi nhận:
-- Các chi bộ trực thuộc;
-- Lưu VT.
-T/M ĐẢNG ỦY
-BÍ THƯ
-Nguyễn Văn An
-"""
+PLAN = small_plan(15, date(2025, 1, 24), "trong 05 ngày làm việc kể từ ngày\nban hành Kế hoạch này")
 
 
 def chidao(*args: str):

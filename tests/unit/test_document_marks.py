@@ -3,27 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services.issuer.documents.marks import read_marks
 from services.issuer.documents.parse import parse_lines
+from tests.factories import small_plan
 
-HEADER = """ĐẢNG BỘ KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH SƠN HÀ\tĐẢNG CỘNG SẢN VIỆT NAM
-ĐẢNG ỦY SỞ Y TẾ
-*
-Số 16-KH/ĐU\tSơn Hà, ngày 05 tháng 4 năm 2024
-{marks}
-KẾ HOẠCH
-Tổng kết công tác tuyên giáo
------
-Các chi bộ khẩn trương báo cáo kết quả về Đảng ủy trước ngày 30/11/2099.
-Nơi nhận:
-- Các chi bộ trực thuộc;
-- Lưu VT.
-T/M ĐẢNG ỦY
-BÍ THƯ
-Nguyễn Văn An
-"""
+WHEN = "trước ngày 30/11/2099; các chi bộ khẩn trương thực hiện"
 
 
 @pytest.mark.parametrize(
@@ -40,7 +28,7 @@ Nguyễn Văn An
     ],
 )
 def test_the_marks_of_the_header_are_read(marks, urgency, secrecy):
-    document = parse_lines(HEADER.format(marks=marks).splitlines())
+    document = parse_lines(small_plan(16, date(2024, 4, 5), WHEN, marks).splitlines())
     assert (document.urgency, document.secrecy) == (urgency, secrecy)
     assert document.issuer == "Đảng ủy Sở Y tế"  # the marks are not taken into its name
     assert document.title == "Tổng kết công tác tuyên giáo"

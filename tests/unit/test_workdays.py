@@ -11,23 +11,7 @@ from services.issuer.documents.parse import parse_lines
 from shared import workdays
 from shared.clock import VN_TZ
 from shared.workdays import CalendarError, WorkCalendar, read_calendar_file
-
-PLAN = """ĐẢNG BỘ KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH SƠN HÀ\tĐẢNG CỘNG SẢN VIỆT NAM
-ĐẢNG ỦY SỞ Y TẾ
-*
-Số 14-KH/ĐU\tSơn Hà, ngày {day} tháng {month} năm {year}
-KẾ HOẠCH
-Tổng kết công tác tuyên giáo
------
-I- TỔ CHỨC THỰC HIỆN
-1. Các chi bộ trực thuộc báo cáo kết quả về Đảng ủy {when}.
-Nơi nhận:
-- Các chi bộ trực thuộc;
-- Lưu VT.
-T/M ĐẢNG ỦY
-BÍ THƯ
-Nguyễn Văn An
-"""
+from tests.factories import small_plan
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +25,7 @@ FIVE_WORKING_DAYS = "trong 05 ngày làm việc kể từ ngày\nban hành Kế 
 
 
 def plan_issued_on(day: date, when: str = FIVE_WORKING_DAYS):
-    text = PLAN.format(day=day.day, month=day.month, year=day.year, when=when)
-    return parse_lines(text.splitlines())
+    return parse_lines(small_plan(14, day, when).splitlines())
 
 
 @pytest.mark.parametrize(
