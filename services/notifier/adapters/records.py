@@ -14,6 +14,7 @@ from shared.contracts import (
     ReportSubmitted,
     Submission,
 )
+from shared.errors import PermanentError
 from shared.forms import Form, issued_form
 from shared.streams import last_event
 
@@ -28,6 +29,17 @@ async def assignment(
         AssignmentCreated,
     )
     return found[0].assignment if found else None
+
+
+async def required_assignment(
+    js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str, about: str
+) -> Assignment:
+    """The assignment an event is about; a PermanentError (the event is dead-lettered,
+    retrying cannot make the assignment appear) naming ``about`` when there is none."""
+    found = await assignment(js, directive_id, unit_id, requirement_id)
+    if found is None:
+        raise PermanentError(f"no assignment for {about}")
+    return found
 
 
 async def last_report(

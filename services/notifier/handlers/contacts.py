@@ -10,15 +10,18 @@ from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Mail, expired_link_mail
 from services.notifier.handlers.mailing import deliver
 from shared.contracts import UnitContacted
-from shared.errors import PermanentError
 
 
 async def link_expired(deps: Deps, event: UnitContacted) -> Mail | None:
     if event.how != "expired":
         return None
-    a = await records.assignment(deps.js, event.directive_id, event.unit_id, event.requirement_id)
-    if a is None:
-        raise PermanentError(f"no assignment for the expired link of {event.event_id}")
+    a = await records.required_assignment(
+        deps.js,
+        event.directive_id,
+        event.unit_id,
+        event.requirement_id,
+        f"the expired link of {event.event_id}",
+    )
     directory = deps.directory()
     staff = recipient(directory, a.reviewing_unit)
     page = f"{deps.settings.console_url.rstrip('/')}/directives/{a.directive_id}/mails"

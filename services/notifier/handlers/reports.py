@@ -9,7 +9,6 @@ from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Mail, returned_mail
 from services.notifier.handlers.mailing import deliver, link_for
 from shared.contracts import ReportReviewed, ReportSubmitted
-from shared.errors import PermanentError
 
 
 async def report_submitted(deps: Deps, event: ReportSubmitted) -> int:
@@ -25,9 +24,13 @@ async def report_reviewed(deps: Deps, event: ReportReviewed) -> Mail | None:
     r = event.review
     if r.decision != "returned":
         return None
-    a = await records.assignment(deps.js, r.directive_id, r.unit_id, r.requirement_id)
-    if a is None:
-        raise PermanentError(f"no assignment for the returned report {event.event_id}")
+    a = await records.required_assignment(
+        deps.js,
+        r.directive_id,
+        r.unit_id,
+        r.requirement_id,
+        f"the returned report {event.event_id}",
+    )
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
     mail = returned_mail(event.event_id, a, unit, directory, r.version, r.reason, link_for(deps, a))
