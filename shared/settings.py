@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     reminder_days: Annotated[list[int | str], NoDecode] = Field(
         default_factory=lambda: list[int | str]([7, 3, 1])
     )
+    # an urgent directive's (KHẨN, THƯỢNG KHẨN, HỎA TỐC): chased closer to its deadline
+    urgent_reminder_days: Annotated[list[int | str], NoDecode] = Field(
+        default_factory=lambda: list[int | str](["2wd", "1wd"])
+    )
     digest_after_days: float = Field(2.0, ge=0)
     reminder_tolerance_hours: float = Field(
         12.0,
@@ -213,7 +217,9 @@ class Settings(BaseSettings):
     # Local state (embedded runtime, mail sink, reports)
     var_dir: Path = Path("var")
 
-    @field_validator("reminder_days", "link_secrets", "session_secrets", mode="before")
+    @field_validator(
+        "reminder_days", "urgent_reminder_days", "link_secrets", "session_secrets", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         # CHIDAO_REMINDER_DAYS=7,3,1 and CHIDAO_LINK_SECRETS=new,old read as lists
@@ -221,15 +227,15 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("reminder_days")
+    @field_validator("reminder_days", "urgent_reminder_days")
     @classmethod
-    def _reminders(cls, values: list[int | str]) -> list[int | str]:
+    def _reminders(cls, values: list[int | str], info: Any) -> list[int | str]:
         written: list[int | str] = [str(v).strip().lower() for v in values]
         wrong = [w for w in written if not re.fullmatch(r"[1-9]\d{0,2}(wd)?", str(w))]
         if wrong:
             raise ValueError(
-                f"CHIDAO_REMINDER_DAYS: {wrong[0]!r} is neither a number of days (3) nor of "
-                "working days (3wd), from 1 to 999"
+                f"CHIDAO_{info.field_name.upper()}: {wrong[0]!r} is neither a number of days "
+                "(3) nor of working days (3wd), from 1 to 999"
             )
         return written
 

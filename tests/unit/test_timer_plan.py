@@ -122,3 +122,14 @@ def test_the_reminder_days_setting_says_what_it_takes():
     assert Settings(reminder_days="7,3wd").reminder_days == ["7", "3wd"]
     with pytest.raises(ValueError, match="'3 days' is neither a number of days"):
         Settings(reminder_days="7,3 days")
+
+
+def test_an_urgent_directive_is_chased_on_its_own_schedule():
+    a = assignment("cb-a").model_copy(update={"urgency": "hoa_toc"})
+    plan = _timers(datetime.fromisoformat("2024-06-19T08:00:00+07:00")).plan(a)
+    # the default: 2 and 1 working days before, not 7, 3 and 1 calendar days
+    assert [(t.days_before, t.working_days) for t in plan if t.kind == "remind"] == [
+        (2, True),
+        (1, True),
+    ]
+    assert "remind-2wd" in plan[0].id

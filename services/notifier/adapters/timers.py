@@ -40,9 +40,11 @@ class Timers:
         self._js = js
         self._clock = clock
         self._reminder_days = tuple(str(r) for r in settings.reminder_days)
+        self._urgent_days = tuple(str(r) for r in settings.urgent_reminder_days)
         # working-day reminders ("3wd") count on the operator's calendar, read again at
         # most every CALENDAR_SECONDS; none read when every reminder counts calendar days
-        self._working = any(r.endswith("wd") for r in self._reminder_days)
+        every = (*self._reminder_days, *self._urgent_days)
+        self._working = any(r.endswith("wd") for r in every)
         self._calendar = WorkCalendar()
         self._calendar_until = 0.0
         self._digest_after = timedelta(days=settings.digest_after_days)
@@ -65,7 +67,7 @@ class Timers:
         return plan(
             assignment,
             self._clock.now(),
-            reminder_days=self._reminder_days,
+            reminder_days=self._urgent_days if assignment.urgency else self._reminder_days,
             digest_after=self._digest_after,
             parent=unit.parent if unit is not None else None,
             calendar=lambda: calendar,
