@@ -122,6 +122,7 @@ ACCESS: dict[str, Access] = {
             subjects.all_of(subjects.REPORT_REVIEWED),
             f"{subjects.CONTACT}.opened.>",
             f"{subjects.CONTACT}.expired.>",
+            f"{subjects.CONTACT}.received.>",
             _audit("reporter"),
         ),
         streams=(

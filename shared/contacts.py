@@ -15,7 +15,7 @@ from shared import subjects, topology
 from shared.contracts import UnitContacted
 from shared.publishing import publish_event
 
-How = Literal["mailed", "opened", "expired"]
+How = Literal["mailed", "opened", "expired", "received"]
 
 
 def contact_event(

@@ -21,7 +21,9 @@ SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
 # unit opened its signed link), "expired" by the reporter too (it opened one whose time
 # was over). One subject each; the earliest is what counts.
 CONTACT = f"{ROOT}.contact"
-CONTACT_HOWS = ("mailed", "opened", "expired")  # expired: it opened a link past its time
+# expired: it opened a link past its time; received: it confirmed on its page that it has
+# the document ("Đã nhận", the national document exchange's word)
+CONTACT_HOWS = ("mailed", "opened", "expired", "received")
 # Durable timers: chidao.timer.<owner service>.<kind>.<ids>, one subject per timer
 # (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
 TIMER = f"{ROOT}.timer"

@@ -74,7 +74,7 @@ class UnitContacted(Event):
     new one). The parent's directive page shows them until the unit reports."""
 
     type: Literal["unit.contacted"] = "unit.contacted"
-    how: Literal["mailed", "opened", "expired"]
+    how: Literal["mailed", "opened", "expired", "received"]
     directive_id: Slug
     unit_id: Slug
     requirement_id: Slug

@@ -367,6 +367,27 @@ async def test_the_units_signed_page_shows_the_form_and_takes_the_report(reporte
     assert contacts == 1
 
 
+async def test_a_unit_confirms_on_its_page_that_it_has_the_document(reporter):
+    # before it has anything to report, the parent learns it was received ("đã nhận")
+    token = deps_of(reporter).links.token(D, CB1, RESULTS, DUE, NOW)
+    page = await reporter.http.get(f"/r/{token}")
+    assert 'action="/r/' in page.text and "Xác nhận đã nhận văn bản" in page.text
+    confirmed = await reporter.http.post(f"/r/{token}/received")
+    assert confirmed.status_code == 200, confirmed.text
+    assert "Đã xác nhận đơn vị đã nhận văn bản." in confirmed.text
+    assert 'id="confirm-received"' not in confirmed.text  # said once is enough
+    subject = subjects.contact("received", D, CB1, RESULTS)
+    stored = await reporter.service.js.get_last_msg(topology.CONTACTS.name, subject)
+    contact = UnitContacted.model_validate_json(stored.data)
+    assert (contact.how, contact.unit_id) == ("received", CB1)
+    # a tampered link confirms nothing
+    refused = await reporter.http.post(f"/r/{token[:-2]}xx/received")
+    assert refused.status_code == 403
+    # once it has reported, the page asks no more
+    await reporter.http.post(f"/r/{token}", data={"sessions": "2"})
+    assert 'id="confirm-received"' not in (await reporter.http.get(f"/r/{token}")).text
+
+
 async def test_a_file_chosen_in_a_form_sent_back_is_kept_for_the_next_send(reporter):
     deps = deps_of(reporter)
     token = deps.links.token(D, CB1, RESULTS, DUE, NOW)

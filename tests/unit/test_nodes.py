@@ -101,3 +101,17 @@ def test_an_expired_link_tried_shows_until_a_newer_mail_went_and_the_latest_coun
         "2024-06-19T08:05:00+07:00"
     )  # the first mail is still when it was first reached
     assert [k for k, _ in own_badges(node.own, DUE, now)] == ["waiting", "mailed"]
+
+
+def test_a_unit_that_confirmed_it_has_the_document_shows_so_until_it_reports():
+    node = _node()
+    node.apply_assignment(assignment("cb-a"))
+    now = datetime.fromisoformat("2024-06-25T09:00:00+07:00")
+    node.apply_contact(_contact("mailed", "2024-06-19T08:05:00+07:00"))
+    node.apply_contact(_contact("opened", "2024-06-20T09:00:00+07:00"))
+    assert node.apply_contact(_contact("received", "2024-06-20T09:01:00+07:00"))
+    assert not node.apply_contact(_contact("received", "2024-06-21T09:00:00+07:00"))  # first
+    assert own_badges(node.own, DUE, now) == [
+        ("waiting", "Chưa đến hạn"),
+        ("received", "Đã xác nhận nhận văn bản"),
+    ]

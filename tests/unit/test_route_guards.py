@@ -28,6 +28,7 @@ PUBLIC_WRITES = {
     ("POST", "/logout"),
     ("POST", "/api/auth/tokens"),
     ("POST", "/r/{token}"),
+    ("POST", "/r/{token}/received"),  # the unit confirms it has the document, by its link
 }
 # With OpenID Connect configured its two routes are there too, so they are checked.
 WITH_OIDC = Settings(

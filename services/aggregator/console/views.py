@@ -24,6 +24,7 @@ STATUS_WORDS = {
     # before it reports: how far the unit was reached (the furthest is shown)
     "mailed": "Đã gửi thư",
     "opened": "Đã mở đường dẫn",
+    "received": "Đã xác nhận nhận văn bản",
     "expired": "Mở đường dẫn đã hết hạn",  # the staff resend it: a new link goes out
     "on_time": "Đã nộp đúng hạn",
     "late": "Nộp muộn",
@@ -93,7 +94,15 @@ def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Bad
     due = own.due_before or due
     if own.version == 0:
         key = "overdue" if is_past(due, now) else "waiting"
-        reached = "opened" if own.opened_at else "mailed" if own.mailed_at else None
+        reached = (
+            "received"
+            if own.confirmed_at
+            else "opened"
+            if own.opened_at
+            else "mailed"
+            if own.mailed_at
+            else None
+        )
         # a link tried after its time, unless a newer mail (a resend) went since
         stale_link = own.expired_at is not None and not (
             own.last_mailed_at is not None and own.last_mailed_at > own.expired_at

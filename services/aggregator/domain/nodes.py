@@ -44,6 +44,7 @@ class Own(BaseModel):
     last_mailed_at: datetime | None = None  # the latest mail (a resend, a reminder)
     opened_at: datetime | None = None
     expired_at: datetime | None = None  # the latest time an expired link was opened
+    confirmed_at: datetime | None = None  # when it first confirmed it has the document
 
     @property
     def accepted(self) -> bool:
@@ -88,6 +89,7 @@ _KEPT: dict[str, list[tuple[str, Callable[[datetime, datetime], datetime]]]] = {
     "mailed": [("mailed_at", min), ("last_mailed_at", max)],
     "opened": [("opened_at", min)],
     "expired": [("expired_at", max)],
+    "received": [("confirmed_at", min)],
 }
 
 

@@ -182,8 +182,10 @@ async def render_form(
     problems: dict[str, str] | None = None,
     status: int = 200,
     kept: dict[str, tuple[str, str]] | None = None,
+    notice: str = "",
 ) -> HTMLResponse:
-    """``kept``: the files chosen in a form sent back, by field (reference, name)."""
+    """``kept``: the files chosen in a form sent back, by field (reference, name);
+    ``notice``: what the page says done at its top."""
     try:
         found = await report_form(deps, claims.directive_id, claims.unit_id, claims.requirement_id)
     except NotFound:
@@ -201,7 +203,8 @@ async def render_form(
         fields=form_fields(found.form, values or {}, problems or {}, kept or {}),
         narrative=narrative,
         problems=problems or {},
-        notice="",
+        notice=notice,
+        received_action=f"/r/{token}/received",
         previous=(
             {
                 "version": previous.version,
@@ -239,6 +242,23 @@ async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
     if shown.status_code == 200:  # the unit sees its form (not a link to no assignment)
         await link_contact(deps, "opened", claims)
     return shown
+
+
+RECEIVED = (
+    "Đã xác nhận đơn vị đã nhận văn bản. Cấp trên thấy điều này trên trang theo dõi; "
+    "đơn vị gửi báo cáo khi có kết quả."
+)
+
+
+@router.post(FORM_PATH + "/received", response_class=HTMLResponse)
+async def confirm_received(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
+    """The unit's "Xác nhận đã nhận văn bản": the parent sees it has the document (the
+    national document exchange's "đã nhận"), before any report."""
+    claims = await claims_or_page(deps, request, token)
+    if isinstance(claims, HTMLResponse):
+        return claims
+    await link_contact(deps, "received", claims)
+    return await render_form(deps, request, token, claims, notice=RECEIVED)
 
 
 @router.post(FORM_PATH, response_class=HTMLResponse)

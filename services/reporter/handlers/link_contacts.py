@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 ANNOUNCE_SECONDS = 2.0
 
 
-async def link_contact(deps: Deps, how: Literal["opened", "expired"], claims: LinkClaims) -> None:
+async def link_contact(
+    deps: Deps, how: Literal["opened", "expired", "received"], claims: LinkClaims
+) -> None:
     key = (how, claims.directive_id, claims.unit_id, claims.requirement_id)
     if key in deps.announced:
         return
