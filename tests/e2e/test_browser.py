@@ -67,7 +67,7 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     fill(driver, "sessions", "2,5")
     fill(driver, "members_attending", "20")
     fill(driver, "members_total", "19")
-    click_and_wait(driver, "form button[type=submit]")
+    click_and_wait(driver, "#report-form button[type=submit]")
     problems = {
         e.get_attribute("id"): e.text
         for e in driver.find_elements("css selector", "[id^=problem-]")
@@ -91,7 +91,7 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     driver.find_element("css selector", "input[name=forms][value=truc-tuyen]").click()
     fill(driver, "difficulties", "Thiếu phòng họp.")
     driver.find_element("name", "report_file").send_keys(str(report))
-    click_and_wait(driver, "form button[type=submit]")
+    click_and_wait(driver, "#report-form button[type=submit]")
 
     receipt = driver.find_element("id", "receipt").text
     assert "Đã nhận báo cáo" in driver.find_element("tag name", "h1").text
@@ -105,6 +105,31 @@ def test_a_chi_bo_fills_in_its_report_is_told_what_is_wrong_and_gets_a_receipt(
     assert values["Hình thức tổ chức"] == "Hội nghị; Trực tuyến"
     assert values["Báo cáo của đơn vị (bản có chữ ký, đóng dấu)"] == report.name
     screenshot(driver, "2-receipt")
+
+
+def test_a_chi_bo_confirms_it_has_the_document_and_the_committee_sees_it(
+    driver, link, issued, stack
+):
+    """Before any result to report, the chi bộ says it has the document; the committee's
+    directive page shows that unit as having confirmed, the others as only mailed."""
+    driver.get(link)
+    click_and_wait(driver, "#confirm-received button[type=submit]")
+    assert "Đã xác nhận đơn vị đã nhận văn bản" in driver.find_element("id", "notice").text
+    assert not driver.find_elements("id", "confirm-received")  # said once, not offered again
+    assert driver.find_elements("css selector", "#report-form input[name=sessions]")
+    screenshot(driver, "1b-received-confirmed")
+
+    page = f"{stack.url('aggregator')}/directives/{issued}"
+
+    def confirmed() -> list[str]:
+        driver.get(page)
+        return [
+            b.find_element("xpath", "ancestor::tr").get_attribute("data-unit")
+            for b in driver.find_elements("css selector", ".badge-received")
+        ]
+
+    wait_for(lambda: confirmed() == [UNIT], what="the chi bộ shown as having the document")
+    assert "Đã xác nhận nhận văn bản" in driver.find_element("css selector", ".badge-received").text
 
 
 def test_the_staff_watch_the_status_page_and_return_the_report(

@@ -131,7 +131,7 @@ def _report_through_the_link(driver, stack, unit: str) -> None:
     fill(driver, "members_attending", "18")
     fill(driver, "members_total", "19")
     driver.find_element("css selector", "input[name=forms][value=hoi-nghi]").click()
-    click_and_wait(driver, "form button[type=submit]")
+    click_and_wait(driver, "#report-form button[type=submit]")
     assert "Đã nhận báo cáo" in driver.find_element("tag name", "h1").text, _main(driver)
 
 

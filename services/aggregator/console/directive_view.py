@@ -28,6 +28,7 @@ from shared.vietnamese import document_title, format_deadline
 
 @dataclass(frozen=True)
 class ChildRow:
+    unit_id: str
     name: str
     badges: list[Badge]
     keys: frozenset[str]  # the statuses the filters find it under
@@ -115,6 +116,7 @@ def child_row(
     report = f"/reports/{directive_id}/{child.unit_id}/{requirement.id}"
     view = f"/directives/{directive_id}?{urlencode({'unit': child.unit_id})}"
     return ChildRow(
+        unit_id=child.unit_id,
         name=name,
         badges=badges,
         keys=frozenset(keys),
