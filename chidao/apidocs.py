@@ -41,6 +41,7 @@ from shared.auth.audit import AuditEntry
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
     SynthesisApproved,
@@ -64,6 +65,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     subjects.SYNTHESIS_APPROVED: SynthesisApproved,
     subjects.AUDIT: AuditEntry,
     subjects.CONTACT: UnitContacted,
+    subjects.EXTENSION: ExtensionChanged,
 }
 
 

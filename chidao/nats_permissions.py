@@ -120,6 +120,7 @@ ACCESS: dict[str, Access] = {
         publishes=(
             subjects.all_of(subjects.REPORT_SUBMITTED),
             subjects.all_of(subjects.REPORT_REVIEWED),
+            subjects.all_of(subjects.EXTENSION),
             f"{subjects.CONTACT}.opened.>",
             f"{subjects.CONTACT}.expired.>",
             f"{subjects.CONTACT}.received.>",

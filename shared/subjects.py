@@ -16,6 +16,8 @@ REPORT_SUBMITTED = f"{ROOT}.report.submitted"
 REPORT_REVIEWED = f"{ROOT}.report.reviewed"
 SYNTHESIS_UPDATED = f"{ROOT}.synthesis.updated"
 SYNTHESIS_APPROVED = f"{ROOT}.synthesis.approved"
+# A unit's requests for more time on one assignment and the answers (the last counts)
+EXTENSION = f"{ROOT}.extension"
 # A unit reached about one assignment: chidao.contact.<how>.<directive>.<unit>.<requirement>,
 # "mailed" by the notifier (its server accepted the mail), "opened" by the reporter (the
 # unit opened its signed link), "expired" by the reporter too (it opened one whose time
@@ -65,6 +67,10 @@ def report_reviewed(directive_id: str, unit_id: str, requirement_id: str) -> str
 
 def synthesis_approved(directive_id: str, unit_id: str, requirement_id: str) -> str:
     return f"{SYNTHESIS_APPROVED}.{_tokens(directive_id, unit_id, requirement_id)}"
+
+
+def extension(directive_id: str, unit_id: str, requirement_id: str) -> str:
+    return f"{EXTENSION}.{_tokens(directive_id, unit_id, requirement_id)}"
 
 
 def contact(how: str, directive_id: str, unit_id: str, requirement_id: str) -> str:
@@ -140,6 +146,14 @@ def synthesis_approved_id(
     ids = _tokens(directive_id, unit_id, requirement_id)
     notes = f".n{_version(notes_revision)[1:]}" if notes_revision else ""
     return f"synthesis-approved.{ids}.{_version(version)}{notes}"
+
+
+def extension_id(
+    directive_id: str, unit_id: str, requirement_id: str, number: int, status: str
+) -> str:
+    """One per (request, state): asking is ``n1.pending``, its answer ``n1.granted``."""
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"extension.{ids}.n{_version(number)[1:]}.{_tokens(status)}"
 
 
 def contact_id(

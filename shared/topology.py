@@ -87,9 +87,14 @@ ASSIGNMENTS = StreamSpec(
 )
 REPORTS = StreamSpec(
     "CHIDAO_REPORTS",
-    (subjects.all_of(subjects.REPORT_SUBMITTED), subjects.all_of(subjects.REPORT_REVIEWED)),
+    (
+        subjects.all_of(subjects.REPORT_SUBMITTED),
+        subjects.all_of(subjects.REPORT_REVIEWED),
+        subjects.all_of(subjects.EXTENSION),
+    ),
     "report.submitted: every version of every submission (the latest per subject counts); "
-    "report.reviewed: the parent's decisions on them (the latest counts)",
+    "report.reviewed: the parent's decisions on them (the latest counts); extension: a "
+    "unit's requests for more time and the answers (the latest counts)",
 )
 SYNTHESIS = StreamSpec(
     "CHIDAO_SYNTHESIS",
@@ -169,6 +174,13 @@ NOTIFIER_REVIEWS = ConsumerSpec(
     subjects.all_of(subjects.REPORT_REVIEWED),
     "mails a unit whose report the parent returned for correction, with the reason",
 )
+NOTIFIER_EXTENSIONS = ConsumerSpec(
+    "notifier-extension-changed",
+    REPORTS.name,
+    subjects.all_of(subjects.EXTENSION),
+    "mails the parent a unit's request for more time and the unit the answer; moves the "
+    "unit's reminders and overdue notice to a deadline granted",
+)
 AGGREGATOR_DIRECTIVES = ConsumerSpec(
     "aggregator-directive-issued",
     DIRECTIVES.name,
@@ -194,6 +206,12 @@ AGGREGATOR_REVIEWS = ConsumerSpec(
     REPORTS.name,
     subjects.all_of(subjects.REPORT_REVIEWED),
     "counts accepted reports and marks returned ones",
+)
+AGGREGATOR_EXTENSIONS = ConsumerSpec(
+    "aggregator-extension-changed",
+    REPORTS.name,
+    subjects.all_of(subjects.EXTENSION),
+    "judges a unit's lateness by the deadline granted and lists extensions in the synthesis",
 )
 AGGREGATOR_TIMERS = ConsumerSpec(
     "aggregator-timer-fired",
@@ -233,10 +251,12 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_TIMERS,
     NOTIFIER_REVIEWS,
     NOTIFIER_EXPIRED_LINKS,
+    NOTIFIER_EXTENSIONS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,
     AGGREGATOR_REVIEWS,
+    AGGREGATOR_EXTENSIONS,
     AGGREGATOR_TIMERS,
     AGGREGATOR_CONTACTS,
     REPORTER_DIRECTIVES,

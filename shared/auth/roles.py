@@ -33,6 +33,7 @@ class Action(StrEnum):
     REPORT_SUBMIT = "report.submit"
     REPORT_READ = "report.read"
     REPORT_REVIEW = "report.review"
+    EXTENSION_DECIDE = "extension.decide"
     LINK_REVOKE = "link.revoke"
     LINK_RESEND = "link.resend"
     SYNTHESIS_READ = "synthesis.read"
@@ -51,6 +52,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.REPORT_SUBMIT: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN}),
     Action.REPORT_READ: ALL,
     Action.REPORT_REVIEW: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
+    # a deadline the leader set is moved by the leader (xin gia hạn: lãnh đạo quyết định)
+    Action.EXTENSION_DECIDE: frozenset({Role.LANH_DAO}),
     Action.LINK_REVOKE: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.LINK_RESEND: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.SYNTHESIS_READ: ALL,
@@ -70,6 +73,7 @@ ACTION_NAMES: dict[Action, str] = {
     Action.REPORT_SUBMIT: "gửi báo cáo",
     Action.REPORT_READ: "xem báo cáo",
     Action.REPORT_REVIEW: "duyệt báo cáo",
+    Action.EXTENSION_DECIDE: "quyết định gia hạn báo cáo",
     Action.LINK_REVOKE: "thu hồi đường dẫn báo cáo",
     Action.LINK_RESEND: "gửi lại đường dẫn báo cáo",
     Action.SYNTHESIS_READ: "xem báo cáo tổng hợp",

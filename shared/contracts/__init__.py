@@ -24,6 +24,7 @@ from shared.contracts.events import (
     AssignmentCreated,
     DirectiveIssued,
     Event,
+    ExtensionChanged,
     Notice,
     ReportReviewed,
     ReportSubmitted,
@@ -31,6 +32,7 @@ from shared.contracts.events import (
     SynthesisUpdated,
     UnitContacted,
 )
+from shared.contracts.extensions import Extension, Extensions, due_in_force
 from shared.contracts.rollup import Totals
 from shared.contracts.submissions import Review, Submission, SubmissionRequest, Value
 from shared.contracts.units import Unit, UnitKind
@@ -45,6 +47,9 @@ __all__ = [
     "DirectiveIssued",
     "DocumentRef",
     "Event",
+    "Extension",
+    "ExtensionChanged",
+    "Extensions",
     "Notice",
     "ParsedDeadline",
     "ParsedDocument",
@@ -72,4 +77,5 @@ __all__ = [
     "Value",
     "assignment_id",
     "directive_id",
+    "due_in_force",
 ]

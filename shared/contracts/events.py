@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field
 from shared.contracts.assignments import Assignment
 from shared.contracts.base import SCHEMA_VERSION, Contract, Slug
 from shared.contracts.directives import Directive, RecipientRole
+from shared.contracts.extensions import Extensions
 from shared.contracts.forms import Form
 from shared.contracts.rollup import Totals
 from shared.contracts.submissions import Review, Submission, Value
@@ -102,3 +103,11 @@ class SynthesisApproved(Event):
     approved_at: AwareDatetime
     # who approved it ("Lê Quang Thành (lanhdao.snv)"); "" when automatic or not recorded
     approved_by: str = Field("", max_length=300)
+
+
+class ExtensionChanged(Event):
+    """A unit asked for more time, or its parent answered: ``extensions`` is the whole
+    story of that assignment's requests after the change (the last message counts)."""
+
+    type: Literal["extension.changed"] = "extension.changed"
+    extensions: Extensions
