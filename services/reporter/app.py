@@ -10,7 +10,7 @@ signed link reaches; ``http``: what staff use)."""
 from __future__ import annotations
 
 from services.reporter.deps import deps_builder
-from services.reporter.entrypoints import http, messages, public, reviews
+from services.reporter.entrypoints import extensions, http, messages, public, reviews
 from services.reporter.entrypoints.pages import STYLE
 from services.reporter.metrics import ReporterMetrics
 from shared import topology
@@ -39,5 +39,6 @@ def create_service(settings: Settings | None = None) -> Service:
     service.app.include_router(public.router)
     service.app.include_router(http.router)
     service.app.include_router(reviews.router)
+    service.app.include_router(extensions.router)
     messages.subscribe(service)
     return service

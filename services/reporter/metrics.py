@@ -23,9 +23,17 @@ class ReporterMetrics:
             ["decision"],
             registry=registry,
         )
+        self.extensions = Counter(
+            "chidao_extensions_total",
+            "Units' requests for more time (asked) and the parents' answers (granted, refused)",
+            ["outcome"],
+            registry=registry,
+        )
         # Every series at 0 from the start, so dashboards and rate() see them at once.
         for timeliness in ("on_time", "late"):
             for version in ("first", "correction"):
                 self.accepted.labels(timeliness, version)
         for decision in ("accepted", "returned"):
             self.reviews.labels(decision)
+        for outcome in ("asked", "granted", "refused"):
+            self.extensions.labels(outcome)

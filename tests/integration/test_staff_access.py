@@ -144,6 +144,11 @@ def _cases() -> list[Case]:
              "vanthu.snv", "canbo.khdt", json={"decision": "return", "reason": "Bổ sung số liệu."}),
         Case("reporter", "POST", f"/reports/{report}", "chuyenvien.snv", "vanthu.snv",
              "canbo.khdt", data={"decision": "return", "reason": "Bổ sung số liệu."}),
+        Case("reporter", "GET", f"/api/extensions/{report}", "chuyenvien.snv", None,
+             "canbo.khdt"),
+        # deciding on more time is the parent's leader's
+        Case("reporter", "POST", f"/api/extensions/{report}/decision", "lanhdao.snv",
+             "chuyenvien.snv", "canbo.khdt", json={"decision": "refuse", "reason": "Không."}),
         Case("aggregator", "GET", f"/api/directives/{d}/synthesis", "chuyenvien.snv", None,
              "canbo.khdt"),
         Case("aggregator", "GET", f"/directives/{d}/status", "vanthu.snv", None, "canbo.khdt"),
@@ -196,7 +201,11 @@ async def test_each_staff_route_lets_in_only_the_right_account(site, case):
             assert refused.json()["reason"] == "role"
 
     allowed = await _call(site, case, case.right)
-    if "approve" in case.path or (case.path.endswith("/status") and case.method == "POST"):
+    if case.path.endswith("/decision"):
+        # past the guard: the handler's own answer (the unit asked for no more time)
+        assert allowed.status_code == 409, allowed.text
+        assert "Không có đề nghị gia hạn nào" in allowed.json()["error"], allowed.text
+    elif "approve" in case.path or (case.path.endswith("/status") and case.method == "POST"):
         # past the guard: the handler's own answer (this directive implements none, so
         # there is nothing above to send the synthesis to)
         assert allowed.status_code == 409, allowed.text

@@ -29,6 +29,7 @@ PUBLIC_WRITES = {
     ("POST", "/api/auth/tokens"),
     ("POST", "/r/{token}"),
     ("POST", "/r/{token}/received"),  # the unit confirms it has the document, by its link
+    ("POST", "/r/{token}/extension"),  # the unit asks for more time, by its link
 }
 # With OpenID Connect configured its two routes are there too, so they are checked.
 WITH_OIDC = Settings(

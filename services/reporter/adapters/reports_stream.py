@@ -23,6 +23,7 @@ from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
     Event,
+    ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
 )
@@ -79,9 +80,10 @@ class ReportsStream:
         return (found[0], found[2]) if found else None
 
     async def thread(self, directive_id: str, unit_id: str, requirement_id: str) -> ReportThread:
-        """The unit's report as it stands: its latest version and the parent's last
-        decision, each with the stream sequence an append must follow."""
-        submitted, reviewed = await asyncio.gather(
+        """The unit's report as it stands: its latest version, the parent's last
+        decision and the unit's requests for more time, each with the stream sequence an
+        append must follow."""
+        submitted, reviewed, extended = await asyncio.gather(
             last_event(
                 self.js,
                 topology.REPORTS.name,
@@ -94,9 +96,15 @@ class ReportsStream:
                 subjects.report_reviewed(directive_id, unit_id, requirement_id),
                 ReportReviewed,
             ),
+            last_event(
+                self.js,
+                topology.REPORTS.name,
+                subjects.extension(directive_id, unit_id, requirement_id),
+                ExtensionChanged,
+            ),
         )
         thread = ReportThread(directive_id, unit_id, requirement_id)
-        for found in (submitted, reviewed):
+        for found in (submitted, reviewed, extended):
             if found is not None:
                 thread = thread.after(*found)
         return thread

@@ -50,3 +50,13 @@ class NotReported(NotFound, Refusal):
 
 class ReasonMissing(Invalid, Refusal):
     """A report returned for correction without a reason."""
+
+
+class ExtensionInvalid(Invalid, Refusal):
+    """A request for more time, or its answer, that breaks a rule of its own (no reason,
+    a date not after the deadline in force); ``problems`` names the field."""
+
+
+class ExtensionConflict(Conflict, Refusal):
+    """A request for more time that what is recorded forbids: one already waiting, the
+    report already sent, too many asked, or an answer to a request already answered."""

@@ -31,7 +31,14 @@ from services.reporter.domain.refusals import (
     ValuesDropped,
 )
 from shared import subjects
-from shared.contracts import ReportReviewed, ReportSubmitted, Review, Submission
+from shared.contracts import (
+    ExtensionChanged,
+    Extensions,
+    ReportReviewed,
+    ReportSubmitted,
+    Review,
+    Submission,
+)
 from shared.contracts.submissions import clean_text
 from shared.vietnamese import format_instant
 
@@ -56,12 +63,27 @@ class ReportThread:
     latest_seq: int = 0  # the stream sequence of ``latest`` (0: none yet)
     last_review: ReportReviewed | None = None
     review_seq: int = 0
+    extended: ExtensionChanged | None = None  # the unit's requests for more time
+    extension_seq: int = 0
 
-    def after(self, event: ReportSubmitted | ReportReviewed, seq: int) -> ReportThread:
+    def after(
+        self, event: ReportSubmitted | ReportReviewed | ExtensionChanged, seq: int
+    ) -> ReportThread:
         """The thread once ``event`` is stored at stream sequence ``seq``."""
         if isinstance(event, ReportSubmitted):
             return replace(self, latest=event, latest_seq=seq)
+        if isinstance(event, ExtensionChanged):
+            return replace(self, extended=event, extension_seq=seq)
         return replace(self, last_review=event, review_seq=seq)
+
+    @property
+    def extensions(self) -> Extensions | None:
+        return self.extended.extensions if self.extended else None
+
+    def due(self, assigned: datetime | None) -> datetime | None:
+        """The deadline in force: ``assigned`` (the assignment's) unless one was granted."""
+        found = self.extensions
+        return found.due if found is not None and assigned is not None else assigned
 
     @property
     def current(self) -> Submission | None:

@@ -5,6 +5,7 @@ report's values show, and how an attached file is served."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from services.reporter.handlers.reading import attached_file
 from shared.console import Console
 from shared.contracts import Submission
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
 from shared.forms import FieldType, Form, computed
 from shared.forms.display import display
 from shared.slugs import fold
@@ -111,3 +112,21 @@ async def attached_file_response(
         media_type=download_type(found.file.content_type),
         headers={"Content-Disposition": attachment_disposition(found.file.filename)},
     )
+
+
+def posted_day(text: str, field: str) -> date | None:
+    """A day from a form: the browser's date input (2024-12-10) or as a clerk types it
+    (10/12/2024); None when left empty."""
+    text = text.strip()[:40]
+    if not text:
+        return None
+    parts = text.replace(".", "/").replace("-", "/").split("/")
+    try:
+        if len(parts) == 3 and len(parts[0]) == 4:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if len(parts) == 3:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        pass
+    problem = f"“{text}” không phải một ngày: viết ngày/tháng/năm, ví dụ 10/12/2024."
+    raise Invalid(problem, problems={field: problem})

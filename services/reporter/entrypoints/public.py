@@ -9,6 +9,7 @@ read-only. The files the unit attached are served under the link too
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,14 +20,22 @@ from starlette.datastructures import UploadFile
 from services.reporter.deps import Deps
 from services.reporter.domain.report_thread import NARRATIVE
 from services.reporter.domain.requirements import reviewing_unit
-from services.reporter.entrypoints.pages import attached_file_response, page, shown_values
+from services.reporter.entrypoints.asking_for_time import AskingForm, asking_for_time
+from services.reporter.entrypoints.pages import (
+    attached_file_response,
+    page,
+    posted_day,
+    shown_values,
+)
+from services.reporter.handlers.extensions import ask_extension
 from services.reporter.handlers.kept_files import keep, kept_uploads
 from services.reporter.handlers.link_contacts import link_contact
-from services.reporter.handlers.reading import report_form
+from services.reporter.handlers.reading import ReportForm, report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
 from shared.contracts import Assignment, SubmissionRequest
-from shared.errors import DomainError, NotFound, http_status
+from shared.contracts.extensions import MAX_EXTENSION_REASON
+from shared.errors import DomainError, Invalid, NotFound, http_status
 from shared.forms import FieldType, Form, Upload, issued_form
 from shared.forms.display import display, input_text
 from shared.links import LinkClaims, LinkError
@@ -112,8 +121,11 @@ def link_files(token: str, version: int) -> str:
     return f"/r/{token}/files/v{version}"
 
 
-def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
+def heading(deps: Deps, a: Assignment, due: datetime | None = None) -> dict[str, Any]:
+    """``due``: the deadline in force when an extension moved the assignment's."""
     directory = deps.directory()
+    assigned = a.requirement.due_before
+    due = due or assigned
     return {
         "unit_name": directory.name(a.unit_id),
         "document": document_title(a.directive_kind, a.directive_ref),
@@ -123,7 +135,8 @@ def heading(deps: Deps, a: Assignment) -> dict[str, Any]:
         "title": "nội dung mật, xem bản giấy" if a.secrecy else a.directive_title,
         "action": a.requirement.action,
         "to_name": directory.name(a.reviewing_unit),
-        "deadline": format_deadline(a.requirement.due_before),
+        "deadline": format_deadline(due),
+        "original_deadline": format_deadline(assigned) if due != assigned else "",
     }
 
 
@@ -183,9 +196,11 @@ async def render_form(
     status: int = 200,
     kept: dict[str, tuple[str, str]] | None = None,
     notice: str = "",
+    asking: AskingForm | None = None,
 ) -> HTMLResponse:
     """``kept``: the files chosen in a form sent back, by field (reference, name);
-    ``notice``: what the page says done at its top."""
+    ``notice``: what the page says done at its top; ``asking``: a request for more time
+    sent back with what is wrong."""
     try:
         found = await report_form(deps, claims.directive_id, claims.unit_id, claims.requirement_id)
     except NotFound:
@@ -198,7 +213,8 @@ async def render_form(
         request,
         "submission.html.j2",
         status,
-        **heading(deps, found.assignment.assignment),
+        **heading(deps, found.assignment.assignment, found.thread.due(assigned_due(found))),
+        extension=asking_for_time(found, f"/r/{token}/extension", asking),
         form=found.form,
         fields=form_fields(found.form, values or {}, problems or {}, kept or {}),
         narrative=narrative,
@@ -261,6 +277,49 @@ async def confirm_received(request: Request, token: str, deps: DepsOf) -> HTMLRe
     return await render_form(deps, request, token, claims, notice=RECEIVED)
 
 
+def assigned_due(found: ReportForm) -> datetime | None:
+    return found.assignment.assignment.requirement.due_before
+
+
+ASKED = (
+    "Đã gửi đề nghị gia hạn đến {deadline}. Lãnh đạo đơn vị cấp trên sẽ trả lời; đơn vị "
+    "nhận được thư báo kết quả."
+)
+
+
+@router.post(FORM_PATH + "/extension", response_class=HTMLResponse)
+async def ask_for_time(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
+    """The unit's "Xin gia hạn": a new deadline and its reason, for the parent to answer."""
+    claims = await claims_or_page(deps, request, token)
+    if isinstance(claims, HTMLResponse):
+        return claims
+    posted = await request.form()
+    asked = AskingForm(
+        requested=str(posted.get("requested_due") or "")[:40],
+        reason=str(posted.get("reason") or "")[: MAX_EXTENSION_REASON + 1],
+    )
+    ids = (claims.directive_id, claims.unit_id, claims.requirement_id)
+    try:
+        day = posted_day(asked.requested, "requested_due")
+        if day is None:
+            raise Invalid(NO_DAY, problems={"requested_due": NO_DAY})
+        event = await ask_extension(deps, ids, day, asked.reason)
+    except DomainError as exc:
+        problems = exc.details.get("problems") or {}
+        # a refusal of no one field (one already waiting, the report sent) is said above
+        failed = AskingForm(
+            asked.requested, asked.reason, problems, "" if problems else exc.message
+        )
+        return await render_form(deps, request, token, claims, status=422, asking=failed)
+    current = event.extensions.current
+    assert current is not None  # the request just made
+    notice = ASKED.format(deadline=format_deadline(current.requested_due))
+    return await render_form(deps, request, token, claims, notice=notice)
+
+
+NO_DAY = "Chọn ngày xin gia hạn đến (hạn mới)."
+
+
 @router.post(FORM_PATH, response_class=HTMLResponse)
 async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
     claims = await claims_or_page(deps, request, token)
@@ -300,7 +359,7 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         request,
         "receipt.html.j2",
         201 if filed.new else 200,
-        **heading(deps, filed.assignment.assignment),
+        **heading(deps, filed.assignment.assignment, s.due_before),
         received=format_instant(s.received_at),
         first_received=format_instant(s.first_received_at),
         version=s.version,

@@ -6,6 +6,7 @@ as the unit the report goes to."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -14,10 +15,12 @@ from fastapi.responses import HTMLResponse
 from services.reporter.adapters.revoked_links import Revocation
 from services.reporter.deps import Deps
 from services.reporter.domain.requirements import reviewing_unit
+from services.reporter.entrypoints.asking_for_time import shown_request
 from services.reporter.entrypoints.pages import CONSOLE, shown_values
 from services.reporter.handlers.reading import StaffReport, report_for_staff
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.clock import VN_TZ
 from shared.contracts import ReportSubmitted
 from shared.errors import NotFound, http_status
 from shared.vietnamese import document_title, format_deadline, format_instant
@@ -56,6 +59,24 @@ def _revocation(revocation: Revocation | None) -> dict[str, str] | None:
     return {"at": format_instant(revocation.revoked_at), "by": revocation.by}
 
 
+def _day(instant: datetime) -> date:
+    return instant.astimezone(VN_TZ).date()
+
+
+def _extension(found: StaffReport) -> dict[str, Any] | None:
+    """The unit's requests for more time and, while one waits, what the answer form needs."""
+    state = found.thread.extensions
+    if state is None or not state.requests:
+        return None
+    pending = state.pending
+    return {
+        "requests": [shown_request(e) for e in state.requests],
+        "pending": pending is not None,
+        "earliest": (_day(state.due) + timedelta(days=1)).isoformat(),
+        "pending_requested": _day(pending.requested_due).isoformat() if pending else "",
+    }
+
+
 def _acting(principal: Principal, found: StaffReport, action: Action) -> bool:
     """What the routes check for ``action``: the role, and acting as the reviewing unit."""
     return principal.may(action) and principal.acts_as(
@@ -81,6 +102,8 @@ async def staff_view(
                             title="Không tìm thấy", explanation=exc.message)  # fmt: skip
     versions = found.versions
     unit = deps.directory().name(u)
+    assigned = found.requirement.due_before
+    due = found.thread.due(assigned)
     return CONSOLE.page(
         request,
         principal,
@@ -92,7 +115,11 @@ async def staff_view(
         document=document_title(found.issued.directive.kind, found.issued.directive.ref),
         directive_title=found.issued.directive.title,
         action=found.requirement.action,
-        deadline=format_deadline(found.requirement.due_before),
+        deadline=format_deadline(due),
+        original_deadline=format_deadline(assigned) if due != assigned else "",
+        extension=_extension(found),
+        extension_action=f"/reports/{d}/{u}/{r}/extension",
+        may_decide=_acting(principal, found, Action.EXTENSION_DECIDE),
         versions=[_version(found, v) for v in reversed(versions)],
         on_time=versions[-1].submission.on_time if versions else None,
         review=_review(found),

@@ -142,7 +142,8 @@ class _Filing:
                     self.report.values,
                     request.narrative,
                     at=self.now(),
-                    due_before=self.assigned.assignment.requirement.due_before,
+                    # judged by the deadline in force: a unit granted more time is on time before it
+                    due_before=thread.due(self.assigned.assignment.requirement.due_before),
                     max_versions=deps.max_versions,
                     issuer=self.issuer,
                     unsent_files=self.report.unsent_files,
