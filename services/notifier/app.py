@@ -1,6 +1,8 @@
 """The notifier service: mails each unit its assignments and the directive to the units
-that only receive it, reminds before deadlines, chases after them ("đôn đốc"), and tells
-the parent who is late, through the organisation's SMTP server, never twice.
+that only receive it, reminds before deadlines, chases after them ("đôn đốc"), tells
+the parent who is late, and carries a unit's request for more time to its parent and the
+answer back (moving its reminders to a deadline granted), through the organisation's
+SMTP server, never twice.
 
 Wiring only: the handlers are in handlers/, the rules in domain/, the I/O in adapters/."""
 
@@ -37,6 +39,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.NOTIFIER_TIMERS,
             topology.NOTIFIER_REVIEWS,
             topology.NOTIFIER_EXPIRED_LINKS,
+            topology.NOTIFIER_EXTENSIONS,
         ),
     )
     metrics = NotifierMetrics(service.registry)

@@ -15,6 +15,8 @@ TEMPLATES = (
     "returned",
     "resend",
     "expired_link",
+    "extension_asked",
+    "extension_answer",
 )
 
 
@@ -78,7 +80,8 @@ class NotifierMetrics:
         )
         self.timers_fired = Counter(
             "chidao_reminders_fired_total",
-            "Timers that came due, by kind and outcome (mailed, reported, nobody_late, stale)",
+            "Timers that came due, by kind and outcome (mailed, reported, nobody_late, stale; "
+            "moved: a reminder or overdue notice for a deadline an extension replaced)",
             ["kind", "outcome"],
             registry=registry,
         )
@@ -91,7 +94,8 @@ class NotifierMetrics:
         )
         self.timers_cancelled = Counter(
             "chidao_reminders_cancelled_total",
-            "Pending reminders and overdue notices cancelled by a report",
+            "Pending reminders and overdue notices cancelled by a report, or replaced by those "
+            "of a deadline an extension granted",
             registry=registry,
         )
         self.timer_delay = Histogram(

@@ -1,5 +1,6 @@
 """What the notifier reads back from the other services' streams: an assignment, the
-last report a unit sent on it, and the report form a requirement went out with."""
+last report a unit sent on it, its extension requests, and the report form a requirement
+went out with."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from shared.contracts import (
     Assignment,
     AssignmentCreated,
     DirectiveIssued,
+    ExtensionChanged,
+    Extensions,
     ReportSubmitted,
     Submission,
 )
@@ -52,6 +55,20 @@ async def last_report(
         ReportSubmitted,
     )
     return found[0].submission if found else None
+
+
+async def extensions(
+    js: JetStreamContext, directive_id: str, unit_id: str, requirement_id: str
+) -> Extensions | None:
+    """Every extension request on the assignment as the reporter last wrote them (each
+    message holds them all), or None if the unit never asked."""
+    found = await last_event(
+        js,
+        topology.REPORTS.name,
+        subjects.extension(directive_id, unit_id, requirement_id),
+        ExtensionChanged,
+    )
+    return found[0].extensions if found else None
 
 
 class Forms:

@@ -15,8 +15,14 @@ from datetime import timedelta
 
 from nats.js import JetStreamContext
 
-from services.notifier.domain.timer_plan import Heartbeat, Timer, heartbeat_slot, plan
-from shared import subjects
+from services.notifier.domain.timer_plan import (
+    Heartbeat,
+    Timer,
+    extension_of,
+    heartbeat_slot,
+    plan,
+)
+from shared import subjects, topology
 from shared import timers as shared_timers
 from shared.clock import Clock
 from shared.contracts import Assignment
@@ -59,9 +65,10 @@ class Timers:
             self._calendar = await read_calendar(self._js)
             self._calendar_until = time.monotonic() + CALENDAR_SECONDS
 
-    def plan(self, assignment: Assignment) -> list[Timer]:
+    def plan(self, assignment: Assignment, extension: int = 0) -> list[Timer]:
         """The timers an assignment needs from now on (domain/timer_plan.py), counted on
-        the calendar ``refresh_calendar`` last read."""
+        the calendar ``refresh_calendar`` last read; ``extension``: the number of the
+        extension whose deadline ``assignment`` carries."""
         unit = self._directory().get(assignment.unit_id)
         calendar = self._calendar
         return plan(
@@ -71,6 +78,7 @@ class Timers:
             digest_after=self._digest_after,
             parent=unit.parent if unit is not None else None,
             calendar=lambda: calendar,
+            extension=extension,
         )
 
     async def schedule(self, timers: list[Timer]) -> None:
@@ -118,3 +126,25 @@ class Timers:
         return await shared_timers.cancel(
             self._js, OWNER, f"*.{directive_id}.{unit_id}.{requirement_id}"
         )
+
+    async def cancel_superseded(
+        self, directive_id: str, unit_id: str, requirement_id: str, extension: int
+    ) -> int:
+        """Drop the assignment's pending reminders and overdue notice, and the parent's
+        digest planned for an earlier extension of it, all but those planned for
+        ``extension``; returns how many. Those are kept because a grant handled again
+        schedules them again with the same ids: inside the duplicate window JetStream
+        would drop the new schedules, and a purge first would leave none."""
+        dropped = 0
+        prefix = f"{subjects.TIMER}.{OWNER}."
+        own = f"*.{directive_id}.{unit_id}.{requirement_id}"  # kind.d.u.r
+        digests = f"*.{directive_id}.{requirement_id}.*.{unit_id}"  # kind.d.r.parent.u
+        for pattern in (own, digests):
+            stream = topology.TIMERS.name
+            info = await self._js.stream_info(stream, subjects_filter=prefix + pattern)
+            for subject, count in (info.state.subjects or {}).items():
+                kind = subject.removeprefix(prefix).split(".", 1)[0]
+                if extension_of(kind) != extension:
+                    await self._js.purge_stream(stream, subject=subject)
+                    dropped += count
+        return dropped

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifier.adapters.timeline import LedgerRecord
+from services.notifier.domain.timer_plan import EXTENDED, extension_of
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import AssignmentCreated
@@ -28,6 +29,8 @@ KIND_NAMES = {
     "returned": "Trả lại báo cáo",
     "resend": "Gửi lại đường dẫn",
     "expired_link": "Báo đơn vị mở đường dẫn hết hạn",
+    "extension_asked": "Đơn vị xin gia hạn",
+    "extension_answer": "Trả lời xin gia hạn",
 }
 # A ledger status: (badge class, words).
 STATES = {
@@ -40,7 +43,7 @@ STATES = {
 RESEND_FAILED = ("late", "Lỗi tạm thời, chưa gửi được")  # nothing retries a resend
 _REMIND = re.compile(r"^remind-(\d+)(w?d)$")
 # Where the requirement id is in an event's key (``<kind>.<directive>.<unit>.<req>...``).
-_WITH_REQUIREMENT = ("assignment-created", "report-reviewed", "resend")
+_WITH_REQUIREMENT = ("assignment-created", "report-reviewed", "resend", "extension")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def parse_key(key: str, directive_id: str) -> KeyParts | None:
     if tokens[0] == "timer":
         if len(tokens) < 5 or tokens[2] != directive_id:
             return None
-        kind = tokens[1]
+        # a timer planned for an extension is of its kind: "overdue-x1", "remind-3d-x1"
+        kind = tokens[1].removesuffix(f"{EXTENDED}{extension_of(tokens[1])}")
         requirement = tokens[3] if kind == "digest" else tokens[4]
         remind = _REMIND.match(kind)
         if remind is None:

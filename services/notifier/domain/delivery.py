@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.contracts import Unit
+from shared.contracts import Assignment, Unit
 from shared.directory import Directory
 from shared.errors import NotFound, PermanentError
 
@@ -22,6 +22,14 @@ def recipient(directory: Directory, unit_id: str) -> Unit:
     if unit is None:
         raise UnitNotInDirectory(f"unit '{unit_id}' is not in the directory")
     return unit
+
+
+def collecting(directory: Directory, a: Assignment, parent: str) -> str:
+    """The body ``a``'s reports are sent to ("gửi về", "qua Ban Tuyên giáo ..."), which is
+    the one to chase them and to hear the unit's requests: the parent's own desk that
+    collects them, else ``parent`` itself when the directory does not hold that desk."""
+    desk = a.reviewing_unit
+    return desk if desk in directory else parent
 
 
 @dataclass(frozen=True)

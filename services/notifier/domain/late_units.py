@@ -10,24 +10,31 @@ from services.notifier.domain.mails import LateUnit
 from shared.contracts import Submission
 from shared.vietnamese import format_date
 
+# a unit assigned the requirement: its id, the last report it sent (None if none yet),
+# and its deadline in force (the assignment's, or the last extension granted)
+Assigned = tuple[str, Submission | None, datetime | None]
+
 
 def days_after(instant: datetime, due: datetime) -> int:
     return max(1, math.ceil((instant - due).total_seconds() / 86400))
 
 
 def late_units(
-    assigned: Iterable[tuple[str, Submission | None]],
+    assigned: Iterable[Assigned],
     name: Callable[[str], str],
-    due: datetime,
     now: datetime,
 ) -> tuple[list[LateUnit], list[LateUnit]]:
     """(still missing, reported after the deadline) among ``assigned``, the parent's units
-    that were assigned the requirement with the report each sent (None if none yet), by
-    name."""
+    that were assigned the requirement, by name. Each is judged by its own deadline in
+    force: one whose extension runs past ``now`` is not missing yet, and its days late
+    count from its new deadline (whether its report was on time, the reporter said)."""
     missing, late = [], []
-    for child, submission in assigned:
+    for child, submission, due in assigned:
+        if due is None:
+            continue  # no deadline, never late
         if submission is None:
-            missing.append(LateUnit(name(child), days_after(now, due)))
+            if now >= due:
+                missing.append(LateUnit(name(child), days_after(now, due)))
         elif not submission.on_time:
             received = submission.first_received_at
             late.append(

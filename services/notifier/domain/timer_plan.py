@@ -4,6 +4,7 @@ scheduling itself is in adapters/timers.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from typing import Literal
@@ -17,10 +18,13 @@ from shared.workdays import WorkCalendar, in_force
 
 TimerKind = Literal["remind", "overdue", "digest"]
 # what came of a timer that fired, as the chidao_reminders_fired_total metric counts it
-TimerOutcome = Literal["mailed", "reported", "nobody_late", "stale"]
+# (moved: a reminder or overdue notice for a deadline an extension has since replaced)
+TimerOutcome = Literal["mailed", "reported", "nobody_late", "stale", "moved"]
 # However fast a simulated clock runs, a timer may take this long (real seconds) to be
 # handled before it counts as late: the time a busy notifier needs to get to it.
 HANDLING_SECONDS = 10.0
+EXTENDED = "-x"  # what ends the kind token of a timer planned for an extension ("-x1")
+_EXTENSION_OF = re.compile(rf"{EXTENDED}(\d+)$")
 
 
 class Timer(BaseModel):
@@ -33,14 +37,28 @@ class Timer(BaseModel):
     unit_id: str  # who is mailed: the assigned unit, or for a digest its parent
     assignment: Assignment
     at: AwareDatetime  # on the chidao clock
+    # n: planned for the unit's n-th extension granted (its assignment carries the new
+    # deadline); 0, the default, for the deadline as assigned (timers set before this
+    # field existed read as 0 and keep their ids)
+    extension: int = 0
 
     @property
     def tokens(self) -> tuple[str, ...]:
+        """The timer's subject after the owner, and its id. An extension's timers have
+        kinds of their own ("remind-3d-x1", "overdue-x1"): the id is the Nats-Msg-Id (the
+        same id scheduled again within the duplicate window is dropped) and the key of
+        the mail in the ledger (a reminder mailed before the extension would block the
+        new one)."""
         a = self.assignment
         unit = "wd" if self.working_days else "d"
         kind = f"remind-{self.days_before}{unit}" if self.kind == "remind" else self.kind
+        if self.extension:
+            kind = f"{kind}{EXTENDED}{self.extension}"
         if self.kind == "digest":
-            return kind, a.directive_id, a.requirement.id, self.unit_id
+            ids = (kind, a.directive_id, a.requirement.id, self.unit_id)
+            # the parent's digest after one unit's new deadline names that unit too:
+            # two units given their first extension to different dates get one each
+            return (*ids, a.unit_id) if self.extension else ids
         return kind, a.directive_id, a.unit_id, a.requirement.id
 
 
@@ -60,6 +78,7 @@ def timer(
     at: datetime,
     days: int | None = None,
     working_days: bool = False,
+    extension: int = 0,
 ) -> Timer:
     draft = Timer(
         id="-",
@@ -69,6 +88,7 @@ def timer(
         unit_id=unit_id,
         assignment=assignment,
         at=at,
+        extension=extension,
     )
     return draft.model_copy(update={"id": subjects.timer_id(*draft.tokens)})
 
@@ -81,11 +101,13 @@ def plan(
     digest_after: timedelta,
     parent: str | None,
     calendar: Callable[[], WorkCalendar] = in_force,
+    extension: int = 0,
 ) -> list[Timer]:
     """The timers an assignment needs from now on. A deadline already passed when the
     assignment was made gets none: its mail already said so. ``parent`` (the assigned
     unit's, if it has one) gets the digest. A reminder "3wd" goes out at the start of the
-    third working day before the deadline's (on ``calendar``, asked only then)."""
+    third working day before the deadline's (on ``calendar``, asked only then).
+    ``extension``: the number of the extension whose deadline ``assignment`` carries."""
     due = assignment.requirement.due_before
     if due is None or due <= assignment.assigned_at:
         return []
@@ -93,11 +115,26 @@ def plan(
     for days, working in sorted({reminder(r) for r in reminder_days}, reverse=True):
         at = working_days_before(due, days, calendar()) if working else due - timedelta(days=days)
         if at > now and at > assignment.assigned_at:
-            timers.append(timer("remind", assignment, assignment.unit_id, at, days, working))
-    timers.append(timer("overdue", assignment, assignment.unit_id, due))
+            unit = assignment.unit_id
+            timers.append(timer("remind", assignment, unit, at, days, working, extension))
+    timers.append(timer("overdue", assignment, assignment.unit_id, due, extension=extension))
     if parent is not None:
-        timers.append(timer("digest", assignment, parent, due + digest_after))
+        at = due + digest_after
+        timers.append(timer("digest", assignment, parent, at, extension=extension))
     return timers
+
+
+def extension_of(kind_token: str) -> int:
+    """Which extension a timer's kind token ("overdue-x2", "remind-3d") was planned for."""
+    found = _EXTENSION_OF.search(kind_token)
+    return int(found.group(1)) if found else 0
+
+
+def extended(assignment: Assignment, due: datetime) -> Assignment:
+    """``assignment`` with the deadline an extension granted: what its new timers carry,
+    and its link is signed for (a link lasts the grace after the deadline)."""
+    requirement = assignment.requirement.model_copy(update={"due_before": due})
+    return assignment.model_copy(update={"requirement": requirement})
 
 
 def reminder(written: int | str) -> tuple[int, bool]:

@@ -7,12 +7,14 @@ from services.notifier.domain.timer_plan import Heartbeat, Timer
 from services.notifier.handlers.assignments import assignment_created
 from services.notifier.handlers.contacts import link_expired
 from services.notifier.handlers.directives import directive_issued
+from services.notifier.handlers.extensions import extension_changed
 from services.notifier.handlers.reports import report_reviewed, report_submitted
 from services.notifier.handlers.timers import heartbeat_arrived, timer_fired
 from shared import topology
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
     UnitContacted,
@@ -40,6 +42,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.NOTIFIER_EXPIRED_LINKS, batch_size=8)
     async def on_expired_link(event: UnitContacted) -> None:
         await link_expired(service.deps, event)
+
+    @service.subscriber(topology.NOTIFIER_EXTENSIONS, batch_size=8)
+    async def on_extension(event: ExtensionChanged) -> None:
+        await extension_changed(service.deps, event)
 
     @service.subscriber(topology.NOTIFIER_TIMERS, batch_size=32)
     async def on_timer(timer: Timer | Heartbeat) -> None:

@@ -8,7 +8,7 @@ from services.notifier.adapters import records
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Mail, expired_link_mail
-from services.notifier.handlers.mailing import deliver
+from services.notifier.handlers.mailing import console_page, deliver
 from shared.contracts import UnitContacted
 
 
@@ -24,7 +24,7 @@ async def link_expired(deps: Deps, event: UnitContacted) -> Mail | None:
     )
     directory = deps.directory()
     staff = recipient(directory, a.reviewing_unit)
-    page = f"{deps.settings.console_url.rstrip('/')}/directives/{a.directive_id}/mails"
+    page = console_page(deps, f"directives/{a.directive_id}/mails")
     mail = expired_link_mail(a, staff, directory, event.at, page)
     await deliver(deps, [mail])
     return mail

@@ -29,6 +29,12 @@ def link_for(deps: Deps, a: Assignment, made_at: datetime | None = None) -> Link
     return Link(url, deps.links.expiry(r.due_before, since))
 
 
+def console_page(deps: Deps, path: str) -> str:
+    """A page of the staff's console (``path`` from its root), where a mail to the staff
+    sends them to act: send a unit a new link, decide on its request."""
+    return f"{deps.settings.console_url.rstrip('/')}/{path.lstrip('/')}"
+
+
 async def deliver(deps: Deps, mails: list[Mail]) -> list[Delivered]:
     """Every mail of one event, at once, and what came of each; raises what a transient
     failure raised (the event comes back, sent mails are skipped then) or PermanentError

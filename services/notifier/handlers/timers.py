@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from services.notifier.adapters import records
 from services.notifier.deps import Deps
-from services.notifier.domain.delivery import recipient
-from services.notifier.domain.late_units import late_units
+from services.notifier.domain.delivery import collecting, recipient
+from services.notifier.domain.late_units import Assigned, late_units
 from services.notifier.domain.mails import LateUnit, Mail, digest_mail, overdue_mail, reminder_mail
 from services.notifier.domain.timer_plan import (
     HANDLING_SECONDS,
@@ -21,7 +21,7 @@ from services.notifier.domain.timer_plan import (
     stale,
 )
 from services.notifier.handlers.mailing import deliver, link_for, mailed
-from shared.contracts import Submission
+from shared.contracts import due_in_force
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,18 @@ def tolerance(deps: Deps) -> timedelta:
 
 
 async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
-    """A reminder or the overdue notice, unless the report came in after it was set."""
+    """A reminder or the overdue notice, unless the report came in after it was set or
+    an extension moved the deadline it was set for."""
     a = timer.assignment
-    if await records.last_report(deps.js, a.directive_id, a.unit_id, a.requirement.id) is not None:
+    ids = (a.directive_id, a.unit_id, a.requirement.id)
+    if await records.last_report(deps.js, *ids) is not None:
         return "reported"
+    # an extension granted since it was set (its cancel may have come too late): the
+    # timers planned for the new deadline say what is true now
+    due = a.requirement.due_before
+    if due_in_force(due, await records.extensions(deps.js, *ids)) != due:
+        log.info("timer for a moved deadline dropped", extra={"timer": timer.id})
+        return "moved"
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
     mail: Mail
@@ -73,10 +81,7 @@ async def _digest(deps: Deps, timer: Timer) -> TimerOutcome:
     if not missing and not late:
         return "nobody_late"
     directory = deps.directory()
-    # To the body the reports are sent to ("gửi về", "qua Ban Tuyên giáo ..."): the
-    # parent's own desk that collects them, else the parent itself.
-    collecting = timer.assignment.reviewing_unit
-    to = collecting if collecting in directory else timer.unit_id
+    to = collecting(directory, timer.assignment, timer.unit_id)
     under = directory.name(timer.unit_id) if to != timer.unit_id else None
     mail = digest_mail(timer.id, timer.assignment, recipient(directory, to), missing, late, under)
     await deliver(deps, [mail])
@@ -84,20 +89,24 @@ async def _digest(deps: Deps, timer: Timer) -> TimerOutcome:
 
 
 async def _late_under(deps: Deps, timer: Timer) -> tuple[list[LateUnit], list[LateUnit]]:
-    """(still missing, reported late) among the parent's units assigned the requirement."""
+    """(still missing, reported late) among the parent's units assigned the requirement,
+    each by its own deadline in force (an extension granted to one moves only its own)."""
     a, directory = timer.assignment, deps.directory()
-    due = a.requirement.due_before
-    assert due is not None  # only a requirement with a deadline gets a digest
     requirement = a.requirement.id
 
-    async def status(child: str) -> tuple[str, Submission | None] | None:
-        if await records.assignment(deps.js, a.directive_id, child, requirement) is None:
+    async def status(child: str) -> Assigned | None:
+        ids = (a.directive_id, child, requirement)
+        own = await records.assignment(deps.js, *ids)
+        if own is None:
             return None
-        return child, await records.last_report(deps.js, a.directive_id, child, requirement)
+        report, story = await asyncio.gather(
+            records.last_report(deps.js, *ids), records.extensions(deps.js, *ids)
+        )
+        return child, report, due_in_force(own.requirement.due_before, story)
 
     found = await asyncio.gather(*(status(c) for c in directory.children(timer.unit_id)))
     assigned = [f for f in found if f is not None]
-    return late_units(assigned, directory.name, due, deps.clock.now())
+    return late_units(assigned, directory.name, deps.clock.now())
 
 
 async def heartbeat_arrived(deps: Deps, heartbeat: Heartbeat) -> None:
