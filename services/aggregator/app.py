@@ -48,6 +48,7 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.AGGREGATOR_ASSIGNMENTS,
             topology.AGGREGATOR_REPORTS,
             topology.AGGREGATOR_REVIEWS,
+            topology.AGGREGATOR_EXTENSIONS,
             topology.AGGREGATOR_TIMERS,
             topology.AGGREGATOR_CONTACTS,
         ),

@@ -53,12 +53,14 @@ class AggregatorMetrics:
         self, directive_id: str, roots: list[tuple[Totals, datetime | None]], now: datetime
     ) -> None:
         """The directive's gauges from the root totals of its requirements, each with its
-        deadline: a report still missing after the deadline is overdue."""
+        deadline: a report still missing after the deadline is overdue, unless its unit
+        was granted a later one not reached yet."""
         states = {"pending": 0, "overdue": 0, "on_time": 0, "late": 0}
         accepted = 0
         for totals, due in roots:
-            missing = "overdue" if due is not None and now >= due else "pending"
-            states[missing] += totals.missing
+            overdue = totals.overdue(due, now)
+            states["overdue"] += overdue
+            states["pending"] += totals.missing - overdue
             states["on_time"] += totals.on_time
             states["late"] += totals.late
             accepted += totals.accepted

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from shared.contracts.base import Contract, Slug
@@ -21,10 +23,25 @@ class Totals(Contract):
     choices: dict[Slug, dict[Slug, int]] = Field(default_factory=dict)  # reports per choice
     # per ratio field, [numerator, denominator] summed over the reports that gave both
     ratio_parts: dict[Slug, tuple[float, float]] = Field(default_factory=dict)
+    # Units granted more time (xin gia hạn được chấp thuận), whether they reported or not.
+    extended: int = 0
+    # Of those not reported yet, how many per deadline in force (an ISO instant): what is
+    # missing past the directive's deadline is overdue only once that deadline passes too.
+    extended_missing: dict[str, int] = Field(default_factory=dict)
 
     @property
     def missing(self) -> int:
         return self.expected - self.submitted
+
+    def overdue(self, due: datetime | None, now: datetime) -> int:
+        """Reports missing at ``now`` whose deadline in force has passed: all that are
+        missing once ``due`` (the requirement's) has, but those granted a later deadline
+        not reached yet. A granted deadline is never earlier than the one it replaces."""
+        if due is None or now < due:
+            return 0
+        ahead = (n for at, n in self.extended_missing.items() if datetime.fromisoformat(at) > now)
+        later = sum(ahead)
+        return max(0, self.missing - later)
 
     def __add__(self, other: Totals) -> Totals:
         sums = dict(self.sums)
@@ -39,6 +56,9 @@ class Totals(Contract):
         for name, (num, den) in other.ratio_parts.items():
             mine_num, mine_den = parts.get(name, (0.0, 0.0))
             parts[name] = (mine_num + num, mine_den + den)
+        waiting = dict(self.extended_missing)
+        for at, count in other.extended_missing.items():
+            waiting[at] = waiting.get(at, 0) + count
         return Totals(
             expected=self.expected + other.expected,
             submitted=self.submitted + other.submitted,
@@ -49,6 +69,8 @@ class Totals(Contract):
             sums=sums,
             choices=choices,
             ratio_parts=parts,
+            extended=self.extended + other.extended,
+            extended_missing=waiting,
         )
 
     def ratio(self, name: str) -> float | None:

@@ -19,7 +19,7 @@ from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from services.aggregator.domain.nodes import Node, node_key
-from shared.contracts import Assignment, Review, Submission, Totals, UnitContacted
+from shared.contracts import Assignment, Extensions, Review, Submission, Totals, UnitContacted
 from shared.directory import Directory
 from shared.forms import Form
 from shared.kv import get_entry
@@ -38,6 +38,7 @@ class _Work:
     submissions: list[Submission] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     contacts: list[UnitContacted] = field(default_factory=list)
+    extensions: list[Extensions] = field(default_factory=list)
     children: dict[str, tuple[int, Totals]] = field(default_factory=dict)
 
 
@@ -75,8 +76,10 @@ class Rollup:
         assignments: Sequence[Assignment] = (),
         submissions: Sequence[Submission] = (),
         reviews: Sequence[Review] = (),
+        extensions: Sequence[Extensions] = (),
     ) -> list[Node]:
-        """Apply events and propagate to the root. Returns the nodes written."""
+        """Apply events and propagate to the root. Returns the nodes written. An
+        extension goes up like the rest: a grant changes the totals (``extended``)."""
         directory = self._directory()
         work: dict[str, _Work] = {}
 
@@ -99,6 +102,8 @@ class Rollup:
             at(s.directive_id, s.requirement_id, s.unit_id).submissions.append(s)
         for r in reviews:
             at(r.directive_id, r.requirement_id, r.unit_id).reviews.append(r)
+        for e in extensions:
+            at(e.directive_id, e.requirement_id, e.unit_id).extensions.append(e)
 
         by_depth: dict[int, list[_Work]] = {}
         for item in work.values():
@@ -187,6 +192,8 @@ def _apply(node: Node, item: _Work) -> bool:
         changed |= node.apply_review(review)
     for contact in item.contacts:
         changed |= node.apply_contact(contact)
+    for story in item.extensions:
+        changed |= node.apply_extension(story)
     for child_id, (v, totals) in item.children.items():
         changed |= node.set_child(child_id, v, totals)
     return changed

@@ -4,8 +4,10 @@
 A report's status is one of the roll-up's facts, never stored apart: sent on time or
 late (judged on its first version), missing before or after its deadline (and, until it
 is sent, whether the unit's mail went and whether it opened its link), and the parent's
-last decision on its latest version (returned, accepted). Counts come from the
-nodes' totals, so a page with thousands of units below reads one node per child."""
+last decision on its latest version (returned, accepted). A unit granted more time (xin
+gia hạn) is judged by the deadline in force, and its request or grant is a badge of its
+own. Counts come from the nodes' totals, so a page with thousands of units below reads
+one node per child."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.aggregator.documents.report import short_deadline
 from services.aggregator.domain.nodes import Node, Own, days_late
 from services.aggregator.handlers.upward import Upward
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
@@ -33,8 +36,10 @@ STATUS_WORDS = {
     "returned": "Bị trả lại",
     "accepted": "Đã chấp nhận",
 }
-FILTERS = ("all", *STATUS_WORDS)
-FILTER_WORDS = {"all": "Tất cả", **STATUS_WORDS}
+# A unit's requests for more time: their badges carry the date, the filters these words.
+EXTENSION_WORDS = {"extension": "Xin gia hạn", "extended": "Được gia hạn"}
+FILTERS = ("all", *STATUS_WORDS, *EXTENSION_WORDS)
+FILTER_WORDS = {"all": "Tất cả", **STATUS_WORDS, **EXTENSION_WORDS}
 
 Badge = tuple[str, str]  # (key of ui.badge, words)
 
@@ -63,10 +68,9 @@ def progress(parts: Iterable[tuple[Totals, datetime | None]], now: datetime) -> 
         late += totals.late
         accepted += totals.accepted
         expected += totals.expected
-        if is_past(due, now):
-            overdue += totals.missing
-        else:
-            waiting += totals.missing
+        late_now = totals.overdue(due, now)  # less those granted a deadline still ahead
+        overdue += late_now
+        waiting += totals.missing - late_now
     counts = {"on_time": on_time, "late": late, "overdue": overdue, "missing": waiting}
     words = {"missing": "Chưa nộp, chưa đến hạn", **STATUS_WORDS}
     segments = [{"key": k, "label": words[k], "count": c} for k, c in counts.items()]
@@ -91,7 +95,23 @@ def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Bad
     """A unit's own report under a requirement, as badges; none when not assigned."""
     if own is None:
         return []
-    due = own.due_before or due
+    due = own.due or due
+    return _report_badges(own, due, now) + extension_badges(own)
+
+
+def extension_badges(own: Own) -> list[Badge]:
+    """The time granted, and a request still waiting for the parent's answer (each
+    request is for one assignment, on the deadline its own report is judged by)."""
+    badges: list[Badge] = []
+    if own.extended and own.due is not None:
+        badges.append(("extended", f"Được gia hạn đến {short_deadline(own.due)}"))
+    pending = own.extensions.pending if own.extensions else None
+    if pending is not None and own.version == 0:  # once it reports, the time is moot
+        badges.append(("extension", f"Xin gia hạn đến {short_deadline(pending.requested_due)}"))
+    return badges
+
+
+def _report_badges(own: Own, due: datetime | None, now: datetime) -> list[Badge]:
     if own.version == 0:
         key = "overdue" if is_past(due, now) else "waiting"
         reached = (
@@ -122,9 +142,12 @@ def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Bad
 
 def subtree_keys(totals: Totals, due: datetime | None, now: datetime) -> set[str]:
     """The statuses present among the reports ``totals`` counts (a filter's match)."""
-    keys = {k for k in ("on_time", "late", "accepted") if getattr(totals, k)}
-    if totals.missing:
-        keys.add("overdue" if is_past(due, now) else "waiting")
+    keys = {k for k in ("on_time", "late", "accepted", "extended") if getattr(totals, k)}
+    overdue = totals.overdue(due, now)
+    if overdue:
+        keys.add("overdue")
+    if totals.missing > overdue:
+        keys.add("waiting")
     return keys
 
 
@@ -207,7 +230,7 @@ def assigned_item(
         if node is None or node.own is None:
             continue
         own = node.own
-        due = own.due_before or r.due_before
+        due = own.due or r.due_before  # the deadline in force: moved by a grant
         to_do = own.version == 0 or own.returned
         wanted.append(
             AssignedRequirement(

@@ -17,6 +17,7 @@ from services.aggregator.domain.notes import WRITTEN_SECTIONS
 from services.aggregator.domain.synthesis import (
     Column,
     Counted,
+    Extended,
     Late,
     Listed,
     RequirementSynthesis,
@@ -24,7 +25,7 @@ from services.aggregator.domain.synthesis import (
     TotalsSynthesis,
     as_synthesis,
 )
-from shared.vietnamese import format_date, format_date_long, format_number
+from shared.vietnamese import format_date, format_date_long, format_deadline, format_number
 
 MOTTO = "ĐẢNG CỘNG SẢN VIỆT NAM"
 WIDE_TABLE_COLUMNS = 6  # a table with more columns goes on a landscape page
@@ -127,9 +128,13 @@ def _situation(r: RequirementSynthesis) -> str:
     if t.late and t.average_days_late:
         sentence += f" (bình quân muộn {format_number(round(t.average_days_late, 1))} ngày)"
     sentence += f"; chưa báo cáo: {_count(t.missing)}"
-    if t.missing:  # as Báo cáo 1270/BC-TCTTTg counts what is not done
+    if t.missing and t.overdue and t.pending:  # some granted a deadline still ahead
+        sentence += f" (quá hạn {_count(t.overdue)}, còn trong hạn {_count(t.pending)})"
+    elif t.missing:  # as Báo cáo 1270/BC-TCTTTg counts what is not done
         sentence += f" ({'quá hạn' if t.overdue else 'còn trong hạn'})"
     sentence += "."
+    if t.extended:
+        sentence += f" Có {_count(t.extended)} đơn vị được gia hạn thời hạn báo cáo."
     if t.accepted:
         sentence += f" Đã xem xét, chấp nhận báo cáo của {_count(t.accepted)} đơn vị."
     return sentence
@@ -285,7 +290,28 @@ def _missing_and_late_of(r: RequirementSynthesis) -> list[Block]:
             + "; ".join(f"{e.name} ({(e.reason or '').rstrip('.')})" for e in r.returned)
             + "."
         )
+    if r.extended or r.totals.extended:
+        # the count is the subtree's, the list what the walk reached (it may stop short)
+        count = max(r.totals.extended, len(r.extended))
+        listed = "; ".join(extension_words(e) for e in r.extended)
+        items.append(f"Được gia hạn ({_count(count)})" + (f": {listed}." if listed else "."))
     return [Block("bullets", items=items)]
+
+
+def extension_words(e: Extended) -> str:
+    """'Chi bộ 1 (hạn ban đầu trước ngày 10/12/2024, gia hạn đến trước ngày 20/12/2024;
+    lý do: ...)'."""
+    original = short_deadline(datetime.fromisoformat(e.original_due))
+    due = short_deadline(datetime.fromisoformat(e.due))
+    reason = _one_line(e.reason).rstrip(".")
+    return f"{e.name} (hạn ban đầu {original}, gia hạn đến {due}; lý do: {reason})"
+
+
+def short_deadline(due: datetime) -> str:
+    """'trước ngày 10/12/2024': a deadline inside a list item or a badge, without the
+    weekday's parentheses, and still "trước" (before): a deadline is the instant a report
+    becomes late, so 'đến 10/12' alone would read as one day more than granted."""
+    return format_deadline(due).split(" (", 1)[0]
 
 
 def _difficulties(s: Synthesis) -> list[Block]:

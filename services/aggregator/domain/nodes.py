@@ -1,22 +1,23 @@
 """A roll-up node: one unit's position under one requirement of one directive.
 
-It holds the unit's own assignment, latest report and the parent's last review of it
-(``own``), and, for each child unit with something below it, that child's totals tagged
-with the child's version. Every change is a "set if newer", never an increment, so
-applying the same event or the same child state twice changes nothing: redeliveries,
-replays and two replicas racing all converge on the same totals.
+It holds the unit's own assignment, latest report, the parent's last review of it and
+the unit's requests for more time (``own``), and, for each child unit with something
+below it, that child's totals tagged with the child's version. Every change is a "set if
+newer", never an increment, so applying the same event or the same child state twice
+changes nothing: redeliveries, replays and two replicas racing all converge on the same
+totals.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.contracts import Assignment, Review, Submission, Totals, UnitContacted
+from shared.contracts import Assignment, Extensions, Review, Submission, Totals, UnitContacted
 from shared.forms import Aggregation, Form
 
 
@@ -45,6 +46,21 @@ class Own(BaseModel):
     opened_at: datetime | None = None
     expired_at: datetime | None = None  # the latest time an expired link was opened
     confirmed_at: datetime | None = None  # when it first confirmed it has the document
+    # its requests for more time and their answers (the reporter's whole story of them)
+    extensions: Extensions | None = None
+
+    @property
+    def due(self) -> datetime | None:
+        """The deadline in force: the last one granted, else the one assigned (a report
+        stamps the one in force when it came, see the reporter)."""
+        granted = self.extensions.granted if self.extensions else []
+        last = granted[-1].granted_due if granted else None
+        return last or self.due_before
+
+    @property
+    def extended(self) -> bool:
+        """Granted more time at least once (a later refusal keeps what was granted)."""
+        return self.extensions is not None and bool(self.extensions.granted)
 
     @property
     def accepted(self) -> bool:
@@ -54,9 +70,18 @@ class Own(BaseModel):
     def returned(self) -> bool:
         return self.review is not None and self.review.returns(self.version)
 
+    def _extension_totals(self) -> dict[str, Any]:
+        """The unit counted as granted more time, and, until it reports, under its new
+        deadline (an instant in UTC, so one deadline is one key however it was written)."""
+        if not self.extended:
+            return {}
+        due = self.due
+        waiting = {due.astimezone(UTC).isoformat(): 1} if due and self.version == 0 else {}
+        return {"extended": 1, "extended_missing": waiting}
+
     def totals(self, form: Form | None) -> Totals:
         if self.version == 0:
-            return Totals(expected=1)
+            return Totals(expected=1, **self._extension_totals())
         sums: dict[str, float] = {}
         choices: dict[str, dict[str, int]] = {}
         parts: dict[str, tuple[float, float]] = {}
@@ -77,10 +102,11 @@ class Own(BaseModel):
             on_time=1 if self.on_time else 0,
             late=0 if self.on_time else 1,
             accepted=1 if self.accepted else 0,
-            days_late=days_late(self.first_received_at, self.due_before),
+            days_late=days_late(self.first_received_at, self.due),
             sums=sums,
             choices=choices,
             ratio_parts=parts,
+            **self._extension_totals(),
         )
 
 
@@ -167,6 +193,22 @@ class Node(BaseModel):
         own.review = review
         return True
 
+    def apply_extension(self, extensions: Extensions) -> bool:
+        """The unit's requests for more time, if this story is newer than the one kept:
+        more requests, or as many with the current one decided where it was pending. A
+        redelivered older story (a pending request already answered) changes nothing."""
+        own = self.own
+        if own is None:
+            self.own = own = Own()  # a request implies the assignment, as a report does
+        changed = False
+        if own.due_before is None and own.version == 0:
+            own.due_before = extensions.original_due  # came before its assignment
+            changed = True
+        if _newer(extensions, own.extensions):
+            own.extensions = extensions
+            changed = True
+        return changed
+
     def set_child(self, child_id: str, v: int, totals: Totals) -> bool:
         current = self.children.get(child_id)
         if current is not None and current.v >= v:
@@ -179,6 +221,23 @@ class Node(BaseModel):
         for child in self.children.values():
             total = total + child.totals
         self.totals = total
+
+
+def _newer(story: Extensions, kept: Extensions | None) -> bool:
+    """Each event is the whole story so far, and a story only grows: a request is added,
+    or the last one is answered. So a longer story is newer, and of two as long, the one
+    whose last request is answered."""
+    if kept is None:
+        return True
+    if len(story.requests) != len(kept.requests):
+        return len(story.requests) > len(kept.requests)
+    now, before = story.current, kept.current
+    return (
+        now is not None
+        and before is not None
+        and before.status == "pending"
+        and now.status != "pending"
+    )
 
 
 def node_key(directive_id: str, requirement_id: str, unit_id: str) -> str:

@@ -45,6 +45,7 @@ class TotalsSynthesis(_Part):
     missing: int
     pending: int = 0
     overdue: int = 0
+    extended: int = 0  # units granted more time (xin gia hạn)
     accepted: int
     days_late: int
     submitted_rate: float | None
@@ -120,6 +121,15 @@ class Returned(Listed):
     reason: str | None = None
 
 
+class Extended(Listed):
+    """A unit granted more time: the deadline it was assigned, the one in force (the
+    last granted) and the reason it gave for that one."""
+
+    original_due: str
+    due: str
+    reason: str
+
+
 class Quoted(Listed):
     text: str
 
@@ -175,6 +185,7 @@ class RequirementSynthesis(_Part):
     late: list[Late]
     missing: list[Listed]
     returned: list[Returned]
+    extended: list[Extended] = Field(default_factory=list)
     notes: list[Quoted]
     texts: list[TextGroup]
 

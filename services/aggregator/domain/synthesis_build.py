@@ -1,7 +1,7 @@
 """Building a synthesis from the roll-up nodes (``domain/nodes.py``): the figures of a
 subtree's totals by its form's rules, the units listed by status as the walk over the
-subtree visits them, and the sections put together. Pure: the walk is
-``handlers/synthesis.py``."""
+subtree visits them (and those granted more time), and the sections put together.
+Pure: the walk is ``handlers/synthesis.py``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from services.aggregator.domain.synthesis import (
     Column,
     Counted,
     DirectiveSynthesis,
+    Extended,
     FormSynthesis,
     Late,
     Listed,
@@ -41,17 +42,22 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def totals_fields(totals: Totals, form: Form | None, overdue: bool = False) -> dict[str, Any]:
-    """``overdue``: the deadline has passed, so what is missing is overdue, not pending."""
+def totals_fields(
+    totals: Totals, form: Form | None, due: datetime | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """What is missing is overdue once ``due`` (the requirement's deadline) has passed at
+    ``now``, but for the units granted a later one not reached yet: those are pending."""
     ratios = {f.name: totals.ratio(f.name) for f in (form.fields if form else ()) if f.ratio_of}
+    overdue = totals.overdue(due, now) if now is not None else 0
     return {
         "expected": totals.expected,
         "submitted": totals.submitted,
         "on_time": totals.on_time,
         "late": totals.late,
         "missing": totals.missing,
-        "pending": 0 if overdue else totals.missing,
-        "overdue": totals.missing if overdue else 0,
+        "pending": totals.missing - overdue,
+        "overdue": overdue,
+        "extended": totals.extended,
         "accepted": totals.accepted,
         "days_late": totals.days_late,
         "submitted_rate": _rate(totals.submitted, totals.expected),
@@ -110,6 +116,7 @@ class Listing:
         self.late: list[Late] = []
         self.missing: list[Listed] = []
         self.returned: list[Returned] = []
+        self.extended: list[Extended] = []
         self.notes: list[Quoted] = []
         self._texts: dict[str, list[Quoted]] = {f.name: [] for f in self._text_fields}
 
@@ -123,9 +130,12 @@ class Listing:
         elif own.on_time:
             self.on_time.append(Received(**unit, received_at=_iso(own.first_received_at)))
         else:
-            late = days_late(own.first_received_at, own.due_before)
+            late = days_late(own.first_received_at, own.due)
             received = _iso(own.first_received_at)
             self.late.append(Late(**unit, received_at=received, days_late=late))
+        extended = _extended(own)
+        if extended is not None:
+            self.extended.append(Extended(**unit, **extended))
         if own.returned:
             self.returned.append(Returned(**unit, reason=own.review.reason if own.review else None))
         for f in self._text_fields:
@@ -139,7 +149,7 @@ class Listing:
         """The lists sorted by unit name, as the section's fields."""
         lists: dict[str, list[Any]] = {
             "on_time": self.on_time, "late": self.late, "missing": self.missing,
-            "returned": self.returned, "notes": self.notes,
+            "returned": self.returned, "extended": self.extended, "notes": self.notes,
         }  # fmt: skip
         for entries in (*lists.values(), *self._texts.values()):
             entries.sort(key=lambda e: e.name)
@@ -148,6 +158,15 @@ class Listing:
             for f in self._text_fields
         ]
         return {**lists, "texts": texts}
+
+
+def _extended(own: Own) -> dict[str, str] | None:
+    """The deadlines and reason of a unit granted more time (the last grant counts)."""
+    stories, due = own.extensions, own.due
+    if stories is None or not stories.granted or due is None:
+        return None
+    return {"original_due": stories.original_due.isoformat(), "due": due.isoformat(),
+            "reason": stories.granted[-1].reason}  # fmt: skip
 
 
 def _form_of(form: Form | None) -> FormSynthesis | None:
@@ -187,12 +206,11 @@ def requirement_synthesis(
     it stands at ``now`` (a report still missing then is pending or overdue)."""
     totals = node.totals if node else Totals()
     due = requirement.due_before
-    overdue = due is not None and now is not None and now >= due
     children = [
         ChildSynthesis(
             unit_id=cid,
             name=directory.name(cid),
-            **totals_fields(c.totals, form, overdue),
+            **totals_fields(c.totals, form, due, now),
             figures={
                 f.name: f.text for f in figures_of(c.totals, form) if f.kind in ("sum", "ratio")
             },
@@ -210,7 +228,7 @@ def requirement_synthesis(
         recurrence=requirement.recurrence,
         auto_approve=requirement.auto_approve,
         form=_form_of(form),
-        totals=TotalsSynthesis(**totals_fields(totals, form, overdue)),
+        totals=TotalsSynthesis(**totals_fields(totals, form, due, now)),
         figures=figures_of(totals, form),
         children=children,
         own=_own_of(node.own if node else None),

@@ -15,6 +15,7 @@ from shared import topology
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
     UnitContacted,
@@ -48,6 +49,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.AGGREGATOR_REVIEWS, batch=True, batch_size=100, timeout=0.2)
     async def on_reviews(events: list[ReportReviewed]) -> None:
         await rollup.reports_reviewed(service.deps, [e.review for e in events])
+
+    @service.subscriber(topology.AGGREGATOR_EXTENSIONS, batch=True, batch_size=100, timeout=0.2)
+    async def on_extensions(events: list[ExtensionChanged]) -> None:
+        await rollup.extensions_changed(service.deps, [e.extensions for e in events])
 
     @service.subscriber(topology.AGGREGATOR_CONTACTS, batch=True, batch_size=500, timeout=0.2)
     async def on_contacts(events: list[UnitContacted]) -> None:

@@ -1,5 +1,6 @@
 """The consumed events: a directive issued is remembered (and its automatic approvals
-scheduled); assignments, reports and reviews are rolled up the unit tree, and every
+scheduled); assignments, reports, reviews and requests for more time (xin gia hạn) are
+rolled up the unit tree, and every
 changed node that rolls up other units is announced. And the dashboards' progress."""
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from services.aggregator.adapters.synthesis_stream import announce
 from services.aggregator.deps import Deps
 from services.aggregator.handlers.approval import schedule_auto_approval
 from services.aggregator.handlers.home import index_assignments, index_directive
-from shared.contracts import Assignment, DirectiveIssued, Review, Submission, Totals, UnitContacted
+from shared.contracts import (
+    Assignment,
+    DirectiveIssued,
+    Extensions,
+    Review,
+    Submission,
+    Totals,
+    UnitContacted,
+)
 
 
 async def directive_issued(deps: Deps, event: DirectiveIssued) -> None:
@@ -38,6 +47,13 @@ async def reports_reviewed(deps: Deps, reviews: Sequence[Review]) -> None:
     deps.metrics.events.labels("report.reviewed").inc(len(reviews))
 
 
+async def extensions_changed(deps: Deps, stories: Sequence[Extensions]) -> None:
+    """A unit asked for more time or its parent answered: its node judges its lateness
+    by the deadline in force, and a grant is counted up the tree."""
+    await _roll_up(deps, extensions=stories)
+    deps.metrics.events.labels("extension.changed").inc(len(stories))
+
+
 async def units_contacted(deps: Deps, contacts: Sequence[UnitContacted]) -> None:
     """Mailed, link opened: the units' own nodes, for their parents' directive page."""
     await deps.rollup.mark(contacts)
@@ -49,6 +65,7 @@ async def _roll_up(
     assignments: Sequence[Assignment] = (),
     submissions: Sequence[Submission] = (),
     reviews: Sequence[Review] = (),
+    extensions: Sequence[Extensions] = (),
 ) -> None:
     started = time.perf_counter()
     # The forms of these directives, so that values add up by their rules.
@@ -56,8 +73,9 @@ async def _roll_up(
         {a.directive_id for a in assignments}
         | {s.directive_id for s in submissions}
         | {r.directive_id for r in reviews}
+        | {e.directive_id for e in extensions}
     )
-    written = await deps.rollup.apply(assignments, submissions, reviews)
+    written = await deps.rollup.apply(assignments, submissions, reviews, extensions)
     await announce(deps.js, written, deps.clock)
     deps.metrics.batch_seconds.observe(time.perf_counter() - started)
 

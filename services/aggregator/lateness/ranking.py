@@ -1,7 +1,8 @@
 """Counting, per unit, the reports it owed and how it sent them, from its roll-up nodes'
 own part (``Own``: its assignment, first report and deadline): sent late (judged on the
 first version, as everywhere), not sent past the deadline (overdue), not sent before it
-(still to come). Pure: ``scan.py`` reads the nodes."""
+(still to come). The deadline is the one in force: a unit granted more time is not
+overdue before the new one. Pure: ``scan.py`` reads the nodes."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ class UnitTally:
                 self.on_time += 1
             else:
                 self.late += 1
-                self.days_late += days_late(own.first_received_at, own.due_before)
-        elif own.due_before is not None and now >= own.due_before:
+                self.days_late += days_late(own.first_received_at, own.due)
+        elif own.due is not None and now >= own.due:
             self.overdue += 1
         else:
             self.waiting += 1

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.aggregator.documents.report import (
     bare_figure,
+    extension_words,
     filled_columns,
     reporting_status,
     total_cells,
@@ -195,6 +196,7 @@ def _requirement(
             {"name": e.name, "url": report_url(e.unit_id), "reason": e.reason or ""}
             for e in r.returned
         ],
+        "extended": [extension_words(e) for e in r.extended],  # granted more time
         "texts": [g for g in r.texts if g.entries],
         "notes": r.notes,
         "truncated": r.truncated,
