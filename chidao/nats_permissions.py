@@ -56,9 +56,10 @@ ACCESS: dict[str, Access] = {
         publishes=(
             subjects.all_of(subjects.DIRECTIVE_ISSUED),
             subjects.all_of(subjects.ASSIGNMENT_CREATED),
+            f"{subjects.TIMER}.issuer.>",  # a recurring requirement's next period
             _audit("issuer"),
         ),
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, *_AUDIT_STREAM),
+        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.TIMERS, *_AUDIT_STREAM),
         reads=(
             topology.DIRECTORY,
             topology.ISSUER_DIRECTIVES,

@@ -232,6 +232,12 @@ NOTIFIER_EXPIRED_LINKS = ConsumerSpec(
     f"{subjects.CONTACT}.expired.>",
     "tells the staff the report goes to, once, that a unit tried a link whose time was over",
 )
+ISSUER_TIMERS = ConsumerSpec(
+    "issuer-timer-fired",
+    TIMERS.name,
+    f"{subjects.FIRED}.issuer.>",
+    "assigns a recurring requirement's next period when the previous one's deadline passes",
+)
 REPORTER_DIRECTIVES = ConsumerSpec(
     "reporter-directive-issued",
     DIRECTIVES.name,
@@ -261,6 +267,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     AGGREGATOR_CONTACTS,
     REPORTER_DIRECTIVES,
     REPORTER_APPROVALS,
+    ISSUER_TIMERS,
 )
 
 DIRECTORY = BucketSpec(
@@ -497,7 +504,7 @@ OWNERS: dict[str, str] = {
     SYNTHESIS.name: "aggregator",
     DEAD_LETTERS.name: ADMIN,  # written by every consumer
     AUDIT.name: ADMIN,  # written by every service
-    TIMERS.name: ADMIN,  # the notifier's and the aggregator's timers
+    TIMERS.name: ADMIN,  # the notifier's, the aggregator's and the issuer's timers
     CONTACTS.name: ADMIN,  # the notifier's mails and the reporter's opened links
     **{
         stream_name(spec): ADMIN if spec.owner == "all" else spec.owner

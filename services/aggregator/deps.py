@@ -39,7 +39,8 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
 
     async def build_deps() -> Deps:
         js = service.js
-        book = DirectiveBook(await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name), js)
+        kv = await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name)
+        book = DirectiveBook(kv, js, service.clock.now)  # recurring: the periods so far
         nodes = await js.key_value(topology.AGGREGATOR_ROLLUP.name)
         rollup = Rollup(
             nodes,

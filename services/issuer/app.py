@@ -9,7 +9,7 @@ from functools import partial
 
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.deps import build_deps
-from services.issuer.entrypoints import admin_pages, audit, http, issue_page, tokens
+from services.issuer.entrypoints import admin_pages, audit, http, issue_page, messages, tokens
 from services.issuer.handlers.issuing import resume_unfinished
 from services.issuer.metrics import IssuerMetrics
 from shared import topology
@@ -21,8 +21,9 @@ def create_service(settings: Settings | None = None) -> Service:
     service = Service(
         "issuer",
         settings,
-        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS),
+        streams=(topology.DIRECTIVES, topology.ASSIGNMENTS, topology.TIMERS),
         buckets=(topology.DIRECTORY, topology.ISSUER_DIRECTIVES, topology.ISSUER_DRAFTS),
+        consumers=(topology.ISSUER_TIMERS,),
     )
     # Uploads are parsed in worker processes with a time and a memory limit, never on
     # this event loop: a hostile file is refused and /healthz keeps answering.
@@ -50,4 +51,5 @@ def create_service(settings: Settings | None = None) -> Service:
     service.app.include_router(audit.router)
     service.app.include_router(issue_page.router)
     service.app.include_router(admin_pages.router)
+    messages.subscribe(service)
     return service

@@ -90,6 +90,19 @@ class ReportingRequirement(Contract):
     to_unit: Slug | None = Field(None, description="body the report goes to; the issuer if unset")
     due_before: AwareDatetime | None = Field(None, description="exclusive deadline instant")
     recurrence: Recurrence | None = None
+    # A recurring requirement is assigned once per period (shared/periods.py): ``due_before``
+    # is its first period's deadline; each period's assignment carries a copy of it under
+    # its own id ("r1--2025-q1") with that period's deadline, ``period_of`` and ``period``.
+    until: AwareDatetime | None = Field(
+        None, description="no period starts at or after it ('đến hết năm 2025'); none: no end"
+    )
+    closing: Literal["calendar", "nd09"] = Field(
+        "calendar",
+        description="a period's data: the calendar month, quarter, half or year, or the "
+        "data-closing window of Nghị định 09/2019 Điều 12 (15th of the month before to 14th)",
+    )
+    period_of: Slug | None = Field(None, description="a period's copy: its requirement's id")
+    period: Text | None = Field(None, description="a period's copy: its name, 'Quý I/2025'")
     text: Text = Field("", description="the sentence of the document it comes from")
     assignees: list[UnitSelector] | None = Field(
         None, description="who must report; every addressee of the directive when unset"

@@ -5,6 +5,9 @@ read from the DIRECTIVES stream, where it is always published before its assignm
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
@@ -12,13 +15,24 @@ from shared import subjects, topology
 from shared.contracts import DirectiveIssued
 from shared.forms import Form, issued_form
 from shared.kv import current_keys, get_value
+from shared.periods import as_of, requirement_in
 from shared.streams import last_event
 
 
 class DirectiveBook:
-    def __init__(self, kv: KeyValue, js: JetStreamContext | None = None) -> None:
+    """``get`` answers a directive with a recurring requirement as its periods assigned
+    by ``now`` (shared/periods.py ``as_of``): each period is a requirement of its own to
+    every page, synthesis and roll-up."""
+
+    def __init__(
+        self,
+        kv: KeyValue,
+        js: JetStreamContext | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self._kv = kv
         self._js = js
+        self._now = now
         self._cache: dict[str, DirectiveIssued] = {}  # issued directives never change
 
     async def remember(self, event: DirectiveIssued) -> None:
@@ -26,6 +40,15 @@ class DirectiveBook:
         self._cache[event.directive_id] = event
 
     async def get(self, directive_id: str) -> DirectiveIssued | None:
+        issued = await self._issued(directive_id)
+        if issued is None or self._now is None:
+            return issued
+        shown = as_of(issued.directive, issued.occurred_at, self._now())
+        return (
+            issued if shown is issued.directive else issued.model_copy(update={"directive": shown})
+        )
+
+    async def _issued(self, directive_id: str) -> DirectiveIssued | None:
         if directive_id in self._cache:
             return self._cache[directive_id]
         value = await get_value(self._kv, directive_id)
@@ -51,10 +74,8 @@ class DirectiveBook:
         issued = self._cache.get(directive_id)
         if issued is None:
             return None
-        for r in issued.directive.requirements:
-            if r.id == requirement_id:
-                return issued_form(issued, r)
-        return None
+        found = requirement_in(issued.directive, requirement_id)
+        return issued_form(issued, found) if found is not None else None
 
     async def load(self, directive_ids: set[str]) -> None:
         """Read these directives so that ``form`` answers for them; LookupError if one is

@@ -218,7 +218,7 @@ def _each_requirement(
     blocks = []
     for index, r in enumerate(s.requirements, start=1):
         if many:
-            blocks.append(Block("heading", f"{index}. {_upper_first(r.action)}", 2))
+            blocks.append(Block("heading", f"{index}. {_upper_first(r.action)}{_of(r)}", 2))
         blocks += blocks_of(r)
     return blocks
 
@@ -246,7 +246,7 @@ def _progress(s: Synthesis, reference: str) -> list[Block]:
     many = len(s.requirements) > 1
     for index, r in enumerate(s.requirements, start=1):
         lead = f"{index}. " if many else ""
-        text = f"{lead}{_upper_first(r.action)}, thời hạn {r.deadline}. " + _situation(r)
+        text = f"{lead}{_upper_first(r.action)}{_of(r)}, thời hạn {r.deadline}. " + _situation(r)
         blocks.append(Block("paragraph", text))
     return blocks
 
@@ -382,6 +382,11 @@ def _one_line(text: str) -> str:
     """A text quoted in a list: a forwarded synthesis's lines ("Chi bộ A: ...") are
     joined, so the quotation stays one item."""
     return "; ".join(line.strip().rstrip(";") for line in text.splitlines() if line.strip())
+
+
+def _of(r: RequirementSynthesis) -> str:
+    """ " (Quý I/2025)": the period a recurring requirement's section is about."""
+    return f" ({r.period})" if r.period else ""
 
 
 def _upper_first(text: str) -> str:

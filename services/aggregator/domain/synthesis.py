@@ -174,6 +174,7 @@ class RequirementSynthesis(_Part):
     due_before: str | None
     deadline: str
     recurrence: str | None
+    period: str | None = None  # a recurring requirement's period, "Quý I/2025"
     auto_approve: bool
     form: FormSynthesis | None
     totals: TotalsSynthesis

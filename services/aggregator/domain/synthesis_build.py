@@ -226,6 +226,7 @@ def requirement_synthesis(
         due_before=due.isoformat() if due else None,
         deadline=format_deadline(due),
         recurrence=requirement.recurrence,
+        period=requirement.period,
         auto_approve=requirement.auto_approve,
         form=_form_of(form),
         totals=TotalsSynthesis(**totals_fields(totals, form, due, now)),

@@ -3,6 +3,7 @@ pipelined (many in flight, acknowledged together)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
@@ -33,14 +34,25 @@ async def fan_out(
     await publish_event(
         broker, subjects.directive_issued(issued.directive_id), topology.DIRECTIVES.name, issued
     )
+    return await publish_assignments(js, tracer, record, assignment_payloads(record, assignees))
+
+
+async def publish_assignments(
+    js: JetStreamContext,
+    tracer: Tracer,
+    record: DirectiveRecord,
+    payloads: Iterable[tuple[str, bytes, str]],
+) -> FanOutResult:
+    """Every (subject, payload, Nats-Msg-Id) pipelined: the issue's assignments, or a
+    later period's."""
     # A span of its own, current while the pipeline is made: each assignment carries its
     # context, so the mails and the reports it leads to join the directive's trace.
     with tracer.start_as_current_span(
-        "fan out", attributes={"chidao.directive_id": issued.directive_id}
+        "fan out", attributes={"chidao.directive_id": record.directive.id}
     ) as span:
         pipeline = Pipeline(js, topology.ASSIGNMENTS.name)
         count = 0
-        for subject, payload, msg_id in assignment_payloads(record, assignees):
+        for subject, payload, msg_id in payloads:
             await pipeline.add(subject, payload, msg_id)
             count += 1
         result = await pipeline.flush()

@@ -240,3 +240,41 @@ def _next_monthly(reference: date, day_of_month: int) -> date:
             return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return candidate
+
+
+# --- recurring requirements: until when, and over which data ---------------------------
+
+# "đến hết năm 2025", "đến năm 2025", "đến hết 31/12/2025": no period starts after it
+_UNTIL_YEAR = re.compile(rf"den\s+(?:het\s+)?nam\s+{_Y}")
+_UNTIL_DAY = re.compile(rf"den\s+het\s+(?:ngay\s*)?{_NUMERIC}")
+# Nghị định 09/2019/NĐ-CP Điều 12: the data from the 15th of the month before to the 14th
+_CLOSING = re.compile(
+    r"nghi\s+dinh\s+(?:so\s+)?09\s*/\s*2019|chot\s+so\s+lieu\s+(?:tu\s+)?(?:ngay\s+)?15"
+)
+
+
+def find_until(folded: str) -> datetime | None:
+    """When a recurring requirement's periods end, if the clause says: the instant after
+    the year or the day it names."""
+    if match := _UNTIL_DAY.search(folded):
+        day = make_date(*(int(g) for g in match.groups()[:3]))
+        return at(day + timedelta(days=1)) if day else None
+    if match := _UNTIL_YEAR.search(folded):
+        year = int(match.group(1))
+        return at(date(year + 1, 1, 1)) if MIN_YEAR <= year < MAX_YEAR else None
+    return None
+
+
+def reads_closing_window(folded: str) -> bool:
+    """Whether a clause counts its data by Nghị định 09/2019's closing windows."""
+    return _CLOSING.search(folded) is not None
+
+
+def period_end_after(recurrence: str, reference: date) -> datetime | None:
+    """A recurring requirement that names no day: due when the period holding the
+    document's date is over (a quarterly report at the end of the quarter)."""
+    months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}.get(recurrence)
+    if months is None:
+        return None
+    last = (reference.month - 1) // months * months + months
+    return month_end(reference.year, last)

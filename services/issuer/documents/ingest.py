@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.issuer.documents.dates import find_until, period_end_after, reads_closing_window
 from services.issuer.documents.diacritics import Restorer
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.resolve import Resolver
 from shared.contracts import (
     Directive,
+    ParsedDeadline,
     ParsedDocument,
     ParsedRecipient,
     Recipient,
@@ -22,7 +24,7 @@ from shared.contracts import (
     UnitSelector,
 )
 from shared.directory import Directory
-from shared.slugs import is_slug
+from shared.slugs import fold, is_slug
 
 # The fields of `chidao parse --json`, in the order of the parsing contract.
 JSON_FIELDS = (
@@ -204,12 +206,29 @@ def _requirements(
                 id=f"r{number}",
                 action=deadline.action or deadline.text[:200],
                 to_unit=to_unit or issuer_unit,
-                due_before=deadline.due_before,
                 recurrence=Recurrence(deadline.recurrence) if deadline.recurrence else None,
                 text=deadline.text,
+                **_schedule(deadline, document.issued_on),
             )
         )
     return requirements
+
+
+def _schedule(deadline: ParsedDeadline, issued_on: date | None) -> dict:
+    """The deadline, and for a recurring requirement until when and over which data:
+    "hằng quý ... đến hết năm 2025" ends its periods there (the year is no deadline), and
+    one that names no day is due at the end of each period."""
+    due, recurrence = deadline.due_before, deadline.recurrence
+    if recurrence is None:
+        return {"due_before": due}
+    folded = fold(deadline.text)
+    until = find_until(folded)
+    if due is not None and due == until:
+        due = None  # "đến hết năm 2025" was read as the deadline: it is the end
+    if due is None and issued_on is not None:
+        due = period_end_after(recurrence, issued_on)
+    closing = "nd09" if reads_closing_window(folded) else "calendar"
+    return {"due_before": due, "until": until, "closing": closing}
 
 
 def build_directive(

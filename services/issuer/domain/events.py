@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from services.issuer.domain.records import DirectiveRecord
 from shared import subjects
 from shared.contracts import Assignment, AssignmentCreated, DirectiveIssued, ReportingRequirement
+from shared.periods import issued_instance
 
 
 def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
@@ -26,9 +28,14 @@ def directive_issued(record: DirectiveRecord) -> DirectiveIssued:
 
 
 def assignment_event(
-    record: DirectiveRecord, requirement: ReportingRequirement, unit_id: str
+    record: DirectiveRecord,
+    requirement: ReportingRequirement,
+    unit_id: str,
+    assigned_at: datetime | None = None,
 ) -> AssignmentCreated:
+    """``assigned_at``: a later period's opening (the issue's time by default)."""
     directive = record.directive
+    assigned_at = assigned_at or record.issued_at
     assignment = Assignment(
         directive_id=directive.id,
         directive_kind=directive.kind,
@@ -39,7 +46,7 @@ def assignment_event(
         issuer=directive.issuer,
         unit_id=unit_id,
         requirement=requirement,
-        assigned_at=record.issued_at,
+        assigned_at=assigned_at,
         document=directive.document,
         urgency=directive.urgency,
         secrecy=directive.secrecy,
@@ -48,9 +55,15 @@ def assignment_event(
         event_id=subjects.assignment_created_id(
             assignment.directive_id, assignment.unit_id, assignment.requirement.id
         ),
-        occurred_at=record.issued_at,
+        occurred_at=assigned_at,
         assignment=assignment,
     )
+
+
+def issued_requirements(record: DirectiveRecord) -> list[ReportingRequirement]:
+    """What issuing assigns: each requirement, a recurring one as its period current at
+    the issue's time (the record's, so a resumed fan-out assigns the same period)."""
+    return [issued_instance(r, record.issued_at) for r in record.directive.requirements]
 
 
 def assignment_events(
@@ -60,8 +73,8 @@ def assignment_events(
     fan-out produces byte-identical events. The model path; ``assignment_payloads`` is the
     fast path the fan-out uses and must produce the same bytes."""
     directive = record.directive
-    for requirement in directive.requirements:
-        for unit_id in assignees.get(requirement.id, ()):
+    for requirement in issued_requirements(record):
+        for unit_id in assignees.get(requirement.period_of or requirement.id, ()):
             yield (
                 subjects.assignment_created(directive.id, unit_id, requirement.id),
                 assignment_event(record, requirement, unit_id),
@@ -73,26 +86,31 @@ _PLACEHOLDER = "zz-unit-placeholder-5b1e"
 
 
 def assignment_payloads(
-    record: DirectiveRecord, assignees: dict[str, list[str]]
+    record: DirectiveRecord,
+    assignees: dict[str, list[str]],
+    requirements: list[ReportingRequirement] | None = None,
+    assigned_at: datetime | None = None,
 ) -> Iterator[tuple[str, bytes, str]]:
     """(subject, JSON payload, Nats-Msg-Id) for every assignment.
 
     Building and serialising one pydantic event per unit costs ~40 µs, more than the
     publish itself; only the unit id differs between the events of one requirement. So
     one event per requirement is rendered through the models with a placeholder unit id,
-    and the id is substituted in its JSON (ids are ASCII slugs: nothing to escape)."""
+    and the id is substituted in its JSON (ids are ASCII slugs: nothing to escape).
+    ``requirements``: what to assign (by default what issuing does), ``assigned_at`` when
+    (a later period's opening)."""
     directive = record.directive
-    for requirement in directive.requirements:
-        units = assignees.get(requirement.id, ())
+    for requirement in requirements or issued_requirements(record):
+        units = assignees.get(requirement.period_of or requirement.id, ())
         if not units:
             continue
-        prototype = assignment_event(record, requirement, _PLACEHOLDER)
+        prototype = assignment_event(record, requirement, _PLACEHOLDER, assigned_at)
         template = prototype.model_dump_json()
         msg_id = prototype.event_id
         if template.count(_PLACEHOLDER) != 2 or _PLACEHOLDER not in msg_id:
             # The placeholder also occurs in the text: take the slow, certain path.
             for unit_id in units:
-                event = assignment_event(record, requirement, unit_id)
+                event = assignment_event(record, requirement, unit_id, assigned_at)
                 yield (
                     subjects.assignment_created(directive.id, unit_id, requirement.id),
                     event.model_dump_json().encode(),

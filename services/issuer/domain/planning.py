@@ -11,6 +11,7 @@ from datetime import datetime
 from shared.contracts import Directive, Notice, RecipientRole, UnitSelector
 from shared.directory import Directory, DirectoryError
 from shared.errors import DomainError
+from shared.periods import issued_instance
 from shared.vietnamese import format_deadline, format_instant
 
 
@@ -38,11 +39,9 @@ class DeadlinePassed(CannotIssue):
 def past_deadlines(directive: Directive, now: datetime) -> DeadlinePassed | None:
     """Why issuing ``directive`` now would send what the moment has made wrong (None: it
     would not). Issuing anyway is the operator's choice (``allow_past``)."""
-    late = [
-        (index, r)
-        for index, r in enumerate(directive.requirements)
-        if r.due_before is not None and r.due_before <= now
-    ]
+    # a recurring requirement is judged by its period still ahead, which issuing assigns
+    shown = [(index, issued_instance(r, now)) for index, r in enumerate(directive.requirements)]
+    late = [(index, r) for index, r in shown if r.due_before is not None and r.due_before <= now]
     if not late:
         return None
     problems = [

@@ -14,6 +14,7 @@ from services.issuer.domain.cascade import refers_to
 from services.issuer.domain.planning import CannotIssue, IssuePlan, past_deadlines, plan_issue
 from services.issuer.domain.records import DirectiveRecord, FanOutStatus, fingerprint
 from services.issuer.domain.report_forms import with_forms
+from services.issuer.handlers.periods import schedule_next_periods
 from shared.contracts import Directive
 from shared.errors import Conflict
 from shared.forms import Form, FormError, resolve
@@ -109,6 +110,7 @@ async def publish(deps: Deps, record: DirectiveRecord, plan: IssuePlan | None = 
     plan = plan or plan_issue(record.directive, deps.directory())
     started = time.perf_counter()
     result = await fan_out(deps.broker, deps.js, deps.tracer, record, plan.assignees)
+    await schedule_next_periods(deps, record)  # before it is issued: a resume sets them too
     done = await deps.records.mark_issued(record)
     seconds = time.perf_counter() - started
     deps.metrics.fanout_seconds.observe(seconds)

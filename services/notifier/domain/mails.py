@@ -137,6 +137,11 @@ def _subject(ref: str, text: str, limit: int = 140) -> str:
     return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "…"
 
 
+def _of(a: Assignment) -> str:
+    """ " (Quý I/2025)": which period a recurring requirement's mail is about."""
+    return f" ({a.requirement.period})" if a.requirement.period else ""
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -196,6 +201,7 @@ def _assignment_context(
         "to_name": directory.name(a.reviewing_unit),
         "deadline": format_deadline(requirement.due_before),
         "recurrence": RECURRENCE_NAMES.get(requirement.recurrence or "", ""),
+        "period": requirement.period or "",  # a recurring requirement's period, "Quý I/2025"
         "link": link.url if link else None,
         "link_expires": format_instant(link.expires) if link else None,
         "attached": attachment.filename if attachment else None,
@@ -215,7 +221,7 @@ def assignment_mail(
     context = _assignment_context(a, directory, link, attachment, form)
     subject = _subject(
         a.directive_ref,
-        _marked(a.urgency, f"{_capitalised(a.requirement.action)}, {context['deadline']}"),
+        _marked(a.urgency, f"{_capitalised(a.requirement.action)}{_of(a)}, {context['deadline']}"),
     )
     return _render("assignment", event.event_id, unit, subject, attachment, **context)
 
@@ -280,7 +286,8 @@ def reminder_mail(
         a.directive_ref,
         _marked(
             a.urgency,
-            f"Nhắc hạn: còn {left} — {_capitalised(a.requirement.action)}, {context['deadline']}",
+            f"Nhắc hạn: còn {left} — {_capitalised(a.requirement.action)}{_of(a)}, "
+            f"{context['deadline']}",
         ),
     )
     return _render(
@@ -294,7 +301,7 @@ def overdue_mail(
     context = _assignment_context(a, directory, link, None)
     subject = _subject(
         a.directive_ref,
-        f"Đôn đốc: quá hạn {a.requirement.action} — hạn {context['deadline']}",
+        f"Đôn đốc: quá hạn {a.requirement.action}{_of(a)} — hạn {context['deadline']}",
     )
     return _render("overdue", timer_id, unit, subject, None, **context)
 

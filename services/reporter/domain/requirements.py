@@ -12,18 +12,21 @@ from shared.contracts import AttachedFile, DirectiveIssued, ReportingRequirement
 from shared.contracts.submissions import MAX_NARRATIVE
 from shared.forms import FieldType, Form, check
 from shared.objects import describe
+from shared.periods import requirement_in
 from shared.vietnamese import format_number
 
 
 def requirement_of(issued: DirectiveIssued, requirement_id: str) -> ReportingRequirement:
-    requirements = {r.id: r for r in issued.directive.requirements}
-    if requirement_id not in requirements:
+    """The requirement, or one period's copy of a recurring one ("r1--2025-q1")."""
+    found = requirement_in(issued.directive, requirement_id)
+    if found is None:
+        requirements = sorted(r.id for r in issued.directive.requirements)
         raise UnknownRequirement(
             f"{issued.directive.ref} không có yêu cầu báo cáo “{requirement_id}”; có: "
-            f"{', '.join(sorted(requirements))}.",
-            requirements=sorted(requirements),
+            f"{', '.join(requirements)}.",
+            requirements=requirements,
         )
-    return requirements[requirement_id]
+    return found
 
 
 @dataclass(frozen=True)
