@@ -409,7 +409,9 @@ def issue(
         typer.Option(
             "--set",
             help="requirement.N.action=TEXT: a requirement's action as it must read "
-            "(a scan's restored one, confirmed); repeatable",
+            "(a scan's restored one, confirmed); requirement.N.recurrence=hằng quý (a "
+            "'định kỳ' that names no period), requirement.N.due_before=DD/MM/YYYY (its "
+            "first deadline), requirement.N.until=DD/MM/YYYY; repeatable",
         ),
     ] = [],  # noqa: B006
     urgency: Annotated[

@@ -184,6 +184,7 @@ def run(var: Path) -> None:
         directive_id = _ingest_seeds(stack)
         _campaign(stack, clock, directive_id, var)
         _upper_level(stack, clock, directive_id, var)
+        _recurring(stack, clock)
         _how_to_sign_in(stack)
     finally:
         stack.stop()
@@ -439,6 +440,38 @@ def _upper_level(stack: Stack, clock, directive_id: str, var: Path) -> None:
         "directives, the assignments, the reminders and overdue notices, the digests)"
     )
     say(f"Logs:        {var / 'logs'}/")
+
+
+# Seed 000 (01-KH/ĐUK as the demo issues it) asks a report "hằng năm vào tháng 12".
+YEARLY_ID = "01-kh-duk--duk-cqdn-son-ha"
+
+
+def _recurring(stack: Stack, clock) -> None:
+    """A yearly requirement over two periods: Năm 2024 assigned at issue, Năm 2025 by the
+    issuer's timer when Năm 2024's deadline passes (the demo's clock runs to it)."""
+    url = f"{stack.url('aggregator')}/api/directives/{YEARLY_ID}/synthesis"
+    headers = as_("lanhdao.duk")
+
+    def sections() -> list[dict]:
+        answer = httpx.get(url, headers=headers, timeout=30)
+        return answer.json().get("requirements", []) if answer.status_code == 200 else []
+
+    def periodic() -> list[dict]:
+        return [r for r in sections() if r.get("period")]
+
+    say()
+    say("7. A yearly report: 01-KH/ĐUK (seed 000) asks for one each December.")
+    wait_until(lambda: len(periodic()) >= 2 and periodic()[-1]["totals"]["expected"] > 0,
+               120, "the second year's assignments")  # fmt: skip
+    for r in periodic():
+        say(
+            f"   {r['period']}: {r['totals']['expected']} units assigned, due "
+            f"{r['deadline']} (requirement {r['id']})"
+        )
+    say(
+        f"   simulated time is {format_instant(clock.now())}: the next year was assigned by "
+        "the issuer's durable timer when the previous year's deadline passed."
+    )
 
 
 def _wait_rolled_up(

@@ -12,11 +12,12 @@ import pytest
 from services.issuer.app import create_service
 from services.issuer.handlers.periods import PeriodTimer, period_opened
 from shared import subjects, topology
-from shared.contracts import AssignmentCreated
+from shared.contracts import AssignmentCreated, ReportingRequirement
+from shared.periods import periods
 from shared.settings import Settings
 from shared.streams import last_event
 from tests.inprocess import serving
-from tests.integration.test_issuer_handlers import CHI_BO, directive
+from tests.integration.test_issuer_handlers import CHI_BO, SEEDS, directive
 from tests.support import stream_count
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,11 @@ def quarterly(**more) -> dict:
 
 
 async def next_timer(js, directive_id: str) -> PeriodTimer:
-    subject = subjects.timer("issuer", "period", directive_id, "r1")
+    return await next_timer_of(js, directive_id, "r1")
+
+
+async def next_timer_of(js, directive_id: str, requirement: str) -> PeriodTimer:
+    subject = subjects.timer("issuer", "period", directive_id, requirement)
     message = await js.get_last_msg(topology.TIMERS.name, subject)
     return PeriodTimer.model_validate(json.loads(message.data))
 
@@ -97,3 +102,44 @@ async def test_issuing_past_a_period_assigns_the_one_still_ahead(settings, js):
         q1 = f"{subjects.ASSIGNMENT_CREATED}.{d}.*.r1--2025-q1"
         assert await stream_count(js, topology.ASSIGNMENTS.name, q1) == CHI_BO
         assert (await next_timer(js, d)).index == 2
+
+
+async def test_seed_004s_periodic_report_given_its_period_runs_over_several(settings, js):
+    """ "định kỳ báo cáo" names no period: the clerk gives it, and the first deadline."""
+    seed = SEEDS / "004_c6178579b908293c.txt"
+    sets = [
+        "requirement.2.recurrence=6 tháng",
+        "requirement.2.due_before=15/06/2025",
+        "requirement.2.until=31/12/2026",
+    ]
+    async with serving(create_service, settings) as issuer:
+        wrong = await issuer.http.post(
+            "/api/directives/upload",
+            files={"file": (seed.name, seed.read_bytes())},
+            data={"allow_past": "true", "set": ["requirement.2.recurrence=thỉnh thoảng"]},
+        )
+        assert wrong.status_code == 422 and "hằng quý" in wrong.json()["error"], wrong.text
+        answer = await issuer.http.post(
+            "/api/directives/upload",
+            files={"file": (seed.name, seed.read_bytes())},
+            data={"allow_past": "true", "set": sets},
+        )
+        assert answer.status_code == 201, answer.text
+        d = answer.json()["directive_id"]
+        record = (await issuer.http.get(f"/api/directives/{d}")).json()
+        periodic = record["directive"]["requirements"][1]
+        assert (periodic["recurrence"], periodic["due_before"]) == (
+            "semiannual",
+            "2025-06-15T00:00:00+07:00",
+        )
+        first = f"{subjects.ASSIGNMENT_CREATED}.{d}.*.r2--2025-h1"
+        assert await stream_count(js, topology.ASSIGNMENTS.name, first) > 0
+        timer = await next_timer_of(js, d, "r2")
+        assert timer.index == 1  # 6 tháng cuối năm 2025, then the two halves of 2026
+        periods_of = [p.label for p in periods(ReportingRequirement(**periodic))]
+        assert periods_of == [
+            "6 tháng đầu năm 2025",
+            "6 tháng cuối năm 2025",
+            "6 tháng đầu năm 2026",
+            "6 tháng cuối năm 2026",
+        ]

@@ -109,7 +109,9 @@ async def upload(
         Form(
             alias="set",
             max_length=50,
-            description="requirement.N.action=TEXT, confirming a scan's restored action",
+            description="requirement.N.action=TEXT, confirming a scan's restored action; "
+            "requirement.N.recurrence=hằng quý, .due_before=DD/MM/YYYY, .until=DD/MM/YYYY: a "
+            "'định kỳ' requirement's period, first deadline and end",
         ),
     ] = [],  # noqa: B006
     urgency: Annotated[

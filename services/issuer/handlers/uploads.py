@@ -12,14 +12,16 @@ from services.issuer.adapters.originals import keep
 from services.issuer.deps import Deps
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.ingest import Reading, build_directive, resolve_document
+from services.issuer.domain.draft import due_instant
 from services.issuer.domain.planning import CannotIssue, plan_issue
 from services.issuer.domain.report_forms import with_forms
 from services.issuer.handlers.issuing import Issued, issue_directive
 from shared import workdays
-from shared.contracts import Directive
+from shared.contracts import Directive, ReportingRequirement
 from shared.contracts.directives import Secrecy, Urgency
 from shared.directory import Directory
 from shared.errors import Invalid
+from shared.slugs import fold
 
 
 @dataclass(frozen=True)
@@ -78,31 +80,69 @@ async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
     return await issue_directive(deps, directive, upload.allow_past)
 
 
-_SET = re.compile(r"^requirement\.(\d{1,3})\.(action|text)=(.+)$", re.S)
+_SET = re.compile(r"^requirement\.(\d{1,3})\.(action|text|recurrence|due_before|until)=(.+)$", re.S)
+# What a clerk may write for a period ("định kỳ" alone names none): the contract's names
+# or the document's words.
+_PERIODS = {
+    "monthly": "monthly", "hang thang": "monthly",
+    "quarterly": "quarterly", "hang quy": "quarterly",
+    "semiannual": "semiannual", "6 thang": "semiannual", "sau thang": "semiannual",
+    "yearly": "yearly", "hang nam": "yearly",
+}  # fmt: skip
+_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def _set_value(field: str, text: str) -> object:
+    """A ``--set`` value as the requirement keeps it; ValueError, in Vietnamese."""
+    if field in ("action", "text"):
+        return text
+    if field == "recurrence":
+        period = _PERIODS.get(fold(text).strip())
+        if period is None:
+            raise ValueError("kỳ báo cáo: viết hằng tháng, hằng quý, 6 tháng hoặc hằng năm")
+        return period
+    found = _DAY.match(text.strip())
+    try:
+        day = date(*(int(g) for g in reversed(found.groups()))) if found else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError("ngày: viết ngày/tháng/năm, ví dụ 10/12/2025 (nghĩa là trước ngày đó)")
+    return due_instant(day)
 
 
 def confirmed(directive: Directive, reading: Reading, upload: Upload) -> Directive:
     """``directive`` with the issuer's own title and actions; refused (Invalid, in
     Vietnamese, showing each restored field) while a doubtful one is not confirmed."""
-    actions: dict[str, str] = {}
+    actions: dict[str, object] = {}
     for item in upload.sets:
         found = _SET.match(item.strip())
         if not found or not 1 <= int(found.group(1)) <= len(directive.requirements):
             raise Invalid(
                 f"--set “{item}”: viết requirement.N.action=NỘI DUNG (hoặc requirement.N.text=, "
-                f"câu trích nguyên văn), N từ 1 đến {len(directive.requirements)}"
+                "câu trích nguyên văn; requirement.N.recurrence=hằng quý, "
+                "requirement.N.due_before=NGÀY hạn kỳ đầu, requirement.N.until=NGÀY kết "
+                f"thúc), N từ 1 đến {len(directive.requirements)}"
             )
-        actions[f"requirement.{int(found.group(1))}.{found.group(2)}"] = found.group(3).strip()
+        try:
+            value = _set_value(found.group(2), found.group(3).strip())
+        except ValueError as exc:
+            raise Invalid(f"--set “{item}”: {exc}") from exc
+        actions[f"requirement.{int(found.group(1))}.{found.group(2)}"] = value
     left = {f: w for f, w in reading.doubts.items() if f not in actions and f != "title"}
     if "title" in reading.doubts and not upload.title:
         left["title"] = reading.doubts["title"]
     if left:
         raise Invalid(_unconfirmed(directive, left), doubts=left)
     requirements = [
-        r.model_copy(
-            update={
-                "action": actions.get(f"requirement.{n}.action", r.action),
-                "text": actions.get(f"requirement.{n}.text", r.text),
+        ReportingRequirement.model_validate(
+            {
+                **r.model_dump(),
+                **{
+                    key.rsplit(".", 1)[1]: value
+                    for key, value in actions.items()
+                    if key.startswith(f"requirement.{n}.")
+                },
             }
         )
         for n, r in enumerate(directive.requirements, start=1)
