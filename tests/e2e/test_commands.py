@@ -45,6 +45,10 @@ def test_the_demo_closes_two_levels_with_syntheses_naming_on_time_late_and_missi
         "Chi bộ Phòng Cải cách hành chính (muộn 4 ngày)." in lower
     )
     assert "- Chưa báo cáo (1): Chi bộ Trung tâm Lưu trữ lịch sử." in lower
+    # the yearly report of seed 000 over two years, the second assigned by the timer
+    yearly = out[out.index("7. A yearly report") :]
+    assert "Năm 2024:" in yearly and "Năm 2025:" in yearly, yearly[:1000]
+    assert "(requirement r3--2025)" in yearly
     followed, chasing = [], []
     for path in sorted((tmp_path / "mail").glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

@@ -20,6 +20,8 @@ from shared import subjects, topology
 from shared.clock import VN_TZ, parse_clock
 from shared.contracts import ReportingRequirement
 from shared.periods import add_months, periods
+from tests.accounts import PASSWORD, add_account
+from tests.e2e.browser import browser, page_shots, sign_in
 from tests.e2e.test_reminders import link_in
 from tests.factories import committee_with_chi_bo
 from tests.support import eventually, running, stream_count
@@ -145,3 +147,24 @@ async def test_a_quarterly_report_is_asked_each_quarter_once_across_a_restart(
     for section in sections.values():
         assert section["period"].startswith("Quý ")
         assert (section["totals"]["expected"], section["totals"]["missing"]) == (2, 1)
+
+
+def test_the_status_page_shows_a_period_and_the_trend_in_a_browser(stack, tmp_path):
+    """After the five quarters (the test above): the leader's status page, the latest
+    quarter by default, an earlier one chosen, the trend across them."""
+    add_account(stack.admin_nats_url, "lanhdao.hangquy", PARENT, "lanh_dao")
+    driver = browser(tmp_path / "chromium")
+    try:
+        sign_in(driver, stack.console_url, "lanhdao.hangquy", PASSWORD)
+        driver.get(f"{stack.console_url}/directives/{DIRECTIVE_ID}/status")
+        text = driver.find_element("tag name", "main").text
+        assert "Qua các kỳ báo cáo" in text, text[:2000]
+        links = driver.find_elements("css selector", "a[href*='period=']")
+        assert len({link.get_attribute("href") for link in links}) >= 5
+        page_shots(driver, "periods-status")
+        first = min(link.get_attribute("href") for link in links)
+        driver.get(first)
+        assert "Quý" in driver.find_element("tag name", "h1").text + driver.page_source
+        page_shots(driver, "periods-status-earlier")
+    finally:
+        driver.quit()

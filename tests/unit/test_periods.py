@@ -45,16 +45,22 @@ def test_the_decree_09_windows_run_from_the_15th_to_the_14th():
     monthly = requirement("monthly", "2025-03-18", closing="nd09")
     first = next(periods(monthly))
     assert (first.label, first.first_day, first.last_day) == (
-        "Tháng 3/2025", date(2025, 2, 15), date(2025, 3, 14)
+        "Tháng 3/2025",
+        date(2025, 2, 15),
+        date(2025, 3, 14),
     )
     yearly = requirement("yearly", "2024-12-20", closing="nd09")
     year = next(periods(yearly))
     assert (year.label, year.first_day, year.last_day) == (
-        "Năm 2024", date(2023, 12, 15), date(2024, 12, 14)
+        "Năm 2024",
+        date(2023, 12, 15),
+        date(2024, 12, 14),
     )
     half = next(periods(requirement("semiannual", "2025-06-20", closing="nd09")))
     assert (half.label, half.first_day, half.last_day) == (
-        "6 tháng đầu năm 2025", date(2024, 12, 15), date(2025, 6, 14)
+        "6 tháng đầu năm 2025",
+        date(2024, 12, 15),
+        date(2025, 6, 14),
     )
 
 

@@ -5,15 +5,17 @@ are; the filters; the cascade. Pure: ``handlers/home_directive.py`` reads the no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
+from services.aggregator.console.periods import Choice, choices, shown
 from services.aggregator.console.views import (
     FILTER_WORDS,
     FILTERS,
     Badge,
     Progress,
+    combined,
     issued_day,
     next_deadline,
     own_badges,
@@ -54,6 +56,8 @@ class Section:
     own: list[Badge]  # the unit's own report, when it is itself assigned the requirement
     own_received: str
     own_report_href: str | None
+    period: str | None = None  # a recurring requirement's period, "Quý II/2025"
+    choices: list[Choice] = field(default_factory=list)  # the links to its other periods
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class DirectiveView:
     plans: list[PlanLink] = field(default_factory=list)
     parents: list[PlanLink] = field(default_factory=list)  # what this directive implements
     query: str = ""  # ?unit=... when the page is not the principal's default
+    unit_param: str | None = None  # the unit asked for, kept in the page's links
 
 
 def child_row(
@@ -151,18 +156,26 @@ def section(
         own=own_badges(own, requirement.due_before, now),
         own_received=when(own.first_received_at) if own else "",
         own_report_href=report if sent else None,
+        period=requirement.period,
     )
 
 
-def filters(sections: list[Section], status: str, unit: str | None) -> list[FilterLink]:
-    """A link per status, with how many rows it keeps; the unit shown stays in the link."""
+def filters(
+    sections: list[Section], status: str, unit: str | None, period: str | None = None
+) -> list[FilterLink]:
+    """A link per status, with how many rows it keeps; the unit and the period shown
+    stay in the link."""
     links = []
     for key in FILTERS:
         count = sum(1 for s in sections for r in s.rows if key == "all" or key in r.keys)
-        params = {**({"unit": unit} if unit else {}), **({"status": key} if key != "all" else {})}
+        params = _params(unit=unit, status=key if key != "all" else None, period=period)
         href = "?" + urlencode(params) if params else "?"
         links.append(FilterLink(key, FILTER_WORDS[key], count, href, key == status))
     return links
+
+
+def _params(**given: str | None) -> dict[str, str]:
+    return {k: v for k, v in given.items() if v}
 
 
 def directive_view(
@@ -192,7 +205,47 @@ def directive_view(
         filters=filters(sections, status, unit_param),
         status=status,
         query="?" + urlencode({"unit": unit_param}) if unit_param else "",
+        unit_param=unit_param,
     )
+
+
+def choose_period(view: DirectiveView, period: str | None) -> DirectiveView:
+    """The page showing, of each recurring requirement, the period keyed ``period`` (the
+    latest by default: console/periods.py) with links to its others; its filters, its
+    bar and its links are of the sections shown, and keep the period asked for."""
+    every, status, unit = view.sections, view.status, view.unit_param
+    kept_status = status if status != "all" else None
+
+    def period_href(key: str) -> str:
+        return "?" + urlencode(_params(unit=unit, status=kept_status, period=key))
+
+    sections = [
+        replace(
+            s,
+            choices=choices(every, s, period_href),
+            rows=_kept(s.rows, period),
+            shown=_kept(s.shown, period),
+        )
+        for s in shown(every, period)
+    ]
+    query = _params(unit=unit, period=period)
+    return replace(
+        view,
+        sections=sections,
+        progress=combined(s.progress for s in sections),
+        filters=filters(sections, status, unit, period),
+        query="?" + urlencode(query) if query else "",
+    )
+
+
+def _kept(rows: list[ChildRow], period: str | None) -> list[ChildRow]:
+    """The rows, their links to the units below keeping the period asked for."""
+    if not period:
+        return rows
+    return [
+        replace(r, view_href=f"{r.view_href}&{urlencode({'period': period})}") if r.view_href else r
+        for r in rows
+    ]
 
 
 def plan_link(issued: DirectiveIssued, unit_name: str) -> PlanLink:

@@ -72,6 +72,23 @@ def progress(parts: Iterable[tuple[Totals, datetime | None]], now: datetime) -> 
         overdue += late_now
         waiting += totals.missing - late_now
     counts = {"on_time": on_time, "late": late, "overdue": overdue, "missing": waiting}
+    return _worded(counts, expected, accepted)
+
+
+def combined(each: Iterable[Progress]) -> Progress:
+    """Several bars' reports in one: the sections a page shows, of all it could."""
+    counts = dict.fromkeys(("on_time", "late", "overdue", "missing"), 0)
+    expected = accepted = 0
+    for p in each:
+        for segment in p.segments:
+            counts[segment["key"]] += segment["count"]
+        expected += p.total
+        accepted += p.accepted
+    return _worded(counts, expected, accepted)
+
+
+def _worded(counts: dict[str, int], expected: int, accepted: int) -> Progress:
+    on_time, late, overdue, waiting = (counts[k] for k in ("on_time", "late", "overdue", "missing"))
     words = {"missing": "Chưa nộp, chưa đến hạn", **STATUS_WORDS}
     segments = [{"key": k, "label": words[k], "count": c} for k, c in counts.items()]
     label = (

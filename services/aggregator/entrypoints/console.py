@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.aggregator.console import CONSOLE
+from services.aggregator.console.directive_view import choose_period
+from services.aggregator.console.periods import PeriodQuery
 from services.aggregator.deps import Deps
 from services.aggregator.handlers.directive_scope import directive_of, shown_unit
 from services.aggregator.handlers.home import home_page
@@ -45,8 +47,10 @@ async def directive(
     principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
+    period: PeriodQuery = None,
 ) -> Response:
-    """A directive's page for a unit of its tree: its child units' reports, the cascade."""
+    """A directive's page for a unit of its tree: its child units' reports, the cascade;
+    of a recurring requirement, the period ``period`` keys (the latest if unset)."""
     try:
         issued = await directive_of(deps, directive_id)
     except NotFound:
@@ -59,7 +63,7 @@ async def directive(
         shown = shown_unit(principal, issued, directory, unit)
     except NotFound:
         return _not_found(request, principal, UNIT_NOT_IN_TREE)
-    view = await directive_page(deps, issued, shown, status or "all", unit)
+    view = choose_period(await directive_page(deps, issued, shown, status or "all", unit), period)
     return CONSOLE.page(request, principal, "directive.html.j2", title=view.document, view=view)
 
 

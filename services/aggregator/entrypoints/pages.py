@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Form as FormField
 from fastapi.responses import HTMLResponse, Response
 
+from services.aggregator.console.periods import PeriodQuery, key_in
 from services.aggregator.console.views import upward_words
 from services.aggregator.deps import Deps
 from services.aggregator.domain.synthesis import Synthesis
@@ -51,9 +52,12 @@ async def status_page(
     principal: Annotated[Principal, staff(Action.SYNTHESIS_READ)],
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
     saved: Annotated[bool, Query(description="a snapshot to keep as a file")] = False,
+    period: PeriodQuery = None,
+    live: Annotated[bool, Query(description="reload every 15 s (a monitoring screen)")] = False,
 ) -> Response:
-    """The live status page of a directive for a unit (the issuer if unset); ``saved``:
-    the same as a file to keep (no refresh, no form, absolute links), downloaded."""
+    """The status page of a directive for a unit (the issuer if unset); ``saved``: the
+    same as a file to keep (no refresh, no form, absolute links), downloaded; ``period``:
+    which period of a recurring requirement it shows; ``live``: it reloads itself."""
     try:
         synthesis = await get_synthesis(deps, directive_id, unit)
     except NotFound:
@@ -64,11 +68,18 @@ async def status_page(
     if saved:
         name = f"tinh-hinh-{directive_id}-{synthesis.unit.id}.html"
         return HTMLResponse(
-            status_page_of(synthesis, staff_url, upward=upward, saved=True),
+            status_page_of(synthesis, staff_url, upward=upward, saved=True, period=period),
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return HTMLResponse(
-        status_page_of(synthesis, staff_url, csrf=csrf_field(request), upward=upward)
+        status_page_of(
+            synthesis,
+            staff_url,
+            csrf=csrf_field(request),
+            upward=upward,
+            period=period,
+            live=live,
+        )
     )
 
 
@@ -102,10 +113,12 @@ async def status_approve(
     csrf = csrf_field(request)
     upward = await _upward(deps, result.synthesis)
     url = deps.settings.console_url
+    period = key_in(requirement)  # the page shows again the period approved
     if refused is None:
-        return HTMLResponse(status_page_of(result.synthesis, url, SENT, csrf=csrf, upward=upward))
+        page = status_page_of(result.synthesis, url, SENT, csrf=csrf, upward=upward, period=period)
+        return HTMLResponse(page)
     message = NOT_SENT.get(refused.details.get("reason", ""), NOT_SENT_OTHERWISE)
     return HTMLResponse(
-        status_page_of(result.synthesis, url, message, csrf=csrf, upward=upward),
+        status_page_of(result.synthesis, url, message, csrf=csrf, upward=upward, period=period),
         status_code=http_status(refused),
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Form as FormField
 from fastapi.responses import RedirectResponse, Response
 
+from services.aggregator.console.periods import PeriodQuery
 from services.aggregator.deps import Deps
 from services.aggregator.domain.notes import MAX_CHARS
 from services.aggregator.domain.synthesis import Written
@@ -53,9 +54,11 @@ async def synthesis_page(
     principal: Annotated[Principal, staff(Action.SYNTHESIS_READ)],
     unit: Unit = None,
     saved: Annotated[bool, Query()] = False,
+    period: PeriodQuery = None,
 ) -> Response:
     """The synthesis as it stands for ``unit`` (the staff's own by default), for those
-    who see the directive, as its page is (``handlers/directive_scope.py``)."""
+    who see the directive, as its page is (``handlers/directive_scope.py``); ``period``:
+    which period of a recurring requirement it shows."""
     directory = deps.directory()
     try:
         issued = await directive_of(deps, directive_id)
@@ -66,7 +69,7 @@ async def synthesis_page(
         s, revision = await get_synthesis_and_revision(deps, directive_id, shown)
     except NotFound:
         return plain_error(request.url.path, 404, PAGE_NOT_FOUND)
-    ctx = await view.context(deps, principal, s, view.Draft(s.written, revision))
+    ctx = await view.context(deps, principal, s, view.Draft(s.written, revision), period)
     return view.render(request, principal, ctx, message=view.SAVED if saved else "")
 
 

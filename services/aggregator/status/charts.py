@@ -1,11 +1,13 @@
-"""The two charts of the status page as geometry for inline SVG: the completion chart
-(one bar per child unit) and the timeliness chart (one stacked bar and its legend).
+"""The charts of the status page as geometry for inline SVG: the completion chart (one
+bar per child unit), the timeliness chart (one stacked bar and its legend) and, for a
+recurring requirement, the trend chart (one bar per period, as the completion chart).
 Lengths are in viewBox units; the template draws them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from services.aggregator.console.periods import TrendRow
 from services.aggregator.documents.report import reporting_status
 from services.aggregator.domain.synthesis import ChildSynthesis, TotalsSynthesis
 from shared.vietnamese import format_number, format_rate
@@ -27,49 +29,94 @@ STACK_Y = 4
 STACK_HEIGHT = 28
 LEGEND_Y = 58
 
+
 FILLS = {"on-time": ON_TIME_COLOUR, "late": LATE_COLOUR, "missing": MISSING_COLOUR}
+
+
+class Tally(Protocol):
+    """What a bar is drawn from: a child unit's totals, a period's counts."""
+
+    @property
+    def expected(self) -> int: ...
+    @property
+    def submitted(self) -> int: ...
+    @property
+    def on_time(self) -> int: ...
+    @property
+    def late(self) -> int: ...
 
 
 def completion_chart(children: list[ChildSynthesis]) -> dict[str, Any]:
     """One horizontal bar per child unit: its share reported, on time and late."""
-    rows = []
-    for i, c in enumerate(children):
-        expected = c.expected
-        on_time = BAR_WIDTH * c.on_time / expected
-        late = BAR_WIDTH * c.late / expected
-        y = 4 + i * ROW_HEIGHT
-        segments = []
-        if on_time:
-            segments.append({"status": "on-time", "x": _n(BAR_X), "width": _n(on_time)})
-        if late:
-            segments.append({"status": "late", "x": _n(BAR_X + on_time), "width": _n(late)})
-        rows.append(
-            {
-                "unit_id": c.unit_id,
-                "name": c.name,
-                "label": _truncate(c.name, LABEL_CHARS),
-                "title": f"{c.name}: {reporting_status(c)}",
-                "count": f"{format_number(c.submitted)}/{format_number(expected)}",
-                "submitted": c.submitted,
-                "expected": expected,
-                "share": format_number(round(100 * c.submitted / expected)),
-                "y": _n(y),
-                "text_y": _n(y + BAR_HEIGHT - 3),
-                "segments": segments,
-            }
-        )
+    rows = [
+        {
+            "key": c.unit_id,
+            "name": c.name,
+            **_bar(i, c.name, f"{c.name}: {reporting_status(c)}", c),
+        }
+        for i, c in enumerate(children)
+    ]
     return {
-        "width": CHART_WIDTH,
-        "height": 8 + len(children) * ROW_HEIGHT,
-        "bar_x": BAR_X,
-        "bar_width": BAR_WIDTH,
-        "bar_height": BAR_HEIGHT,
-        "count_x": BAR_X + BAR_WIDTH + 10,
+        **_frame(len(rows)),
         "rows": rows,
         "label": (
             f"Biểu đồ tỷ lệ đã báo cáo của {format_number(len(children))} đơn vị trực thuộc: "
             + "; ".join(f"{r['name']} {r['count']}" for r in rows)
         ),
+    }
+
+
+def trend_chart(rows: list[TrendRow]) -> dict[str, Any]:
+    """One horizontal bar per period of a recurring requirement, oldest first, drawn as
+    the completion chart's: the share of the units that reported, on time and late."""
+    bars = []
+    for i, row in enumerate(rows):
+        c, label = row.counts, row.period.label
+        title = f"{label}: {format_number(c.submitted)}/{format_number(c.expected)} đã báo cáo"
+        bars.append({"key": row.period.key, **_bar(i, label, title, c)})
+    return {
+        **_frame(len(bars)),
+        "rows": bars,
+        "label": "Biểu đồ tỷ lệ đã báo cáo qua các kỳ: "
+        + "; ".join(f"{r.period.label} {r.counts.submitted}/{r.counts.expected}" for r in rows),
+    }
+
+
+def _frame(count: int) -> dict[str, Any]:
+    """The geometry a chart of ``count`` bars shares with every other."""
+    return {
+        "width": CHART_WIDTH,
+        "height": 8 + count * ROW_HEIGHT,
+        "bar_x": BAR_X,
+        "bar_width": BAR_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "count_x": BAR_X + BAR_WIDTH + 10,
+    }
+
+
+def _bar(i: int, name: str, title: str, c: Tally) -> dict[str, Any]:
+    """Row ``i`` of a bar chart: its label, and the shares of what ``c`` expects sent on
+    time and late (none drawn of nothing expected: a period no unit is assigned yet)."""
+    expected, submitted = c.expected, c.submitted
+    on_time_width = BAR_WIDTH * c.on_time / expected if expected else 0
+    late_width = BAR_WIDTH * c.late / expected if expected else 0
+    y = 4 + i * ROW_HEIGHT
+    segments = []
+    if on_time_width:
+        segments.append({"status": "on-time", "x": _n(BAR_X), "width": _n(on_time_width)})
+    if late_width:
+        x = _n(BAR_X + on_time_width)
+        segments.append({"status": "late", "x": x, "width": _n(late_width)})
+    return {
+        "label": _truncate(name, LABEL_CHARS),
+        "title": title,
+        "count": f"{format_number(submitted)}/{format_number(expected)}",
+        "submitted": submitted,
+        "expected": expected,
+        "share": format_number(round(100 * submitted / expected)) if expected else "0",
+        "y": _n(y),
+        "text_y": _n(y + BAR_HEIGHT - 3),
+        "segments": segments,
     }
 
 

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from services.aggregator.console.periods import shown, with_period_label
 from services.aggregator.documents.report import (
     bare_figure,
     extension_words,
@@ -46,6 +47,7 @@ from services.aggregator.status.charts import (
     completion_chart,
     timeliness_chart,
 )
+from services.aggregator.status.periods import period_parts
 from shared.vietnamese import format_date, format_instant, format_number, format_rate
 from shared.web import StyleSheet
 
@@ -72,12 +74,18 @@ def render(
     csrf: str = "",
     upward: dict[str, str] | None = None,
     saved: bool = False,
+    period: str | None = None,
+    live: bool = False,
 ) -> str:
     """The page; ``csrf`` is the hidden field its approve form must carry
     (shared.web.csrf_field of the request it answers); ``upward``, the report its
     synthesis sent up, in words (console/views.py: upward_words): once the parent has
-    accepted it, the approve button is gone and the page says when and who decided."""
-    shown = view(synthesis, staff_url, message, saved)
+    accepted it, the approve button is gone and the page says when and who decided;
+    ``period``, the period shown of a recurring requirement (its key, "2025-q1"; the
+    latest if unset or unknown); ``live``, the page reloads itself every REFRESH_SECONDS
+    (asked for, for a screen on a wall: a page that reloads under a reader loses their
+    place, WCAG 2.2.1)."""
+    shown = view(synthesis, staff_url, message, saved, period, live)
     return _ENV.get_template("status.html.j2").render(**shown, csrf=csrf, upward=upward)
 
 
@@ -86,15 +94,18 @@ def view(
     staff_url: str,
     message: str = "",
     saved: bool = False,
+    period: str | None = None,
+    live: bool = False,
 ) -> dict[str, Any]:
     """What the template shows, every string already worded."""
     s = as_synthesis(synthesis)
     d, unit = s.directive, s.unit
-    staff = staff_url.rstrip("/")
-    site = staff if saved else ""  # the page's own links: absolute in a saved file
+    site = staff_url.rstrip("/") if saved else ""  # the page's own links: absolute in a file
     status_url = f"{site}/directives/{quote(d.id, safe='')}/status"
     issuer = unit.id == d.issuer_unit
     parent = unit.parent
+    # The period asked for stays in the page's links: a unit below, a refresh, a snapshot.
+    url = _page_urls(status_url, {"period": period} if period else {})
     synthesis_url = f"{site}/api/directives/{quote(d.id, safe='')}/synthesis"
     return {
         "title": f"Tình hình thực hiện {d.document}",
@@ -104,32 +115,23 @@ def view(
         "as_of": format_instant(datetime.fromisoformat(s.as_of)),
         "message": message,
         "saved": saved,
+        # after a form: back to the page itself; asked for: every REFRESH_SECONDS
         "refresh": (
-            f"{REFRESH_SECONDS}; url={status_url}?{urlencode({'unit': unit.id})}"
+            f"{REFRESH_SECONDS}; url={url(unit.id)}"
             if message
-            else str(REFRESH_SECONDS)
+            else (str(REFRESH_SECONDS) if live else "")
         ),
+        "live": live,
+        "live_on_url": url(unit.id, live="true"),
         # Up one level, while the parent is still inside the directive's tree.
-        "up": (
-            {"name": parent.name, "url": _unit_url(status_url, parent.id)}
-            if parent and not issuer
-            else None
-        ),
-        "issuer_url": None if issuer else status_url,
-        "live_url": f"{status_url}?{urlencode({'unit': unit.id})}",
-        "save_url": f"{status_url}?{urlencode({'unit': unit.id, 'saved': 'true'})}",
+        "up": {"name": parent.name, "url": url(parent.id)} if parent and not issuer else None,
+        "issuer_url": None if issuer else url(None),
+        "live_url": url(unit.id),
+        "save_url": url(unit.id, saved="true"),
         "downloads": _downloads(synthesis_url, unit.id),
-        "requirements": [
-            _requirement(
-                r,
-                f"{index}. {_upper_first(r.action)}" if len(s.requirements) > 1 else None,
-                _report_links(staff, d.id, r.id),
-                unit_id=unit.id,
-                status_url=status_url,
-                approvable=issuer and bool(d.parents) and not saved,
-            )
-            for index, r in enumerate(s.requirements, start=1)
-        ],
+        "requirements": _requirements(
+            s, staff_url, url, approvable=issuer and not saved, period=period
+        ),
         "approve_label": APPROVE_LABEL,
         "approve_url": status_url,
         "approve_to": parent.name if parent else "cấp trên",
@@ -137,6 +139,51 @@ def view(
         "fills": FILLS,
         "style": STYLE.markup,
     }
+
+
+def _page_urls(status_url: str, kept: dict[str, str]) -> Callable[..., str]:
+    def page_url(unit_id: str | None, **more: str) -> str:
+        """This page for a unit (the issuer's if None), with what is ``kept``."""
+        query = urlencode({**({"unit": unit_id} if unit_id else {}), **kept, **more})
+        return f"{status_url}?{query}" if query else status_url
+
+    return page_url
+
+
+def _requirements(
+    s: Synthesis,
+    staff_url: str,
+    url: Callable[..., str],
+    *,
+    approvable: bool,
+    period: str | None,
+) -> list[dict[str, Any]]:
+    """The sections: each requirement's, of a recurring one the period asked for."""
+    d, unit = s.directive, s.unit
+    staff = staff_url.rstrip("/")
+    sections = shown(s.requirements, period)
+
+    def period_url(key: str) -> str:
+        return url(unit.id, period=key)
+
+    shown_here = []
+    for index, r in enumerate(sections, start=1):
+        lead = f"{index}. " if len(sections) > 1 else ""
+        heading = with_period_label(lead + _upper_first(r.action), r.period)
+        shown_here.append(
+            {
+                **_requirement(
+                    r,
+                    heading,
+                    _report_links(staff, d.id, r.id),
+                    unit_id=unit.id,
+                    unit_url=url,
+                    approvable=approvable and bool(d.parents),
+                ),
+                **period_parts(s.requirements, r, period_url),
+            }
+        )
+    return shown_here
 
 
 def _downloads(synthesis_url: str, unit_id: str) -> list[dict[str, str]]:
@@ -166,7 +213,7 @@ def _requirement(
     report_url: Callable[[str], str],
     *,
     unit_id: str,
-    status_url: str,
+    unit_url: Callable[[str], str],
     approvable: bool,
 ) -> dict[str, Any]:
     t = r.totals
@@ -187,7 +234,7 @@ def _requirement(
         "children": children,
         "completion": completion_chart(children),
         "timeliness": timeliness_chart(t),
-        "table": _table(r, children, report_url, status_url),
+        "table": _table(r, children, report_url, unit_url),
         "figures": _figures(r.figures),
         "on_time": [{"name": e.name, "url": report_url(e.unit_id), "extra": ""} for e in r.on_time],
         "late": late,
@@ -264,14 +311,14 @@ def _table(
     r: RequirementSynthesis,
     children: list[ChildSynthesis],
     report_url: Callable[[str], str],
-    status_url: str,
+    unit_url: Callable[[str], str],
 ) -> dict[str, Any]:
     """Progress per child unit, and the form's added-up columns that have a value."""
     columns = filled_columns(r)
     rows = []
     for c in children:
         if c.expected > 1:
-            url = _unit_url(status_url, c.unit_id)
+            url = unit_url(c.unit_id)
         elif c.submitted:
             url = report_url(c.unit_id)
         else:
@@ -313,10 +360,6 @@ def _status_class(c: ChildSynthesis) -> str:
     if c.submitted < c.expected:
         return "partial"
     return "late" if c.late else "on-time"
-
-
-def _unit_url(status_url: str, unit_id: str) -> str:
-    return f"{status_url}?{urlencode({'unit': unit_id})}"
 
 
 def _upper_first(text: str) -> str:

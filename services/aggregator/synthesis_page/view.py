@@ -3,12 +3,20 @@ the state of the report sent up; the template only lays it out (and escapes it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from services.aggregator.console.periods import (
+    choices,
+    shown,
+    synthesis_counts,
+    trend,
+    with_period_label,
+)
 from services.aggregator.console.views import upward_words
 from services.aggregator.deps import Deps
 from services.aggregator.documents.html import render_body
@@ -58,7 +66,11 @@ def refusal_words(draft: Draft) -> str:
     return STALE.format(who=who, when=when)
 
 
-def _progress(r: RequirementSynthesis) -> dict[str, Any]:
+def _progress(
+    r: RequirementSynthesis, every: list[RequirementSynthesis], period_url: Callable[[str], str]
+) -> dict[str, Any]:
+    """A requirement's reports in a bar; of a recurring one, the links to its other
+    periods and the trend across them (``every``: all the synthesis's requirements)."""
     t = r.totals
     segments = [
         {"key": "on_time", "label": "Đúng hạn", "count": t.on_time},
@@ -67,12 +79,15 @@ def _progress(r: RequirementSynthesis) -> dict[str, Any]:
     ]
     label = f"{t.submitted}/{t.expected} đơn vị đã báo cáo"
     return {
-        "action": r.action[:1].upper() + r.action[1:],
+        "id": r.id,
+        "action": with_period_label(r.action[:1].upper() + r.action[1:], r.period),
         "deadline": r.deadline,
         "segments": segments,
         "total": t.expected,
         "label": label,
         "returned": len(r.returned),
+        "choices": choices(every, r, period_url),
+        "trend": trend(every, r, period_url, synthesis_counts),
     }
 
 
@@ -83,8 +98,11 @@ def links(s: Synthesis) -> dict[str, str]:
     }
 
 
-async def context(deps: Deps, principal: Principal, s: Synthesis, draft: Draft) -> dict[str, Any]:
-    """Everything the template uses but the layout's own."""
+async def context(
+    deps: Deps, principal: Principal, s: Synthesis, draft: Draft, period: str | None = None
+) -> dict[str, Any]:
+    """Everything the template uses but the layout's own; ``period``: the period shown
+    of a recurring requirement (its key, "2025-q1"; the latest if unset or unknown)."""
     d = s.directive
     directory = deps.directory()
     own_unit = principal.acts_as(s.unit.id)
@@ -95,7 +113,9 @@ async def context(deps: Deps, principal: Principal, s: Synthesis, draft: Draft) 
         "s": s,
         "as_of": format_instant(datetime.fromisoformat(s.as_of)),
         "shown_unit": directory.name(s.unit.id) if s.unit.id in directory else s.unit.name,
-        "progress": [_progress(r) for r in s.requirements],
+        "progress": [
+            _progress(r, s.requirements, _period_url(s)) for r in shown(s.requirements, period)
+        ],
         "links": links(s),
         "report": render_body(build_report(s)),
         "sections": [(name, label) for name, label, _ in WRITTEN_SECTIONS],
@@ -108,6 +128,15 @@ async def context(deps: Deps, principal: Principal, s: Synthesis, draft: Draft) 
         "notes_action": f"/directives/{d.id}/synthesis/notes",
         "approve_action": f"/directives/{d.id}/synthesis/approve",
     }
+
+
+def _period_url(s: Synthesis) -> Callable[[str], str]:
+    def period_url(key: str) -> str:
+        """This page for the same unit, showing the period keyed ``key``."""
+        query = urlencode({"unit": s.unit.id, "period": key})
+        return f"/directives/{quote(s.directive.id, safe='')}/synthesis?{query}"
+
+    return period_url
 
 
 def render(
