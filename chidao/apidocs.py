@@ -41,6 +41,7 @@ from shared.auth.audit import AuditEntry
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
@@ -66,6 +67,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     subjects.AUDIT: AuditEntry,
     subjects.CONTACT: UnitContacted,
     subjects.EXTENSION: ExtensionChanged,
+    subjects.DIRECTIVE_RECALLED: DirectiveRecalled,
 }
 
 

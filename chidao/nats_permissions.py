@@ -56,6 +56,7 @@ ACCESS: dict[str, Access] = {
         publishes=(
             subjects.all_of(subjects.DIRECTIVE_ISSUED),
             subjects.all_of(subjects.ASSIGNMENT_CREATED),
+            subjects.all_of(subjects.DIRECTIVE_RECALLED),
             f"{subjects.TIMER}.issuer.>",  # a recurring requirement's next period
             _audit("issuer"),
         ),

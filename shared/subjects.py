@@ -11,6 +11,8 @@ from shared.slugs import is_slug
 ROOT = "chidao"
 
 DIRECTIVE_ISSUED = f"{ROOT}.directive.issued"
+# The issuer recalled a directive (thu hồi): chidao.directive.recalled.<directive>
+DIRECTIVE_RECALLED = f"{ROOT}.directive.recalled"
 ASSIGNMENT_CREATED = f"{ROOT}.assignment.created"
 REPORT_SUBMITTED = f"{ROOT}.report.submitted"
 REPORT_REVIEWED = f"{ROOT}.report.reviewed"
@@ -47,6 +49,15 @@ def _tokens(*ids: str) -> str:
 
 def directive_issued(directive_id: str) -> str:
     return f"{DIRECTIVE_ISSUED}.{_tokens(directive_id)}"
+
+
+def directive_recalled(directive_id: str) -> str:
+    return f"{DIRECTIVE_RECALLED}.{_tokens(directive_id)}"
+
+
+def directive_recalled_id(directive_id: str) -> str:
+    """A directive is recalled once: recalling it again publishes nothing new."""
+    return f"directive-recalled.{_tokens(directive_id)}"
 
 
 def assignment_created(directive_id: str, unit_id: str, requirement_id: str) -> str:

@@ -76,8 +76,9 @@ class BucketSpec:
 
 DIRECTIVES = StreamSpec(
     "CHIDAO_DIRECTIVES",
-    (subjects.all_of(subjects.DIRECTIVE_ISSUED),),
-    "directive.issued: one message per issued directive",
+    (subjects.all_of(subjects.DIRECTIVE_ISSUED), subjects.all_of(subjects.DIRECTIVE_RECALLED)),
+    "directive.issued: one message per issued directive; directive.recalled: one per "
+    "directive its issuer recalled",
 )
 ASSIGNMENTS = StreamSpec(
     "CHIDAO_ASSIGNMENTS",
@@ -150,6 +151,13 @@ NOTIFIER_DIRECTIVES = ConsumerSpec(
     subjects.all_of(subjects.DIRECTIVE_ISSUED),
     "mails the directive to the units that receive it without an assignment",
 )
+NOTIFIER_RECALLS = ConsumerSpec(
+    "notifier-directive-recalled",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_RECALLED),
+    "tells every unit a recalled directive reached, and the issuers of the directives that "
+    "implement it, with the reason; drops its pending reminders",
+)
 NOTIFIER_ASSIGNMENTS = ConsumerSpec(
     "notifier-assignment-created",
     ASSIGNMENTS.name,
@@ -186,6 +194,12 @@ AGGREGATOR_DIRECTIVES = ConsumerSpec(
     DIRECTIVES.name,
     subjects.all_of(subjects.DIRECTIVE_ISSUED),
     "keeps the directive's title and requirements for the synthesis",
+)
+AGGREGATOR_RECALLS = ConsumerSpec(
+    "aggregator-directive-recalled",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_RECALLED),
+    "marks a recalled directive, and those implementing it, on their pages and syntheses",
 )
 AGGREGATOR_ASSIGNMENTS = ConsumerSpec(
     "aggregator-assignment-created",
@@ -252,6 +266,7 @@ REPORTER_APPROVALS = ConsumerSpec(
 )
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_DIRECTIVES,
+    NOTIFIER_RECALLS,
     NOTIFIER_ASSIGNMENTS,
     NOTIFIER_REPORTS,
     NOTIFIER_TIMERS,
@@ -259,6 +274,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_EXPIRED_LINKS,
     NOTIFIER_EXTENSIONS,
     AGGREGATOR_DIRECTIVES,
+    AGGREGATOR_RECALLS,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,
     AGGREGATOR_REVIEWS,

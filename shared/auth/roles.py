@@ -30,6 +30,7 @@ class Action(StrEnum):
     DIRECTIVE_ISSUE = "directive.issue"
     DIRECTIVE_PREVIEW = "directive.preview"
     DIRECTIVE_READ = "directive.read"
+    DIRECTIVE_RECALL = "directive.recall"
     REPORT_SUBMIT = "report.submit"
     REPORT_READ = "report.read"
     REPORT_REVIEW = "report.review"
@@ -49,6 +50,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DIRECTIVE_ISSUE: frozenset({Role.VAN_THU, Role.LANH_DAO}),
     Action.DIRECTIVE_PREVIEW: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN, Role.LANH_DAO}),
     Action.DIRECTIVE_READ: ALL,
+    # recalling is the leader's, as signing the document was (Nghị định 30/2020 Điều 18)
+    Action.DIRECTIVE_RECALL: frozenset({Role.LANH_DAO}),
     Action.REPORT_SUBMIT: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN}),
     Action.REPORT_READ: ALL,
     Action.REPORT_REVIEW: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
@@ -70,6 +73,7 @@ ACTION_NAMES: dict[Action, str] = {
     Action.DIRECTIVE_ISSUE: "ban hành văn bản",
     Action.DIRECTIVE_PREVIEW: "đọc thử văn bản",
     Action.DIRECTIVE_READ: "xem văn bản",
+    Action.DIRECTIVE_RECALL: "thu hồi văn bản",
     Action.REPORT_SUBMIT: "gửi báo cáo",
     Action.REPORT_READ: "xem báo cáo",
     Action.REPORT_REVIEW: "duyệt báo cáo",

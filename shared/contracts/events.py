@@ -13,7 +13,9 @@ from shared.contracts.directives import Directive, RecipientRole
 from shared.contracts.extensions import Extensions
 from shared.contracts.forms import Form
 from shared.contracts.rollup import Totals
-from shared.contracts.submissions import Review, Submission, Value
+from shared.contracts.submissions import Review, Submission, UnitText, Value
+
+MAX_RECALL_REASON = 2000  # characters of the reason a recall gives
 
 
 class Event(Contract):
@@ -111,3 +113,25 @@ class ExtensionChanged(Event):
 
     type: Literal["extension.changed"] = "extension.changed"
     extensions: Extensions
+
+
+class Recall(Contract):
+    """Why and when the issuer recalled (thu hồi) a directive it issued."""
+
+    reason: UnitText = Field(min_length=1, max_length=MAX_RECALL_REASON)
+    recalled_at: AwareDatetime
+    recalled_by: str = Field("", max_length=300, description="who, 'Name (username)'")
+
+
+class DirectiveRecalled(Event):
+    """The issuer recalled a directive (Nghị định 30/2020 Điều 18, thu hồi): nothing more
+    is asked under it, every unit it reached is told with the reason, its links answer
+    that it was recalled; the issuers of the directives that implement it are told too."""
+
+    type: Literal["directive.recalled"] = "directive.recalled"
+    directive_id: Slug
+    directive: Directive
+    recall: Recall
+    implementing: list[Slug] = Field(
+        default_factory=list, description="known directives issued to implement it"
+    )
