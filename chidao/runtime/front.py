@@ -39,6 +39,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/units/lateness", "aggregator"),
     # notifier: a directive's mails (longer than /directives/, so tried first)
     ("/directives/[^/]+/mails", "notifier"),
+    # issuer: recalling a directive from its page (longer than /directives/ too)
+    ("/directives/[^/]+/recall", "issuer"),
     # issuer: issuing (the API and the console), the cascade, tokens, the audit trail
     ("/api/directives", "issuer"),
     ("/api/cascade", "issuer"),
@@ -51,6 +53,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     # reporter: submissions, reviews, link revocation, the report pages, files
     ("/api/submissions", "reporter"),
     ("/api/links/", "reporter"),
+    ("/api/extensions/", "reporter"),
     ("/reports/", "reporter"),
     ("/files/", "reporter"),
     ("/reviews", "reporter"),

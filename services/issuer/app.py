@@ -9,7 +9,15 @@ from functools import partial
 
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.deps import build_deps
-from services.issuer.entrypoints import admin_pages, audit, http, issue_page, messages, tokens
+from services.issuer.entrypoints import (
+    admin_pages,
+    audit,
+    http,
+    issue_page,
+    messages,
+    recall,
+    tokens,
+)
 from services.issuer.handlers.issuing import resume_unfinished
 from services.issuer.metrics import IssuerMetrics
 from shared import topology
@@ -51,5 +59,6 @@ def create_service(settings: Settings | None = None) -> Service:
     service.app.include_router(audit.router)
     service.app.include_router(issue_page.router)
     service.app.include_router(admin_pages.router)
+    service.app.include_router(recall.router)
     messages.subscribe(service)
     return service

@@ -9,7 +9,8 @@ class IssuerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.directives = Counter(
             "chidao_directives_issued_total",
-            "Directives issued, by outcome (issued, already_issued, conflict, rejected)",
+            "Directives issued, by outcome (issued, already_issued, conflict, rejected; recalled, "
+            "already_recalled)",
             ["outcome"],
             registry=registry,
         )
@@ -32,7 +33,14 @@ class IssuerMetrics:
             ["outcome"],
             registry=registry,
         )
-        for outcome in ("issued", "already_issued", "conflict", "rejected"):
+        for outcome in (
+            "issued",
+            "already_issued",
+            "conflict",
+            "rejected",
+            "recalled",
+            "already_recalled",
+        ):
             self.directives.labels(outcome)
         for outcome in ("read", "refused", "timeout", "memory", "failed"):
             self.documents.labels(outcome)

@@ -131,6 +131,9 @@ def _cases() -> list[Case]:
              data={"preview": "true"},
              files={"file": ("kh.txt", b"KE HOACH\nThu nghiem", "text/plain")}),
         Case("issuer", "GET", f"/api/directives/{d}", "vanthu.cb", None, "canbo.khdt"),
+        # recalling is the issuing unit's leader's (here refused past the guard: no reason)
+        Case("issuer", "POST", f"/api/directives/{d}/recall", "lanhdao.snv", "chuyenvien.snv",
+             "canbo.khdt", json={"reason": " "}),
         Case("issuer", "GET", "/api/audit", "lanhdao.snv", "chuyenvien.snv", None),
         Case("issuer", "GET", "/audit", "quantri.snv", "vanthu.snv", None),
         Case("reporter", "POST", "/api/submissions", "vanthu.cb", "lanhdao.cb", "vanthu.snv",
@@ -201,7 +204,10 @@ async def test_each_staff_route_lets_in_only_the_right_account(site, case):
             assert refused.json()["reason"] == "role"
 
     allowed = await _call(site, case, case.right)
-    if case.path.endswith("/decision"):
+    if case.path.endswith("/recall"):
+        assert allowed.status_code == 422, allowed.text
+        assert "Ghi lý do thu hồi" in allowed.json()["error"], allowed.text
+    elif case.path.endswith("/decision"):
         # past the guard: the handler's own answer (the unit asked for no more time)
         assert allowed.status_code == 409, allowed.text
         assert "Không có đề nghị gia hạn nào" in allowed.json()["error"], allowed.text

@@ -42,6 +42,11 @@ class RecordStore:
         await self._kv.put(record.directive.id, done.model_dump_json().encode())
         return done
 
+    async def put(self, record: DirectiveRecord) -> None:
+        """Replace a record (a recall): only after it is issued, and by one request at a
+        time per directive (the staff's action, audited)."""
+        await self._kv.put(record.directive.id, record.model_dump_json().encode())
+
     async def all(self) -> list[DirectiveRecord]:
         keys = await current_keys(self._kv)
         records = []

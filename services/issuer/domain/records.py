@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel
 
-from shared.contracts import Directive, Notice
+from shared.contracts import Directive, Notice, Recall
 from shared.forms import Form
 
 
@@ -36,6 +36,7 @@ class DirectiveRecord(BaseModel):
     warnings: list[str]
     parents: list[str] = []
     forms: dict[str, Form] = {}  # the report forms its requirements name, as issued
+    recall: Recall | None = None  # its issuer recalled it (thu hồi): nothing more is asked
 
     def issued(self) -> DirectiveRecord:
         """The same record once every event is acknowledged."""

@@ -75,6 +75,8 @@ async def period_opened(deps: Deps, timer: PeriodTimer) -> int:
     record = await deps.records.get(timer.directive_id)
     if record is None:
         raise PermanentError(f"no directive {timer.directive_id} for its period timer")
+    if record.recall is not None:
+        return 0  # recalled: nothing more is asked under it
     base = next((r for r in record.directive.requirements if r.id == timer.requirement_id), None)
     period = period_at(base, timer.index) if base is not None else None
     if base is None or period is None:

@@ -22,6 +22,7 @@ from shared.availability import until_available
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     Event,
     ExtensionChanged,
     ReportReviewed,
@@ -62,6 +63,13 @@ class ReportsStream:
             return None
         self._issued[directive_id] = found[0]
         return found[0]
+
+    async def recalled(self, directive_id: str) -> DirectiveRecalled | None:
+        """Its issuer's recall, if it was recalled (read each time: it can happen at any
+        moment, and a link or a report after it must know)."""
+        subject = subjects.directive_recalled(directive_id)
+        found = await last_event(self.js, topology.DIRECTIVES.name, subject, DirectiveRecalled)
+        return found[0] if found else None
 
     async def assignment(
         self, directive_id: str, unit_id: str, requirement_id: str

@@ -60,3 +60,9 @@ class ExtensionInvalid(Invalid, Refusal):
 class ExtensionConflict(Conflict, Refusal):
     """A request for more time that what is recorded forbids: one already waiting, the
     report already sent, too many asked, or an answer to a request already answered."""
+
+
+class DirectiveWasRecalled(Conflict, Refusal):
+    """A report, or a request for more time, under a directive its issuer recalled."""
+
+    reason = "recalled"

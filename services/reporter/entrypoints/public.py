@@ -33,7 +33,7 @@ from services.reporter.handlers.link_contacts import link_contact
 from services.reporter.handlers.reading import ReportForm, report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
-from shared.contracts import Assignment, SubmissionRequest
+from shared.contracts import Assignment, DirectiveRecalled, SubmissionRequest
 from shared.contracts.extensions import MAX_EXTENSION_REASON
 from shared.errors import DomainError, Invalid, NotFound, http_status
 from shared.forms import FieldType, Form, Upload, issued_form
@@ -57,6 +57,12 @@ LINK_ERRORS = {
         "Đường dẫn đã hết hạn",
         "Thời hạn báo cáo và thời gian gia hạn của đường dẫn này đã qua.",
     ),
+    "recalled": (
+        410,
+        "Văn bản đã bị thu hồi",
+        "Cấp ban hành đã thu hồi văn bản này: các yêu cầu báo cáo theo văn bản không còn "
+        "hiệu lực, đơn vị không cần gửi báo cáo.",
+    ),
     "revoked": (
         410,
         "Đường dẫn đã bị thu hồi",
@@ -78,9 +84,12 @@ REFUSALS = {
 DepsOf = Annotated[Deps, Depends(deps_of)]
 
 
-def link_error(request: Request, reason: str, ask: str = "") -> HTMLResponse:
-    """``ask``: the unit whose staff can send the unit a new link (they review its report)."""
+def link_error(request: Request, reason: str, ask: str = "", why: str = "") -> HTMLResponse:
+    """``ask``: the unit whose staff can send the unit a new link (they review its report);
+    ``why``: a recall's words (when, by whom, the reason)."""
     status, heading, explanation = LINK_ERRORS[reason]
+    if why:
+        explanation += f" {why}"
     if ask:
         explanation += (
             f" Đề nghị liên hệ {ask} để được gửi lại đường dẫn mới (cán bộ ở đó bấm “Gửi lại "
@@ -114,7 +123,20 @@ async def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims
                 await link_contact(deps, "expired", exc.claims)
             return link_error(request, exc.reason, ask)
         return link_error(request, exc.reason)
+    recalled = await deps.reports.recalled(claims.directive_id)
+    if recalled is not None:
+        deps.metrics.refused.labels("link_recalled").inc()
+        return link_error(request, "recalled", why=recall_words(recalled))
     return claims
+
+
+def recall_words(recalled: DirectiveRecalled) -> str:
+    """When and why, as the unit's page says it (a secret document's reason stays off)."""
+    recall = recalled.recall
+    words = f"Thu hồi lúc {format_instant(recall.recalled_at)}"
+    if recalled.directive.secrecy is None:
+        words += f"; lý do: {recall.reason}"
+    return words + "."
 
 
 def link_files(token: str, version: int) -> str:

@@ -14,6 +14,7 @@ from services.reporter.domain import extensions
 from services.reporter.domain.extensions import Decision
 from services.reporter.domain.refusals import ExtensionConflict, ExtensionInvalid, NotAssigned
 from services.reporter.domain.report_thread import ReportThread
+from services.reporter.handlers.submissions import recall_refusal
 from shared import subjects
 from shared.contracts import Assignment, ExtensionChanged, Extensions
 from shared.retry import on_conflict_retry
@@ -49,6 +50,9 @@ Decide = Callable[[ReportThread, Extensions], ExtensionChanged]
 
 
 async def _append(deps: Deps, ids: Ids, decide: Decide) -> ExtensionChanged:
+    recalled = await deps.reports.recalled(ids[0])
+    if recalled is not None:
+        raise recall_refusal(recalled)  # nothing is asked under it any more
     assignment = await _assignment(deps, ids)
 
     async def attempt(_: int) -> ExtensionChanged:

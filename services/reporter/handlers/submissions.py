@@ -13,6 +13,7 @@ from datetime import datetime
 from services.reporter.adapters.reports_stream import APPEND_ATTEMPTS, AppendConflict
 from services.reporter.deps import Deps
 from services.reporter.domain.refusals import (
+    DirectiveWasRecalled,
     NotAssigned,
     Refusal,
     TooManyVersions,
@@ -29,6 +30,7 @@ from shared import subjects
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     ReportingRequirement,
     ReportSubmitted,
     SubmissionRequest,
@@ -36,6 +38,7 @@ from shared.contracts import (
 from shared.forms import issued_form
 from shared.retry import on_conflict_retry
 from shared.telemetry import continued_from
+from shared.vietnamese import document_title, format_instant
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +85,15 @@ async def submit_report(
     one). ``now`` stamps it (the service's clock by default). With ``keep_existing`` an
     existing report is left as it is (a report the system files for the unit)."""
     ids = (request.directive_id, request.unit_id, request.requirement_id)
-    # The directive and the assignment are read at once: two round trips become one.
-    (issued, requirement), found_assignment = await asyncio.gather(
+    # The directive, the assignment and a recall are read at once: one round trip.
+    (issued, requirement), found_assignment, recalled = await asyncio.gather(
         find_requirement(deps, request.directive_id, request.requirement_id),
         deps.reports.assignment_with_headers(*ids),
+        deps.reports.recalled(request.directive_id),
     )
     with counted(deps):
+        if recalled is not None:
+            raise recall_refusal(recalled)
         if found_assignment is None:
             raise NotAssigned(
                 f"Đơn vị {request.unit_id} không được giao yêu cầu báo cáo "
@@ -175,6 +181,14 @@ class _Filing:
         with continued_from(self.assigned_headers, "store report", subject=subject):
             await deps.reports.append(subject, outcome.event, thread.latest_seq)
         return outcome
+
+
+def recall_refusal(recalled: DirectiveRecalled) -> DirectiveWasRecalled:
+    d, recall = recalled.directive, recalled.recall
+    return DirectiveWasRecalled(
+        f"{d.issuer} đã thu hồi {document_title(d.kind, d.ref)} lúc "
+        f"{format_instant(recall.recalled_at)}: không nhận báo cáo theo văn bản này nữa."
+    )
 
 
 def _accepted(deps: Deps, event: ReportSubmitted) -> None:
