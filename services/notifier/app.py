@@ -1,8 +1,9 @@
 """The notifier service: mails each unit its assignments and the directive to the units
 that only receive it, reminds before deadlines, chases after them ("đôn đốc"), tells
 the parent who is late, and carries a unit's request for more time to its parent and the
-answer back (moving its reminders to a deadline granted), through the organisation's
-SMTP server, never twice.
+answer back (moving its reminders to a deadline granted), and tells every unit a
+recalled directive reached (dropping its reminders), through the organisation's SMTP
+server, never twice.
 
 Wiring only: the handlers are in handlers/, the rules in domain/, the I/O in adapters/."""
 
@@ -34,6 +35,7 @@ def create_service(settings: Settings | None = None) -> Service:
         buckets=(topology.DIRECTORY, topology.NOTIFIER_LEDGER, topology.REVOKED_LINKS),
         consumers=(
             topology.NOTIFIER_DIRECTIVES,
+            topology.NOTIFIER_RECALLS,
             topology.NOTIFIER_ASSIGNMENTS,
             topology.NOTIFIER_REPORTS,
             topology.NOTIFIER_TIMERS,

@@ -17,6 +17,8 @@ TEMPLATES = (
     "expired_link",
     "extension_asked",
     "extension_answer",
+    "recall_notice",
+    "basis_recalled",
 )
 
 
@@ -81,7 +83,8 @@ class NotifierMetrics:
         self.timers_fired = Counter(
             "chidao_reminders_fired_total",
             "Timers that came due, by kind and outcome (mailed, reported, nobody_late, stale; "
-            "moved: a reminder or overdue notice for a deadline an extension replaced)",
+            "moved: a reminder or overdue notice for a deadline an extension replaced; "
+            "recalled: a timer of a directive recalled since, whose cancel came too late)",
             ["kind", "outcome"],
             registry=registry,
         )
@@ -95,7 +98,8 @@ class NotifierMetrics:
         self.timers_cancelled = Counter(
             "chidao_reminders_cancelled_total",
             "Pending reminders and overdue notices cancelled by a report, or replaced by those "
-            "of a deadline an extension granted",
+            "of a deadline an extension granted; and every timer of a recalled directive, "
+            "its parents' digests included",
             registry=registry,
         )
         self.timer_delay = Histogram(

@@ -1,7 +1,12 @@
 """What the aggregator knows of each directive (title, issuer, requirements, report
 forms), kept from directive.issued in its own bucket so that a synthesis needs no other
 service. A directive not yet in the book (its event is consumed by another handler) is
-read from the DIRECTIVES stream, where it is always published before its assignments."""
+read from the DIRECTIVES stream, where it is always published before its assignments.
+
+A recall (directive.recalled) is kept beside it under ``recalled.<directive>``: a key with
+a dot, which no directive id (a slug) has, so ``ids`` tells the two apart. It is written
+once (a create): a redelivered recall writes nothing, and one consumed before the
+directive's own event (another consumer) is kept all the same."""
 
 from __future__ import annotations
 
@@ -9,14 +14,21 @@ from collections.abc import Callable
 from datetime import datetime
 
 from nats.js import JetStreamContext
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from shared import subjects, topology
-from shared.contracts import DirectiveIssued
+from shared.contracts import DirectiveIssued, DirectiveRecalled
 from shared.forms import Form, issued_form
 from shared.kv import current_keys, get_value
 from shared.periods import as_of, requirement_in
 from shared.streams import last_event
+
+RECALLED = "recalled."
+
+
+def recall_key(directive_id: str) -> str:
+    return f"{RECALLED}{directive_id}"
 
 
 class DirectiveBook:
@@ -34,6 +46,8 @@ class DirectiveBook:
         self._js = js
         self._now = now
         self._cache: dict[str, DirectiveIssued] = {}  # issued directives never change
+        # nor do recalls; one not seen yet is read again (another replica may keep it)
+        self._recalls: dict[str, DirectiveRecalled] = {}
 
     async def remember(self, event: DirectiveIssued) -> None:
         await self._kv.put(event.directive_id, event.model_dump_json().encode())
@@ -66,8 +80,29 @@ class DirectiveBook:
         return issued
 
     async def ids(self) -> list[str]:
-        """Every directive the aggregator has seen, from its bucket (all replicas')."""
-        return await current_keys(self._kv)
+        """Every directive the aggregator has seen, from its bucket (all replicas'); not
+        the recalls kept beside them."""
+        return [k for k in await current_keys(self._kv) if not k.startswith(RECALLED)]
+
+    async def remember_recall(self, event: DirectiveRecalled) -> bool:
+        """Keep the recall; False when one was already kept (the first stays)."""
+        try:
+            await self._kv.create(recall_key(event.directive_id), event.model_dump_json().encode())
+        except KeyWrongLastSequenceError:
+            return False
+        self._recalls[event.directive_id] = event
+        return True
+
+    async def recall(self, directive_id: str) -> DirectiveRecalled | None:
+        """The directive's recall, if its issuer recalled it."""
+        if directive_id in self._recalls:
+            return self._recalls[directive_id]
+        value = await get_value(self._kv, recall_key(directive_id))
+        if value is None:
+            return None
+        recalled = DirectiveRecalled.model_validate_json(value)
+        self._recalls[directive_id] = recalled
+        return recalled
 
     def form(self, directive_id: str, requirement_id: str) -> Form | None:
         """The form of a requirement of a directive already read (see ``load``)."""

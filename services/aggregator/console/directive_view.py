@@ -97,6 +97,10 @@ class DirectiveView:
     parents: list[PlanLink] = field(default_factory=list)  # what this directive implements
     query: str = ""  # ?unit=... when the page is not the principal's default
     unit_param: str | None = None  # the unit asked for, kept in the page's links
+    # thu hồi: the directive's own recall in words (domain/recall.py), and those of what
+    # it implements
+    recalled: dict[str, str] | None = None
+    bases: list[str] = field(default_factory=list)
 
 
 def child_row(

@@ -18,6 +18,8 @@ from typing import Any
 
 from services.aggregator.documents.report import short_deadline
 from services.aggregator.domain.nodes import Node, Own, days_late
+from services.aggregator.domain.recall import HEADLINE, NO_LONGER_DUE, basis_headline, recall_day
+from services.aggregator.domain.synthesis import Recalled, RecalledBasis
 from services.aggregator.handlers.upward import Upward
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
@@ -196,12 +198,24 @@ class IssuedItem:
     issued_on: str
     progress: Progress
     next_deadline: str
+    recalled: str = ""  # "Văn bản đã bị thu hồi ngày 20/06/2024", when it was
+    bases: list[str] = field(default_factory=list)  # what it implements, recalled since
+
+
+def recalled_words(recalled: Recalled | None) -> str:
+    return f"{HEADLINE} ngày {recall_day(recalled)}" if recalled else ""
 
 
 def issued_item(
-    issued: DirectiveIssued, roots: dict[str, Node | None], now: datetime
+    issued: DirectiveIssued,
+    roots: dict[str, Node | None],
+    now: datetime,
+    recalled: Recalled | None = None,
+    bases: list[RecalledBasis] | None = None,
 ) -> IssuedItem:
-    """A directive a unit issued: ``roots`` are its roll-up roots by requirement."""
+    """A directive a unit issued: ``roots`` are its roll-up roots by requirement; a
+    recalled one has no deadline ahead any more; ``bases``: what it implements that was
+    recalled (its issuer reviews it)."""
     d = issued.directive
     parts = [(_totals(roots.get(r.id)), r.due_before) for r in d.requirements]
     return IssuedItem(
@@ -210,7 +224,9 @@ def issued_item(
         title=d.title,
         issued_on=issued_day(issued),
         progress=progress(parts, now),
-        next_deadline=next_deadline(d.requirements, now),
+        next_deadline=NO_LONGER_DUE if recalled else next_deadline(d.requirements, now),
+        recalled=recalled_words(recalled),
+        bases=[basis_headline(b) for b in bases or ()],
     )
 
 
@@ -233,35 +249,46 @@ class AssignedItem:
     issued_on: str
     requirements: list[AssignedRequirement]
     due_this_week: bool
+    recalled: str = ""  # as IssuedItem's
+
+
+def assigned_requirement(
+    r: ReportingRequirement, own: Own, now: datetime, week_end: datetime, recalled: bool
+) -> AssignedRequirement:
+    """The unit's own assignment; of a recalled directive nothing is to do any more: a
+    report not sent is neither due nor overdue (one sent keeps its status)."""
+    due = own.due or r.due_before  # the deadline in force: moved by a grant
+    to_do = not recalled and (own.version == 0 or own.returned)
+    badges = own_badges(own, due, now)
+    if recalled and own.version == 0:
+        badges = [("recalled", NO_LONGER_DUE)]
+    return AssignedRequirement(
+        action=r.action,
+        deadline=format_deadline(due),
+        badges=badges,
+        received=when(own.first_received_at),
+        to_do=to_do,
+        this_week=to_do and due is not None and now <= due < week_end,
+    )
 
 
 def assigned_item(
-    issued: DirectiveIssued, own_nodes: dict[str, Node | None], now: datetime, week_end: datetime
+    issued: DirectiveIssued,
+    own_nodes: dict[str, Node | None],
+    now: datetime,
+    week_end: datetime,
+    recalled: Recalled | None = None,
 ) -> AssignedItem | None:
     """A directive from above that assigns the unit: ``own_nodes`` are the unit's own
     nodes by requirement; None when none is the unit's own assignment (yet)."""
     d = issued.directive
-    wanted: list[AssignedRequirement] = []
-    for r in d.requirements:
-        node = own_nodes.get(r.id)
-        if node is None or node.own is None:
-            continue
-        own = node.own
-        due = own.due or r.due_before  # the deadline in force: moved by a grant
-        to_do = own.version == 0 or own.returned
-        wanted.append(
-            AssignedRequirement(
-                action=r.action,
-                deadline=format_deadline(due),
-                badges=own_badges(own, due, now),
-                received=when(own.first_received_at),
-                to_do=to_do,
-                this_week=to_do and due is not None and now <= due < week_end,
-            )
-        )
+    wanted = [
+        assigned_requirement(r, node.own, now, week_end, recalled is not None)
+        for r in d.requirements
+        if (node := own_nodes.get(r.id)) is not None and node.own is not None
+    ]
     if not wanted:
         return None
-    this_week = any(w.this_week for w in wanted)
     return AssignedItem(
         directive_id=issued.directive_id,
         document=document_title(d.kind, d.ref),
@@ -269,7 +296,8 @@ def assigned_item(
         issuer=d.issuer,
         issued_on=issued_day(issued),
         requirements=wanted,
-        due_this_week=this_week,
+        due_this_week=any(w.this_week for w in wanted),
+        recalled=recalled_words(recalled),
     )
 
 

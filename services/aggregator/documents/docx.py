@@ -20,7 +20,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Mm, Pt
+from docx.shared import Cm, Length, Mm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
@@ -42,6 +42,7 @@ FIRST_LINE_INDENT = Cm(1)
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 LANGUAGE = "vi-VN"
+RECALL_COLOUR = RGBColor(0x8E, 0x1B, 0x1B)  # a recall notice: dark red, as on the pages
 
 
 def _nfc(text: str) -> str:
@@ -276,6 +277,13 @@ def _data_table(document, t: Table, width: int, size: Pt) -> DocxTable:
 # -- the document --------------------------------------------------------------------------
 
 
+def _notices(document, report: Report) -> None:
+    """A recall, before the header: a reader of the file sees it first."""
+    for notice in report.notices:
+        paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=Pt(12))
+        _run(paragraph, notice, bold=True).font.color.rgb = RECALL_COLOUR
+
+
 def _masthead(document, report: Report) -> None:
     width = _text_width(document.sections[0])
     left_width = int(width * 0.45)
@@ -366,6 +374,7 @@ def render(report: Report) -> bytes:
     _setup_styles(document)
     _page(document.sections[0])
     _page_numbers(document.sections[0])
+    _notices(document, report)
     _masthead(document, report)
     _title(document, report)
     _body(document, report.blocks)

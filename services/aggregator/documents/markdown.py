@@ -50,7 +50,8 @@ def _table(block: Block) -> list[str]:
 
 def render(report: Report) -> str:
     e = escape
-    lines = []
+    # a recall first, where no reader can miss it (each a paragraph of its own)
+    lines = [line for notice in report.notices for line in (f"**{e(notice)}**", "")]
     if report.superior:
         lines.append(e(report.superior, line_start=True))
     lines += [f"**{e(report.body)}**", e(report.number, line_start=True), "",

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from services.aggregator.domain.notes import WRITTEN_SECTIONS
+from services.aggregator.domain.recall import basis_sentence, recalled_sentence
 from services.aggregator.domain.synthesis import (
     Column,
     Counted,
@@ -90,6 +91,8 @@ class Report:
     signer_title: str
     signer_note: str = "(Ký, ghi rõ họ tên, đóng dấu)"
     title: str = ""  # a plain title for a file or a browser tab
+    # Said before anything else: the directive was recalled, or what it implements was.
+    notices: list[str] = field(default_factory=list)
 
 
 def superior_name(name: str) -> str:
@@ -375,7 +378,14 @@ def build_report(synthesis: Synthesis | Mapping[str, Any]) -> Report:
         signer_capacity=capacity,
         signer_title=title,
         title=f"Báo cáo {subject[:1].lower()}{subject[1:]}",
+        notices=_notices(s),
     )
+
+
+def _notices(s: Synthesis) -> list[str]:
+    d = s.directive
+    own = [recalled_sentence(d.recalled)] if d.recalled else []
+    return own + [basis_sentence(b) for b in d.basis_recalled]
 
 
 def _one_line(text: str) -> str:

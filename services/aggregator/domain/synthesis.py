@@ -216,6 +216,26 @@ class UnitSynthesis(_Part):
     parent: UnitRef | None
 
 
+class Recalled(_Part):
+    """The issuer recalled (thu hồi) the directive, Nghị định 30/2020 Điều 18: when (an
+    instant, ISO), by whom ("Name (username)", "" if not recorded) and why."""
+
+    recalled_at: str
+    recalled_by: str
+    reason: str
+
+
+class _Basis(_Part):
+    directive_id: str
+    document: str  # "Kế hoạch số 9-KH/ĐUK"
+
+
+class RecalledBasis(Recalled, _Basis):
+    """A directive this one implements (its basis, văn bản căn cứ) that its issuer
+    recalled: the unit that issued this one should review it. (The bases in this order
+    put ``directive_id`` and ``document`` first, as the JSON has them.)"""
+
+
 class DirectiveSynthesis(_Part):
     id: str
     kind: str
@@ -227,6 +247,9 @@ class DirectiveSynthesis(_Part):
     issued_on: str
     place: str
     parents: list[str]
+    # Defaults, so that a synthesis saved before recalls were kept still reads.
+    recalled: Recalled | None = None
+    basis_recalled: list[RecalledBasis] = Field(default_factory=list)
 
 
 class Written(_Part):

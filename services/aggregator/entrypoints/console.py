@@ -48,9 +48,11 @@ async def directive(
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
     period: PeriodQuery = None,
+    recalled: Annotated[bool, Query(description="just recalled here (the notice)")] = False,
 ) -> Response:
     """A directive's page for a unit of its tree: its child units' reports, the cascade;
-    of a recurring requirement, the period ``period`` keys (the latest if unset)."""
+    of a recurring requirement, the period ``period`` keys (the latest if unset); the
+    issuing unit's leader's "Thu hồi văn bản" (posted to the issuer)."""
     try:
         issued = await directive_of(deps, directive_id)
     except NotFound:
@@ -64,7 +66,16 @@ async def directive(
     except NotFound:
         return _not_found(request, principal, UNIT_NOT_IN_TREE)
     view = choose_period(await directive_page(deps, issued, shown, status or "all", unit), period)
-    return CONSOLE.page(request, principal, "directive.html.j2", title=view.document, view=view)
+    issuer = issued.directive.issuer_unit
+    may_recall = (
+        view.recalled is None
+        and principal.may(Action.DIRECTIVE_RECALL)
+        and principal.acts_as(issuer)
+    )
+    return CONSOLE.page(
+        request, principal, "directive.html.j2", title=view.document, view=view,
+        may_recall=may_recall, just_recalled=recalled,
+    )  # fmt: skip
 
 
 def _not_found(request: Request, principal: Principal, message: str) -> Response:

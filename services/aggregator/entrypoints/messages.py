@@ -10,11 +10,12 @@ from faststream import Context
 from faststream.nats.message import NatsBatchMessage
 
 from services.aggregator.domain.approval import AutoApproval
-from services.aggregator.handlers import approval, rollup
+from services.aggregator.handlers import approval, recall, rollup
 from shared import topology
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
@@ -31,6 +32,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.AGGREGATOR_DIRECTIVES, batch_size=16)
     async def on_directive(event: DirectiveIssued) -> None:
         await rollup.directive_issued(service.deps, event)
+
+    @service.subscriber(topology.AGGREGATOR_RECALLS, batch_size=16)
+    async def on_recall(event: DirectiveRecalled) -> None:
+        await recall.directive_recalled(service.deps, event)
 
     @service.subscriber(topology.AGGREGATOR_ASSIGNMENTS, batch=True, batch_size=500, timeout=0.2)
     async def on_assignments(events: list[AssignmentCreated]) -> None:

@@ -36,6 +36,10 @@ NOT_SENT = {
         "Chưa gửi được: cấp trên đã chấp nhận báo cáo trước của đơn vị; chỉ gửi lại được "
         "khi cấp trên trả lại báo cáo."
     ),
+    "recalled": (
+        "Chưa gửi được: văn bản đã bị thu hồi, không còn yêu cầu báo cáo theo văn bản này "
+        "nên báo cáo tổng hợp của văn bản không gửi lên cấp trên."
+    ),
 }
 NOT_SENT_OTHERWISE = "Chưa gửi được báo cáo tổng hợp."
 PAGE_NOT_FOUND = "Không tìm thấy văn bản này, hoặc đơn vị không có trong danh bạ."

@@ -1,7 +1,8 @@
 """Closing a level: the issuer's synthesis approved, by its staff (the API, the status
 page's button) or by itself (a timer), and sent up as its report on the parent's
 directive. The rules are ``domain/approval.py``; a refusal is a raised ``Conflict``,
-``NotFound`` or ``Invalid``, which a timer's subscriber turns into a dead letter."""
+``NotFound`` or ``Invalid``, which a timer's subscriber turns into a dead letter. A
+recalled directive's synthesis is not sent up: refused by hand, skipped by its timer."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from services.aggregator.deps import Deps
 from services.aggregator.domain import approval as rules
 from services.aggregator.domain.approval import AutoApproval, Target
 from services.aggregator.domain.nodes import Node
+from services.aggregator.domain.recall import not_approved
 from services.aggregator.domain.synthesis import Synthesis
 from services.aggregator.handlers.directive_scope import directive_of
+from services.aggregator.handlers.recall import recalled
 from services.aggregator.handlers.synthesis import get_synthesis_and_revision
 from shared import subjects, timers, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
@@ -101,6 +104,9 @@ async def approve_and_show(
     """``approve``, and the synthesis it sent up with its sections' revision (what a page
     shows after it)."""
     issued = await directive_of(deps, directive_id)
+    recall = await recalled(deps, directive_id)
+    if recall is not None:  # nothing more is asked under it, above as below
+        raise not_approved(recall)
     chosen, target, upward = await upward_of(deps, issued, requirement_id)
     if upward is not None and upward.own is not None and upward.own.accepted:
         raise rules.already_accepted()
@@ -126,8 +132,12 @@ async def approve_and_show(
     return event, synthesis, notes_revision
 
 
-async def approve_automatically(deps: Deps, timer: AutoApproval) -> SynthesisApproved:
-    """An auto-approval timer fired: approved as at the instant it was due."""
+async def approve_automatically(deps: Deps, timer: AutoApproval) -> SynthesisApproved | None:
+    """An auto-approval timer fired: approved as at the instant it was due; nothing for a
+    directive recalled since it was scheduled (not a refusal: no dead letter)."""
+    if await recalled(deps, timer.directive_id) is not None:
+        log.info("no automatic approval: recalled", extra={"directive_id": timer.directive_id})
+        return None
     return await approve(
         deps, timer.directive_id, timer.requirement_id, automatic=True, at=timer.at
     )

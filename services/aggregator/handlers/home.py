@@ -19,6 +19,7 @@ from services.aggregator.console.views import (
 )
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
+from services.aggregator.handlers.recall import recalled, recalls_of
 from shared.auth.principal import Principal
 from shared.contracts import Assignment, DirectiveIssued
 
@@ -87,7 +88,8 @@ async def _issued(deps: Deps, directive_id: str) -> IssuedItem | None:
     if issued is None:
         return None
     roots = await _nodes(deps, issued, issued.directive.issuer_unit)
-    return issued_item(issued, roots, deps.clock.now())
+    recalls = await recalls_of(deps, issued)
+    return issued_item(issued, roots, deps.clock.now(), recalls.own, recalls.bases)
 
 
 async def _fill_assigned(
@@ -108,7 +110,8 @@ async def _assigned(
         return None
     now = deps.clock.now()
     own = await _nodes(deps, issued, unit_id)
-    return assigned_item(issued, own, now, now + WEEK)
+    # recalled: listed as such, nothing due from it any more ("Hạn trong tuần này" too)
+    return assigned_item(issued, own, now, now + WEEK, await recalled(deps, directive_id))
 
 
 async def _nodes(deps: Deps, issued: DirectiveIssued, unit_id: str) -> dict[str, Node | None]:

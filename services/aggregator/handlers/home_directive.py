@@ -20,7 +20,9 @@ from services.aggregator.console.directive_view import (
 )
 from services.aggregator.console.views import FILTERS
 from services.aggregator.deps import Deps
+from services.aggregator.domain.recall import NO_LONGER_DUE, basis_sentence, recall_notice
 from services.aggregator.handlers.directive_scope import in_tree
+from services.aggregator.handlers.recall import recalls_of
 from shared.contracts import DirectiveIssued, ReportingRequirement
 from shared.directory import Directory
 
@@ -54,6 +56,11 @@ async def directive_page(
     )
     view.plans = await _links(deps, plans, directory)
     view.parents = await _links(deps, {p: "" for p in issued.parents}, directory)
+    recalls = await recalls_of(deps, issued)
+    if recalls.own is not None:
+        view.recalled = recall_notice(recalls.own)
+        view.next_deadline = NO_LONGER_DUE
+    view.bases = [basis_sentence(b) for b in recalls.bases]
     return view
 
 

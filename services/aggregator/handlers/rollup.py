@@ -85,8 +85,8 @@ async def sample_progress(deps: Deps) -> None:
     now = deps.clock.now()
     for directive_id in await deps.book.ids():
         issued = await deps.book.get(directive_id)
-        if issued is None:
-            continue
+        if issued is None or await deps.book.recall(directive_id) is not None:
+            continue  # a recalled directive asks nothing more: none of it is overdue
         d = issued.directive
         roots: list[tuple[Totals, datetime | None]] = []
         for r in d.requirements:

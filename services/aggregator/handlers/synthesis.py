@@ -1,6 +1,7 @@
 """Getting the synthesis of a directive for a unit: its roll-up node for each
 requirement and a walk of its subtree to list the units by name, and the sections the
-unit's staff wrote in it themselves (``handlers/notes.py``)."""
+unit's staff wrote in it themselves (``handlers/notes.py``), and whether the directive,
+or one it implements, was recalled (``handlers/recall.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.aggregator.domain.synthesis_build import (
 )
 from services.aggregator.handlers.directive_scope import directive_of
 from services.aggregator.handlers.notes import notes_of
+from services.aggregator.handlers.recall import recalls_of
 from shared.contracts import DirectiveIssued
 from shared.directory import Directory
 from shared.errors import NotFound
@@ -46,6 +48,8 @@ async def get_synthesis_and_revision(
     # In the synthesis itself, so that every document of it and its approval carry them.
     stored, revision = await notes_of(deps, directive_id, unit_id)
     s.written = stored.written if stored else Written()
+    recalls = await recalls_of(deps, issued)
+    s.directive.recalled, s.directive.basis_recalled = recalls.own, recalls.bases
     return s, revision
 
 

@@ -64,6 +64,8 @@ async def scan(deps: Deps, unit_id: str, now: datetime) -> Scan:
     result = Scan()
     directives, result.skipped = await directives_reaching(deps, unit_id)
     for issued in directives:
+        if await deps.book.recall(issued.directive_id) is not None:
+            continue  # recalled: its units owe nothing, early or late
         result.directives += 1
         for requirement in issued.directive.requirements:
             root = await deps.rollup.get(issued.directive_id, requirement.id, unit_id)

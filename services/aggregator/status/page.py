@@ -28,6 +28,7 @@ from services.aggregator.documents.report import (
     reporting_status,
     total_cells,
 )
+from services.aggregator.domain.recall import basis_sentence, recall_notice
 from services.aggregator.domain.synthesis import (
     ChildSynthesis,
     Counted,
@@ -129,8 +130,11 @@ def view(
         "live_url": url(unit.id),
         "save_url": url(unit.id, saved="true"),
         "downloads": _downloads(synthesis_url, unit.id),
+        # Recalled: said at the top; nothing more is sent up (domain/recall.py).
+        "recalled": recall_notice(d.recalled) if d.recalled else None,
+        "bases": [basis_sentence(b) for b in d.basis_recalled],
         "requirements": _requirements(
-            s, staff_url, url, approvable=issuer and not saved, period=period
+            s, staff_url, url, approvable=issuer and not saved and not d.recalled, period=period
         ),
         "approve_label": APPROVE_LABEL,
         "approve_url": status_url,

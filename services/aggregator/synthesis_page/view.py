@@ -22,6 +22,7 @@ from services.aggregator.deps import Deps
 from services.aggregator.documents.html import render_body
 from services.aggregator.documents.report import build_report
 from services.aggregator.domain.notes import MAX_CHARS, WRITTEN_SECTIONS, StoredNotes
+from services.aggregator.domain.recall import basis_sentence, recall_notice
 from services.aggregator.domain.synthesis import RequirementSynthesis, Synthesis, Written
 from services.aggregator.handlers.upward import upward_report
 from shared.auth.principal import Principal
@@ -122,7 +123,13 @@ async def context(
         "draft": draft,
         "max_chars": format_number(MAX_CHARS),
         "may_edit": own_unit and principal.may(Action.SYNTHESIS_EDIT),
-        "may_approve": own_unit and issuer_shown and principal.may(Action.SYNTHESIS_APPROVE),
+        # a recalled directive's synthesis goes nowhere: no button (and refused if posted)
+        "may_approve": own_unit
+        and issuer_shown
+        and not d.recalled
+        and principal.may(Action.SYNTHESIS_APPROVE),
+        "recalled": recall_notice(d.recalled) if d.recalled else None,
+        "bases": [basis_sentence(b) for b in d.basis_recalled],
         "issuer_shown": issuer_shown,
         "upward": upward_words(up) if up else None,
         "notes_action": f"/directives/{d.id}/synthesis/notes",

@@ -1,6 +1,7 @@
 """What the notifier reads back from the other services' streams: an assignment, the
-last report a unit sent on it, its extension requests, and the report form a requirement
-went out with."""
+last report a unit sent on it, its extension requests, the report form a requirement
+went out with, a directive as issued, whether it was recalled and which units it was
+assigned to."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from cachetools import LRUCache
 from nats.js import JetStreamContext
 
 from shared import subjects, topology
+from shared.availability import until_available
 from shared.contracts import (
     Assignment,
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     ExtensionChanged,
     Extensions,
     ReportSubmitted,
@@ -69,6 +72,34 @@ async def extensions(
         ExtensionChanged,
     )
     return found[0].extensions if found else None
+
+
+async def issued(js: JetStreamContext, directive_id: str) -> DirectiveIssued | None:
+    """The directive.issued event of a directive, or None if there is none."""
+    subject = subjects.directive_issued(directive_id)
+    found = await last_event(js, topology.DIRECTIVES.name, subject, DirectiveIssued)
+    return found[0] if found else None
+
+
+async def recalled(js: JetStreamContext, directive_id: str) -> DirectiveRecalled | None:
+    """The recall of a directive, or None while its issuer has not recalled it. A recall
+    is final (the issuer publishes it once): a directive found recalled stays so."""
+    subject = subjects.directive_recalled(directive_id)
+    found = await last_event(js, topology.DIRECTIVES.name, subject, DirectiveRecalled)
+    return found[0] if found else None
+
+
+async def assigned_units(js: JetStreamContext, directive_id: str) -> list[str]:
+    """Every unit assigned a requirement of the directive, once each, in subject order.
+    The stream's subjects say it (chidao.assignment.created.<d>.<unit>.<requirement>):
+    no event is read, however many requirements and periods each unit has."""
+    prefix = f"{subjects.ASSIGNMENT_CREATED}.{directive_id}."
+    info = await until_available(
+        lambda: js.stream_info(topology.ASSIGNMENTS.name, subjects_filter=prefix + ">"),
+        f"listing {prefix}>",
+    )
+    found = (s.removeprefix(prefix).split(".", 1)[0] for s in sorted(info.state.subjects or {}))
+    return list(dict.fromkeys(found))
 
 
 class Forms:

@@ -3,7 +3,8 @@ JetStream scheduled messages on chidao.timer.notifier.<kind>.<ids>, fired to
 chidao.fired.notifier.<kind>.<ids>).
 
 The notifier owns them: it schedules an assignment's timers after mailing the assignment,
-cancels them when the unit's report arrives, and re-checks the report when one fires.
+cancels them when the unit's report arrives (all of a directive's when it is recalled),
+and re-checks the report (and the recall) when one fires.
 Which timers, and when, is services/notifier/domain/timer_plan.py.
 """
 
@@ -126,6 +127,14 @@ class Timers:
         return await shared_timers.cancel(
             self._js, OWNER, f"*.{directive_id}.{unit_id}.{requirement_id}"
         )
+
+    async def cancel_directive(self, directive_id: str) -> int:
+        """Drop every timer still pending under a directive (its recall): each unit's
+        reminders and overdue notice and the parents' digests, of every requirement,
+        period and extension; returns how many. Both kinds of subject name the directive
+        right after the kind (kind.d.u.r, and kind.d.r.parent[.u] for a digest), and no
+        other timer of the notifier has a second token (the heartbeat has none)."""
+        return await shared_timers.cancel(self._js, OWNER, f"*.{directive_id}.>")
 
     async def cancel_superseded(
         self, directive_id: str, unit_id: str, requirement_id: str, extension: int

@@ -31,6 +31,8 @@ KIND_NAMES = {
     "expired_link": "Báo đơn vị mở đường dẫn hết hạn",
     "extension_asked": "Đơn vị xin gia hạn",
     "extension_answer": "Trả lời xin gia hạn",
+    "recall_notice": "Thông báo thu hồi văn bản",
+    "basis_recalled": "Báo văn bản căn cứ bị thu hồi",
 }
 # A ledger status: (badge class, words).
 STATES = {

@@ -18,8 +18,9 @@ from shared.workdays import WorkCalendar, in_force
 
 TimerKind = Literal["remind", "overdue", "digest"]
 # what came of a timer that fired, as the chidao_reminders_fired_total metric counts it
-# (moved: a reminder or overdue notice for a deadline an extension has since replaced)
-TimerOutcome = Literal["mailed", "reported", "nobody_late", "stale", "moved"]
+# (moved: a reminder or overdue notice for a deadline an extension has since replaced;
+# recalled: any timer of a directive its issuer has since recalled, thu hồi)
+TimerOutcome = Literal["mailed", "reported", "nobody_late", "stale", "moved", "recalled"]
 # However fast a simulated clock runs, a timer may take this long (real seconds) to be
 # handled before it counts as late: the time a busy notifier needs to get to it.
 HANDLING_SECONDS = 10.0

@@ -8,12 +8,14 @@ from services.notifier.handlers.assignments import assignment_created
 from services.notifier.handlers.contacts import link_expired
 from services.notifier.handlers.directives import directive_issued
 from services.notifier.handlers.extensions import extension_changed
+from services.notifier.handlers.recalls import directive_recalled
 from services.notifier.handlers.reports import report_reviewed, report_submitted
 from services.notifier.handlers.timers import heartbeat_arrived, timer_fired
 from shared import topology
 from shared.contracts import (
     AssignmentCreated,
     DirectiveIssued,
+    DirectiveRecalled,
     ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
@@ -30,6 +32,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.NOTIFIER_DIRECTIVES, batch_size=8)
     async def on_directive(event: DirectiveIssued) -> None:
         await directive_issued(service.deps, event)
+
+    @service.subscriber(topology.NOTIFIER_RECALLS, batch_size=4)
+    async def on_recall(event: DirectiveRecalled) -> None:
+        await directive_recalled(service.deps, event)
 
     @service.subscriber(topology.NOTIFIER_REPORTS, batch_size=64)
     async def on_report(event: ReportSubmitted) -> None:

@@ -1,16 +1,27 @@
 """directive.issued: the notice to every unit that receives the directive without an
-assignment (to act on it, to know, to be reported to), with the original attached."""
+assignment (to act on it, to know, to be reported to), with the original attached;
+none once the directive is recalled."""
 
 from __future__ import annotations
 
+import logging
+
+from services.notifier.adapters import records
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Mail, notice_mail
 from services.notifier.handlers.mailing import deliver, original
 from shared.contracts import DirectiveIssued
 
+log = logging.getLogger(__name__)
+
 
 async def directive_issued(deps: Deps, event: DirectiveIssued) -> list[Mail]:
+    if await records.recalled(deps.js, event.directive_id) is not None:
+        # handled after the recall (the two are taken by different consumers): the
+        # recall's notice went to these units already, the document must not follow it
+        log.info("notice of a recalled directive not mailed", extra={"event": event.event_id})
+        return []
     directory = deps.directory()
     secret = event.directive.secrecy is not None  # a secret document never goes by mail
     attachment = None if secret else await original(deps, event.directive.document)

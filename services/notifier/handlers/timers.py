@@ -1,5 +1,6 @@
 """A timer fired: a reminder or an overdue notice to a unit that has not reported yet, or
-the parent's digest of who is late; and the notifier's own heartbeat timer."""
+the parent's digest of who is late, unless the directive was recalled; and the
+notifier's own heartbeat timer."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ async def timer_fired(deps: Deps, timer: Timer) -> TimerOutcome:
         deps.metrics.timers_stale.labels(timer.kind).inc()
         log.info("stale timer dropped", extra={"timer": timer.id, "late_by": str(now - timer.at)})
         outcome = "stale"
+    elif await records.recalled(deps.js, timer.assignment.directive_id) is not None:
+        # its directive was recalled after it was set (the recall's cancel came too
+        # late, or the timer was set after it): nothing is asked under it any more
+        log.info("timer of a recalled directive dropped", extra={"timer": timer.id})
+        outcome = "recalled"
     elif timer.kind == "digest":
         outcome = await _digest(deps, timer)
     else:

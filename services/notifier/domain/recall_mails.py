@@ -1,0 +1,77 @@
+"""The mails of a recall (thu hồi, Nghị định 30/2020 Điều 18): the notice to every unit
+the directive reached, and the word to the issuer of each directive issued to implement
+it, whose basis (văn bản căn cứ) is gone.
+
+They follow the directive's marks as the other mails do: its urgency leads the subject,
+and a secret document's mails carry neither its title nor the reason of its recall,
+which speaks of its content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.notifier.domain.mails import SECRET_TITLE, Mail, _marked, _render, _subject
+from shared.contracts import Directive, DirectiveIssued, DirectiveRecalled, Unit
+from shared.contracts.directives import SECRECY_MARKS
+from shared.vietnamese import document_title, format_date, format_instant
+
+
+def _document(d: Directive) -> dict[str, Any]:
+    """How a mail names one document: kind and number, date, issuer, and its title
+    unless the document is secret ("" then: the templates leave the line out)."""
+    return {
+        "document": document_title(d.kind, d.ref),
+        "issued_on": format_date(d.issued_on),
+        "issuer": d.issuer,
+        "title": "" if d.secrecy else d.title,
+        "secret": SECRECY_MARKS[d.secrecy] if d.secrecy else "",
+    }
+
+
+def _recall(event: DirectiveRecalled) -> dict[str, Any]:
+    """The recalled document and why, when and by whom; no reason for a secret one."""
+    d, recall = event.directive, event.recall
+    return {
+        **_document(d),
+        "directive_id": event.directive_id,
+        "reason": "" if d.secrecy else recall.reason,
+        "recalled_at": format_instant(recall.recalled_at),
+        "recalled_by": recall.recalled_by,
+    }
+
+
+def recall_notice_mail(event: DirectiveRecalled, unit: Unit, assigned: bool) -> Mail:
+    """ "Thông báo thu hồi văn bản" to a unit the directive reached; ``assigned``: it was
+    given requirements to report on (its mails carried a link), not only the document.
+    Its key is the event's: one mail per unit, however often the recall is handled."""
+    d = event.directive
+    words = f"Thu hồi văn bản: {SECRET_TITLE if d.secrecy else d.title}"
+    return _render(
+        "recall_notice",
+        event.event_id,
+        unit,
+        _subject(d.ref, _marked(d.urgency, words)),
+        None,
+        assigned=assigned,
+        **_recall(event),
+    )
+
+
+def basis_recalled_mail(event: DirectiveRecalled, own: DirectiveIssued, unit: Unit) -> Mail:
+    """To ``unit``, the issuer of ``own``, a directive issued to implement the recalled
+    one: its basis is gone, it may need to amend or recall its own. Its key names
+    ``own``: an issuer of two such directives is told of each, and a unit the recalled
+    directive also reached gets its recall notice besides."""
+    d, mine = event.directive, own.directive
+    words = f"Văn bản căn cứ đã bị thu hồi: {document_title(d.kind, d.ref)}"
+    ours = {f"own_{k}": v for k, v in _document(mine).items()}
+    return _render(
+        "basis_recalled",
+        f"{event.event_id}.{own.directive_id}",
+        unit,
+        _subject(mine.ref, _marked(d.urgency, words)),
+        None,
+        own_directive_id=own.directive_id,
+        **ours,
+        **_recall(event),
+    )
