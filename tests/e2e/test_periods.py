@@ -24,7 +24,7 @@ from tests.accounts import PASSWORD, add_account
 from tests.e2e.browser import browser, page_shots, sign_in
 from tests.e2e.test_reminders import link_in
 from tests.factories import committee_with_chi_bo
-from tests.support import eventually, running, stream_count
+from tests.support import eventually, running, stream_count, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -156,7 +156,15 @@ def test_the_status_page_shows_a_period_and_the_trend_in_a_browser(stack, tmp_pa
     driver = browser(tmp_path / "chromium")
     try:
         sign_in(driver, stack.console_url, "lanhdao.hangquy", PASSWORD)
-        driver.get(f"{stack.console_url}/directives/{DIRECTIVE_ID}/status")
+        status = f"{stack.console_url}/directives/{DIRECTIVE_ID}/status"
+        driver.get(status)
+        # once failed in CI with a page that had no <main>: say what the page was
+        first = driver.page_source[:1500]
+        wait_for(
+            lambda: driver.find_elements("tag name", "main") or driver.get(status),
+            30,
+            f"the status page (first answer: {first})",
+        )
         text = driver.find_element("tag name", "main").text
         assert "Qua các kỳ báo cáo" in text, text[:2000]
         links = driver.find_elements("css selector", "a[href*='period=']")
