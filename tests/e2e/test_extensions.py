@@ -40,19 +40,6 @@ def stack(tmp_path_factory):
         yield stack
 
 
-class Campaign(Mails):
-    """This test's directive's mails (Mails reads DIRECTIVE_ID from test_reminders)."""
-
-    def of(self, template: str, unit: str | None = None) -> list:
-        return [
-            m
-            for m in list(self.sink.messages)
-            if m.message["X-Chidao-Template"] == template
-            and DIRECTIVE_ID in m.message["X-Chidao-Event"]
-            and (unit is None or m.message["X-Chidao-Unit"] == unit)
-        ]
-
-
 async def _issue(http, stack, due: datetime) -> None:
     response = await http.post(
         f"{stack.url('issuer')}/api/directives",
@@ -74,7 +61,7 @@ async def _issue(http, stack, due: datetime) -> None:
 
 async def test_a_granted_unit_is_chased_for_its_new_deadline_and_a_refused_one_is_not(stack, http):
     clock = parse_clock(stack.clock, stack.clock_anchor)
-    mails = Campaign(stack)
+    mails = Mails(stack, DIRECTIVE_ID)
     due = datetime.combine(clock.now().date() + timedelta(days=5), datetime.min.time(), VN_TZ)
     new_due = due + timedelta(days=3)
     await _issue(http, stack, due)

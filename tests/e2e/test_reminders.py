@@ -41,15 +41,16 @@ def stack(tmp_path_factory):
 class Mails:
     """The sink's mails for this directive, by the template and unit they were sent for."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, directive_id: str = DIRECTIVE_ID) -> None:
         self.sink = stack.mail
+        self.directive_id = directive_id
 
     def of(self, template: str, unit: str | None = None) -> list:
         return [
             m
             for m in list(self.sink.messages)
             if m.message["X-Chidao-Template"] == template
-            and DIRECTIVE_ID in m.message["X-Chidao-Event"]
+            and self.directive_id in m.message["X-Chidao-Event"]
             and (unit is None or m.message["X-Chidao-Unit"] == unit)
         ]
 

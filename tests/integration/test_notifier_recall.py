@@ -18,6 +18,7 @@ from services.notifier.domain.timer_plan import extended, timer
 from services.notifier.handlers.assignments import assignment_created
 from services.notifier.handlers.directives import directive_issued
 from services.notifier.handlers.recalls import directive_recalled
+from services.notifier.handlers.resend import resend_assignment
 from services.notifier.handlers.timers import timer_fired
 from shared import subjects, topology
 from shared.contracts import (
@@ -311,3 +312,16 @@ async def test_an_assignment_or_a_notice_handled_after_the_recall_mails_nothing(
     assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 0
     # a directive not recalled is mailed as ever
     assert len(await assignment_created(deps, created(an_assignment(CB1, "plan", OTHER)))) == 5
+
+
+async def test_a_recalled_directives_link_is_not_resent(notifier, mail_sink, js):
+    """The mails page's "Gửi lại đường dẫn" of a recalled directive sends nothing: its
+    links answer that it was recalled, and nothing is asked under it any more."""
+    deps = deps_of(notifier)
+    a = an_assignment(CB1, "plan")
+    await published(notifier, recalled(a_directive()))
+    nonce = "0" * 32
+    assert await resend_assignment(deps, created(a), nonce, "chuyenvien") == "recalled"
+    assert mails(mail_sink, CB1, "resend") == []
+    other = an_assignment(CB1, "plan", directive_id=OTHER)
+    assert await resend_assignment(deps, created(other), nonce, "chuyenvien") == "sent"

@@ -199,6 +199,11 @@ OUTCOMES = {
         True,
         "Máy chủ thư tạm thời chưa nhận thư gửi lại cho {unit}. Đề nghị thử lại sau ít phút.",
     ),
+    "recalled": (
+        True,
+        "Văn bản đã bị thu hồi nên không gửi lại đường dẫn báo cáo cho {unit}: không còn "
+        "yêu cầu báo cáo nào theo văn bản này.",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from services.notifier.adapters import records
 from services.notifier.adapters.mailer import TransientMailError
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
@@ -25,8 +26,11 @@ from shared.topology import REVOKED_LINKS
 # sent: the server accepted it; repeated: this form was sent before, nothing more went;
 # no_address: the unit has no e-mail address; refused: the server refused it for good;
 # failed: the server could not take it now (nothing retries a resend: click again);
-# revoked: the parent's staff revoked the unit's link, which opens nothing any more.
-ResendOutcome = Literal["sent", "repeated", "no_address", "refused", "failed", "revoked"]
+# revoked: the parent's staff revoked the unit's link, which opens nothing any more;
+# recalled: the issuer recalled the directive, nothing is asked under it any more.
+ResendOutcome = Literal[
+    "sent", "repeated", "no_address", "refused", "failed", "revoked", "recalled"
+]
 NONCE = re.compile(r"^[0-9a-f]{32}$")
 PREFIX = "resend"
 
@@ -57,6 +61,8 @@ async def resend_assignment(
         return "no_address"
     if await link_revoked(deps, a):
         return "revoked"
+    if await records.recalled(deps.js, a.directive_id) is not None:
+        return "recalled"
     attachment = await original(deps, a.document)
     now = deps.clock.now()  # the link resent lasts the grace from now: a dead one lives again
     link = link_for(deps, a, made_at=now)
