@@ -174,6 +174,7 @@ ACCESS: dict[str, Access] = {
             topology.AGGREGATOR_DIRECTIVES_BUCKET,
             topology.AGGREGATOR_NOTES,
             topology.SYNTHESIS,  # who approved what went up (the last synthesis.approved)
+            topology.CALENDAR,  # days late counted in working days, as a form may say
             *_SIGN_IN,
         ),
         follows=(topology.DIRECTORY, topology.AGGREGATOR_DIRECTIVES_BUCKET),

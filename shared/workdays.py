@@ -6,14 +6,16 @@ announcements with ``chidao calendar load FILE`` (kept in NATS, ``CALENDAR``), r
 as ``days_off`` and ``working_days``.
 
 Nghị định 30/2020/NĐ-CP counts many of its time limits in working days ("trong 05 ngày
-làm việc kể từ ngày nhận"): ``add`` gives the n-th working day after a day."""
+làm việc kể từ ngày nhận"): ``add`` gives the n-th working day after a day, and
+``working_days_late`` how many working days a report came late."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -22,10 +24,12 @@ import yaml
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError
 
+from shared.clock import VN_TZ
 from shared.kv import get_value
 from shared.topology import CALENDAR
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+DAY = timedelta(days=1)
 
 
 class CalendarError(ValueError):
@@ -85,6 +89,33 @@ class WorkCalendar:
 
     def encoded(self) -> bytes:
         return json.dumps(self.as_json(), ensure_ascii=False, sort_keys=True).encode()
+
+
+def working_days_late(
+    received: datetime | None, due: datetime | None, calendar: WorkCalendar
+) -> int:
+    """How many working days late ``received`` came after ``due``: the calendar-day
+    count (whole days, started ones counted) with the days off left out. The time between
+    the deadline and the receipt that falls on working days (Vietnamese days, midnight to
+    midnight) is counted in days, a started one counted whole; at least 1 when late at
+    all, so a report sent over the weekend after a Friday deadline is 1 day late.
+
+    For a midnight deadline ("trước ngày 24/01/2025") that is the working days from the
+    deadline's day to the receipt's day, both counted. One hour late on a working day is
+    1 day; due by the end of Friday 24/01/2025 and received on Monday 03/02/2025, the
+    first working day after Tết, is 1 (10 calendar days). Never more than the calendar
+    count: the time is the same, less the days off."""
+    if received is None or due is None or received < due:
+        return 0
+    start, end = due.astimezone(VN_TZ), received.astimezone(VN_TZ)
+    late = timedelta()
+    day = start.date()
+    while day <= end.date():
+        if calendar.is_working(day):
+            midnight = datetime.combine(day, time(), VN_TZ)
+            late += min(end, midnight + DAY) - max(start, midnight)
+        day += DAY
+    return max(1, math.ceil(late / DAY))
 
 
 _IN_FORCE: list[WorkCalendar] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from services.aggregator.adapters.calendar import CalendarCopy
 from services.aggregator.adapters.directives import DirectiveBook
 from services.aggregator.adapters.home_index import HomeIndex
 from services.aggregator.adapters.notes import Notes
@@ -28,6 +29,7 @@ class Deps:
     rollup: Rollup  # the roll-up nodes
     home: HomeIndex  # the console home's index, kept beside the nodes
     notes: Notes  # the sections the staff write in their báo cáo tổng hợp
+    calendar: CalendarCopy  # the operator's working days: for forms counting in them
     clock: Clock
     directory: Callable[[], Directory]  # the mirror's current directory
     metrics: AggregatorMetrics
@@ -42,12 +44,14 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
         kv = await js.key_value(topology.AGGREGATOR_DIRECTIVES_BUCKET.name)
         book = DirectiveBook(kv, js, service.clock.now)  # recurring: the periods so far
         nodes = await js.key_value(topology.AGGREGATOR_ROLLUP.name)
+        calendar = CalendarCopy(js)
         rollup = Rollup(
             nodes,
             lambda: service.directory,
             on_write=lambda node: metrics.writes.inc(),
             on_conflict=metrics.conflicts.inc,
             forms=book.form,
+            calendar=calendar.get,
         )
         return Deps(
             js=js,
@@ -56,6 +60,7 @@ def deps_builder(service: Service, metrics: AggregatorMetrics) -> Callable[[], A
             rollup=rollup,
             home=HomeIndex(nodes),
             notes=Notes(await js.key_value(topology.AGGREGATOR_NOTES.name)),
+            calendar=calendar,
             clock=service.clock,
             directory=lambda: service.directory,
             metrics=metrics,

@@ -9,6 +9,7 @@ the form is edited later."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -47,6 +48,13 @@ DEFAULT_AGGREGATION = {
     FieldType.ATTACHMENT: Aggregation.NONE,
 }
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# How a late report's days late are counted: calendar days, or working days (Monday to
+# Friday less the holidays, on the calendar of ``chidao calendar``, shared/workdays.py).
+DaysLate = Literal["calendar", "working"]
+
+
+def _counted_in_calendar_days(days_late: DaysLate) -> bool:
+    return days_late == "calendar"
 
 
 class Choice(Contract):
@@ -109,6 +117,14 @@ class Form(Contract):
     title: Text = Field(min_length=1)
     description: Text = ""
     fields: list[FormField] = Field(min_length=1)
+    # Left out of the JSON when "calendar": a form written before it, and every form that
+    # does not say otherwise, travels in directive.issued as it always did.
+    days_late: DaysLate = Field(
+        "calendar",
+        description="how the synthesis counts a late report's days late: calendar days, "
+        "or working days on the working-day calendar (chidao calendar)",
+        exclude_if=_counted_in_calendar_days,
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Form:
@@ -124,6 +140,10 @@ class Form(Contract):
                 if target.type not in NUMERIC or target.computed:
                     raise ValueError(f"field '{f.name}' refers to '{other}', not a typed number")
         return self
+
+    @property
+    def counts_working_days(self) -> bool:
+        return self.days_late == "working"
 
     def field(self, name: str) -> FormField | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -4,6 +4,7 @@ how it adds up the hierarchy (see model.py)."""
 from shared.forms.model import (
     Aggregation,
     Choice,
+    DaysLate,
     FieldType,
     Form,
     FormField,
@@ -27,6 +28,7 @@ __all__ = [
     "Aggregation",
     "Checked",
     "Choice",
+    "DaysLate",
     "FieldType",
     "Form",
     "FormError",

@@ -11,7 +11,7 @@ batch is ``Busy`` and redelivered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from cachetools import LRUCache
@@ -24,6 +24,7 @@ from shared.directory import Directory
 from shared.forms import Form
 from shared.kv import get_entry
 from shared.retry import on_conflict_retry
+from shared.workdays import WorkCalendar
 
 MAX_CAS_ATTEMPTS = 50
 CACHED_NODES = 50_000
@@ -50,10 +51,14 @@ class Rollup:
         on_write: Callable[[Node], None] | None = None,
         on_conflict: Callable[[], None] | None = None,
         forms: Callable[[str, str], Form | None] | None = None,
+        calendar: Callable[[], Awaitable[WorkCalendar]] | None = None,
     ) -> None:
         self._kv = kv
         # The report form of a (directive, requirement): how its values add up.
         self._forms = forms or (lambda directive_id, requirement_id: None)
+        # The operator's working-day calendar, asked for only by a form counting days
+        # late in working days (the statutory one when none is given).
+        self._calendar = calendar
         self._directory = directory
         self._on_write = on_write or (lambda node: None)
         self._on_conflict = on_conflict or (lambda: None)
@@ -137,6 +142,8 @@ class Rollup:
     async def _update(self, item: _Work) -> tuple[Node, bool]:
         key = node_key(item.directive_id, item.requirement_id, item.unit_id)
         cached = self._cache.pop(key, None)
+        form = self._forms(item.directive_id, item.requirement_id)
+        calendar = await self._calendar_for(form)
 
         async def attempt(n: int) -> tuple[Node, bool]:
             # What this process wrote last first; after a conflict, the bucket.
@@ -144,7 +151,7 @@ class Rollup:
             if not changed:
                 return node, False
             node.v += 1
-            node.recompute(self._forms(item.directive_id, item.requirement_id))
+            node.recompute(form, calendar)
             data = node.model_dump_json().encode()
             revision = await self._kv.update(key, data, last=revision)
             self._cache[key] = (data, revision)
@@ -159,6 +166,11 @@ class Rollup:
             jitter=0.005,
             on_conflict=self._on_conflict,
         )
+
+    async def _calendar_for(self, form: Form | None) -> WorkCalendar | None:
+        if self._calendar is None or form is None or not form.counts_working_days:
+            return None
+        return await self._calendar()
 
     async def _decided(
         self, item: _Work, key: str, cached: tuple[bytes, int] | None

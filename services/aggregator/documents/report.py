@@ -16,6 +16,7 @@ from typing import Any, Literal
 from services.aggregator.domain.notes import WRITTEN_SECTIONS
 from services.aggregator.domain.recall import basis_sentence, recalled_sentence
 from services.aggregator.domain.synthesis import (
+    DAY_WORDS,
     Column,
     Counted,
     Extended,
@@ -129,7 +130,8 @@ def _situation(r: RequirementSynthesis) -> str:
         f"{_count(t.on_time)}, muộn {_count(t.late)}"
     )
     if t.late and t.average_days_late:
-        sentence += f" (bình quân muộn {format_number(round(t.average_days_late, 1))} ngày)"
+        average = format_number(round(t.average_days_late, 1))
+        sentence += f" (bình quân muộn {average} {r.day_word})"
     sentence += f"; chưa báo cáo: {_count(t.missing)}"
     if t.missing and t.overdue and t.pending:  # some granted a deadline still ahead
         sentence += f" (quá hạn {_count(t.overdue)}, còn trong hạn {_count(t.pending)})"
@@ -143,13 +145,13 @@ def _situation(r: RequirementSynthesis) -> str:
     return sentence
 
 
-def reporting_status(t: TotalsSynthesis) -> str:
-    """One unit: "Đúng hạn", "Muộn 2 ngày", "Chưa báo cáo"; a subtree: "8/9 (đúng hạn
-    6, muộn 2)"."""
+def reporting_status(t: TotalsSynthesis, day_word: str = DAY_WORDS["calendar"]) -> str:
+    """One unit: "Đúng hạn", "Muộn 2 ngày" (``day_word``: "ngày làm việc" when its form
+    counts working days), "Chưa báo cáo"; a subtree: "8/9 (đúng hạn 6, muộn 2)"."""
     if t.expected == 1:
         if t.submitted == 0:
             return "Chưa báo cáo"
-        return "Đúng hạn" if t.on_time else f"Muộn {_count(t.days_late)} ngày"
+        return "Đúng hạn" if t.on_time else f"Muộn {_count(t.days_late)} {day_word}"
     return (
         f"{_count(t.submitted)}/{_count(t.expected)} (đúng hạn {_count(t.on_time)}, "
         f"muộn {_count(t.late)})"
@@ -176,10 +178,10 @@ def _unit_table(r: RequirementSynthesis) -> Table | None:
     header += [c.label + (f" ({c.unit})" if c.unit else "") for c in columns]
     rows = []
     for index, c in enumerate(r.children, start=1):
-        row = [str(index), c.name, reporting_status(c)]
+        row = [str(index), c.name, reporting_status(c, r.day_word)]
         row += [bare_figure(c.figures.get(col.name, "")) for col in columns]
         rows.append(row)
-    total = ["", "Tổng cộng", reporting_status(r.totals), *total_cells(r, columns)]
+    total = ["", "Tổng cộng", reporting_status(r.totals, r.day_word), *total_cells(r, columns)]
     numeric = [True, False, False] + [True] * len(columns)
     return Table(header, rows, numeric, total)
 
@@ -206,9 +208,9 @@ def _names(entries: Sequence[Listed]) -> str:
     return "; ".join(e.name for e in entries)
 
 
-def _late_names(entries: Sequence[Late]) -> str:
+def _late_names(entries: Sequence[Late], day_word: str) -> str:
     return "; ".join(
-        f"{e.name} (muộn {e.days_late} ngày)" if e.days_late else e.name for e in entries
+        f"{e.name} (muộn {e.days_late} {day_word})" if e.days_late else e.name for e in entries
     )
 
 
@@ -285,7 +287,7 @@ def _missing_and_late(s: Synthesis) -> list[Block]:
 def _missing_and_late_of(r: RequirementSynthesis) -> list[Block]:
     items = [
         f"Chưa báo cáo ({len(r.missing)}): {_names(r.missing) or 'không có'}.",
-        f"Báo cáo muộn ({len(r.late)}): {_late_names(r.late) or 'không có'}.",
+        f"Báo cáo muộn ({len(r.late)}): {_late_names(r.late, r.day_word) or 'không có'}.",
     ]
     if r.returned:
         items.append(

@@ -6,6 +6,10 @@ below it, that child's totals tagged with the child's version. Every change is a
 newer", never an increment, so applying the same event or the same child state twice
 changes nothing: redeliveries, replays and two replicas racing all converge on the same
 totals.
+
+Days late are counted as the requirement's form says (``Form.days_late``): calendar days,
+or working days on the operator's calendar, which the caller reads and passes in (this
+module does no I/O).
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from pydantic import BaseModel, Field
 
 from shared.contracts import Assignment, Extensions, Review, Submission, Totals, UnitContacted
 from shared.forms import Aggregation, Form
+from shared.workdays import WorkCalendar, working_days_late
+
+# What a working-day form counts on when no calendar is passed: the statutory holidays.
+STATUTORY = WorkCalendar()
 
 
 def days_late(received: datetime | None, due: datetime | None) -> int:
@@ -26,6 +34,18 @@ def days_late(received: datetime | None, due: datetime | None) -> int:
     if received is None or due is None or received < due:
         return 0
     return max(1, math.ceil((received - due).total_seconds() / 86400))
+
+
+def days_late_as(
+    form: Form | None,
+    received: datetime | None,
+    due: datetime | None,
+    calendar: WorkCalendar | None = None,
+) -> int:
+    """Days late as ``form`` counts them: working days on ``calendar`` when it says so."""
+    if form is not None and form.counts_working_days:
+        return working_days_late(received, due, calendar or STATUTORY)
+    return days_late(received, due)
 
 
 class Own(BaseModel):
@@ -79,7 +99,11 @@ class Own(BaseModel):
         waiting = {due.astimezone(UTC).isoformat(): 1} if due and self.version == 0 else {}
         return {"extended": 1, "extended_missing": waiting}
 
-    def totals(self, form: Form | None) -> Totals:
+    def late_by(self, form: Form | None, calendar: WorkCalendar | None = None) -> int:
+        """How late its first report came, by the deadline in force, as ``form`` counts."""
+        return days_late_as(form, self.first_received_at, self.due, calendar)
+
+    def totals(self, form: Form | None, calendar: WorkCalendar | None = None) -> Totals:
         if self.version == 0:
             return Totals(expected=1, **self._extension_totals())
         sums: dict[str, float] = {}
@@ -102,7 +126,7 @@ class Own(BaseModel):
             on_time=1 if self.on_time else 0,
             late=0 if self.on_time else 1,
             accepted=1 if self.accepted else 0,
-            days_late=days_late(self.first_received_at, self.due),
+            days_late=self.late_by(form, calendar),
             sums=sums,
             choices=choices,
             ratio_parts=parts,
@@ -216,8 +240,10 @@ class Node(BaseModel):
         self.children[child_id] = ChildEntry(v=v, totals=totals)
         return True
 
-    def recompute(self, form: Form | None) -> None:
-        total = self.own.totals(form) if self.own else Totals()
+    def recompute(self, form: Form | None, calendar: WorkCalendar | None = None) -> None:
+        """The totals again, from ``own`` and the children's; ``calendar``: what a form
+        counting working days counts on (the operator's, read by the caller)."""
+        total = self.own.totals(form, calendar) if self.own else Totals()
         for child in self.children.values():
             total = total + child.totals
         self.totals = total

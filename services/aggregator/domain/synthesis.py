@@ -22,7 +22,11 @@ from pydantic import (
     model_validator,
 )
 
-from shared.forms import PLAN_FORM
+from shared.forms import PLAN_FORM, DaysLate
+
+# How the documents and the status page word days late: "muộn 2 ngày", or, for a form
+# counting them in working days, "muộn 2 ngày làm việc".
+DAY_WORDS: dict[DaysLate, str] = {"calendar": "ngày", "working": "ngày làm việc"}
 
 
 class _Part(BaseModel):
@@ -148,10 +152,17 @@ class Column(_Part):
     unit: str
 
 
+def _counted_in_calendar_days(days_late: DaysLate) -> bool:
+    return days_late == "calendar"
+
+
 class FormSynthesis(_Part):
     id: str
     title: str
     columns: list[Column]  # the added-up fields (SUM, RATIO), a table's columns
+    # How its days late are counted (the form's ``days_late``). Left out of the JSON when
+    # in calendar days: a synthesis saved before it reads and writes back the same.
+    days_late: DaysLate = Field("calendar", exclude_if=_counted_in_calendar_days)
 
 
 class OwnReport(_Part):
@@ -202,6 +213,11 @@ class RequirementSynthesis(_Part):
     @property
     def asks_for_a_plan(self) -> bool:
         return self.asks_for == "plan"
+
+    @property
+    def day_word(self) -> str:
+        """What its days late are counted in: "ngày", or "ngày làm việc"."""
+        return DAY_WORDS[self.form.days_late if self.form else "calendar"]
 
 
 class UnitRef(_Part):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.aggregator.domain.nodes import Node, Own, days_late
+from services.aggregator.domain.nodes import Node, Own
 from services.aggregator.domain.synthesis import (
     AddedUp,
     ChildSynthesis,
@@ -36,6 +36,7 @@ from shared.directory import Directory
 from shared.forms import Aggregation, FieldType, Form, FormField
 from shared.forms.display import display
 from shared.vietnamese import document_title, format_deadline
+from shared.workdays import WorkCalendar
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -107,10 +108,14 @@ def _text_fields_of(form: Form | None) -> list[FormField]:
 
 class Listing:
     """The units with their own assignment in a subtree, by status, and their words,
-    gathered node by node."""
+    gathered node by node; a late one's days late as ``form`` counts them (on
+    ``calendar`` when in working days)."""
 
-    def __init__(self, directory: Directory, form: Form | None) -> None:
+    def __init__(
+        self, directory: Directory, form: Form | None, calendar: WorkCalendar | None = None
+    ) -> None:
         self._directory = directory
+        self._form, self._calendar = form, calendar
         self._text_fields = _text_fields_of(form)
         self.on_time: list[Received] = []
         self.late: list[Late] = []
@@ -130,7 +135,7 @@ class Listing:
         elif own.on_time:
             self.on_time.append(Received(**unit, received_at=_iso(own.first_received_at)))
         else:
-            late = days_late(own.first_received_at, own.due)
+            late = own.late_by(self._form, self._calendar)
             received = _iso(own.first_received_at)
             self.late.append(Late(**unit, received_at=received, days_late=late))
         extended = _extended(own)
@@ -177,7 +182,7 @@ def _form_of(form: Form | None) -> FormSynthesis | None:
         for f in form.fields
         if f.rule in (Aggregation.SUM, Aggregation.RATIO)
     ]
-    return FormSynthesis(id=form.id, title=form.title, columns=columns)
+    return FormSynthesis(id=form.id, title=form.title, columns=columns, days_late=form.days_late)
 
 
 def _own_of(own: Own | None) -> OwnReport | None:

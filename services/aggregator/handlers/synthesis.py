@@ -5,7 +5,7 @@ or one it implements, was recalled (``handlers/recall.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from services.aggregator.adapters.rollup import Rollup
@@ -24,6 +24,7 @@ from shared.contracts import DirectiveIssued
 from shared.directory import Directory
 from shared.errors import NotFound
 from shared.forms import Form
+from shared.workdays import WorkCalendar
 
 MAX_LISTED_NODES = 5000  # a synthesis walks at most this many nodes to list units by name
 
@@ -44,7 +45,8 @@ async def get_synthesis_and_revision(
     directory = deps.directory()
     if unit_id not in directory:
         raise NotFound(f"unit '{unit_id}' is not in the directory")
-    s = await build(deps.rollup, issued, unit_id, directory, deps.clock.now(), deps.book.form)
+    now, calendar = deps.clock.now(), deps.calendar.get
+    s = await build(deps.rollup, issued, unit_id, directory, now, deps.book.form, calendar)
     # In the synthesis itself, so that every document of it and its approval carry them.
     stored, revision = await notes_of(deps, directive_id, unit_id)
     s.written = stored.written if stored else Written()
@@ -60,17 +62,28 @@ async def build(
     directory: Directory,
     now: datetime,
     form_of: Callable[[str, str], Form | None] | None = None,
+    calendar: Callable[[], Awaitable[WorkCalendar]] | None = None,
 ) -> Synthesis:
+    """``calendar``: the operator's working days, read only for a form counting days
+    late in them (the statutory ones when none is given)."""
     sections: list[RequirementSynthesis] = []
     for requirement in issued.directive.requirements:
         form = form_of(issued.directive_id, requirement.id) if form_of else None
         node = await rollup.get(issued.directive_id, requirement.id, unit_id)
-        listing = Listing(directory, form)
+        listing = Listing(directory, form, await _calendar_for(form, calendar))
         truncated = await _walk(rollup, node, listing) if node else False
         sections.append(
             requirement_synthesis(requirement, form, node, listing, truncated, directory, now)
         )
     return synthesis_of(issued, unit_id, directory, now, sections)
+
+
+async def _calendar_for(
+    form: Form | None, calendar: Callable[[], Awaitable[WorkCalendar]] | None
+) -> WorkCalendar | None:
+    if calendar is None or form is None or not form.counts_working_days:
+        return None
+    return await calendar()
 
 
 async def _walk(rollup: Rollup, root: Node, listing: Listing) -> bool:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from services.aggregator.console.periods import TrendRow
 from services.aggregator.documents.report import reporting_status
-from services.aggregator.domain.synthesis import ChildSynthesis, TotalsSynthesis
+from services.aggregator.domain.synthesis import DAY_WORDS, ChildSynthesis, TotalsSynthesis
 from shared.vietnamese import format_number, format_rate
 
 # Colours of the report statuses, the same in both charts and in the table.
@@ -46,13 +46,16 @@ class Tally(Protocol):
     def late(self) -> int: ...
 
 
-def completion_chart(children: list[ChildSynthesis]) -> dict[str, Any]:
-    """One horizontal bar per child unit: its share reported, on time and late."""
+def completion_chart(
+    children: list[ChildSynthesis], day_word: str = DAY_WORDS["calendar"]
+) -> dict[str, Any]:
+    """One horizontal bar per child unit: its share reported, on time and late (days
+    late in ``day_word``, as the form counts them)."""
     rows = [
         {
             "key": c.unit_id,
             "name": c.name,
-            **_bar(i, c.name, f"{c.name}: {reporting_status(c)}", c),
+            **_bar(i, c.name, f"{c.name}: {reporting_status(c, day_word)}", c),
         }
         for i, c in enumerate(children)
     ]

@@ -225,7 +225,7 @@ def _requirement(
     children = [c for c in r.children if c.expected]
     late = [
         {"name": e.name, "url": report_url(e.unit_id),
-         "extra": f"muộn {format_number(e.days_late or 0)} ngày"}
+         "extra": f"muộn {format_number(e.days_late or 0)} {r.day_word}"}
         for e in r.late
     ]  # fmt: skip
     return {
@@ -233,10 +233,10 @@ def _requirement(
         "heading": heading or _upper_first(r.action),
         "deadline": r.deadline,
         "form_title": r.form.title if r.form else "",
-        "headline": _headline(t),
+        "headline": _headline(t, r.day_word),
         "own": _own(r.own, report_url(unit_id)),
         "children": children,
-        "completion": completion_chart(children),
+        "completion": completion_chart(children, r.day_word),
         "timeliness": timeliness_chart(t),
         "table": _table(r, children, report_url, unit_url),
         "figures": _figures(r.figures),
@@ -256,10 +256,12 @@ def _requirement(
     }
 
 
-def _headline(t: TotalsSynthesis) -> list[dict[str, str]]:
+def _headline(t: TotalsSynthesis, day_word: str) -> list[dict[str, str]]:
+    """The headline figures; ``day_word``: what days late are counted in."""
     late_note = ""
     if t.late and t.average_days_late:
-        late_note = f"bình quân muộn {format_number(round(t.average_days_late, 1))} ngày"
+        average = format_number(round(t.average_days_late, 1))
+        late_note = f"bình quân muộn {average} {day_word}"
     return [
         {
             "key": "submitted",
@@ -331,7 +333,7 @@ def _table(
             {
                 "name": c.name,
                 "url": url,
-                "status": reporting_status(c),
+                "status": reporting_status(c, r.day_word),
                 "class": _status_class(c),
                 "cells": [bare_figure(c.figures.get(col.name, "")) for col in columns],
             }
@@ -339,7 +341,10 @@ def _table(
     return {
         "columns": [{"label": c.label, "unit": "" if c.unit == "%" else c.unit} for c in columns],
         "rows": rows,
-        "total": {"status": reporting_status(r.totals), "cells": total_cells(r, columns)},
+        "total": {
+            "status": reporting_status(r.totals, r.day_word),
+            "cells": total_cells(r, columns),
+        },
     }
 
 
