@@ -457,3 +457,14 @@ async def test_the_committee_s_home_marks_what_was_recalled(site):
     e = _card(home, "issued", "Kế hoạch số 102-KH/ĐU")
     assert f"Văn bản căn cứ (Kế hoạch số 10-KH/ĐUK) đã bị thu hồi ngày {RECALL_DAY}" in e
     assert HEADLINE not in e
+
+
+async def test_a_synthesis_answering_a_recalled_directive_is_not_sent_up(site):
+    """E implements R, which its issuer recalled: nothing is asked under R any more, so
+    E's synthesis has nothing to go up to; said in words, not the plain "no target"."""
+    api = await site.http.post(f"/api/directives/{E.directive_id}/synthesis/approve")
+    assert api.status_code == 409, api.text
+    assert api.json()["reason"] == "parent_recalled"
+    assert "Kế hoạch số 10-KH/ĐUK" in api.json()["error"]
+    page = await site.http.post(f"/directives/{E.directive_id}/status", data={"requirement": "r1"})
+    assert page.status_code == 409 and NOT_SENT["parent_recalled"] in page.text

@@ -36,6 +36,10 @@ NOT_SENT = {
         "Chưa gửi được: cấp trên đã chấp nhận báo cáo trước của đơn vị; chỉ gửi lại được "
         "khi cấp trên trả lại báo cáo."
     ),
+    "parent_recalled": (
+        "Chưa gửi được: văn bản cấp trên mà báo cáo tổng hợp này trả lời đã bị thu hồi, "
+        "không còn nhận báo cáo theo văn bản đó."
+    ),
     "recalled": (
         "Chưa gửi được: văn bản đã bị thu hồi, không còn yêu cầu báo cáo theo văn bản này "
         "nên báo cáo tổng hợp của văn bản không gửi lên cấp trên."

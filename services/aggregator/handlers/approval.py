@@ -24,6 +24,7 @@ from shared import subjects, timers, topology
 from shared.contracts import AssignmentCreated, DirectiveIssued, SynthesisApproved
 from shared.errors import Conflict, DomainError
 from shared.streams import last_event
+from shared.vietnamese import document_title
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,13 @@ async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) 
     unit = issued.directive.issuer_unit
     own_form = issued.form_of(requirement_id)
     candidates = []
+    recalled_parents = []
     for parent_id in issued.parents:
         parent = await deps.book.get(parent_id)
         if parent is None:
+            continue
+        if await recalled(deps, parent_id) is not None:
+            recalled_parents.append(parent)  # it asks nothing more: nothing goes up to it
             continue
         for r in parent.directive.requirements:
             if r.asks_for_a_plan:
@@ -53,10 +58,21 @@ async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) 
             form = parent.form_of(r.id)
             same_form = form is not None and own_form is not None and form.id == own_form.id
             candidates.append((not same_form, parent_id, r.id, r.due_before, form))
+    if not candidates and recalled_parents:
+        raise basis_recalled_refusal(recalled_parents[0])
     if not candidates:
         raise rules.no_target(issued)
     _, parent_id, requirement, due, form = sorted(candidates, key=lambda c: c[:3])[0]
     return Target(parent_id, requirement, due, form)
+
+
+def basis_recalled_refusal(parent: DirectiveIssued) -> Conflict:
+    d = parent.directive
+    return Conflict(
+        f"{d.issuer} đã thu hồi {document_title(d.kind, d.ref)}, văn bản mà báo cáo tổng hợp "
+        "này trả lời: không còn gửi báo cáo lên theo văn bản đó.",
+        reason="parent_recalled",
+    )
 
 
 async def issuer_of(deps: Deps, directive_id: str) -> str:
@@ -138,9 +154,16 @@ async def approve_automatically(deps: Deps, timer: AutoApproval) -> SynthesisApp
     if await recalled(deps, timer.directive_id) is not None:
         log.info("no automatic approval: recalled", extra={"directive_id": timer.directive_id})
         return None
-    return await approve(
-        deps, timer.directive_id, timer.requirement_id, automatic=True, at=timer.at
-    )
+    try:
+        return await approve(
+            deps, timer.directive_id, timer.requirement_id, automatic=True, at=timer.at
+        )
+    except Conflict as exc:
+        if exc.details.get("reason") != "parent_recalled":
+            raise
+        log.info("no automatic approval: the directive above was recalled",
+                 extra={"directive_id": timer.directive_id})  # fmt: skip
+        return None
 
 
 @dataclass(frozen=True)
