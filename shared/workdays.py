@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
+from time import monotonic
 
 import holidays
 import yaml
@@ -226,3 +227,31 @@ async def read_calendar(js: JetStreamContext) -> WorkCalendar:
         return WorkCalendar()
     value = await get_value(kv, _KEY)
     return WorkCalendar.from_json(json.loads(value)) if value else WorkCalendar()
+
+
+CALENDAR_SECONDS = 300.0
+
+
+class CalendarCopy:
+    """A service's copy of the operator's calendar (bucket ``chidao_calendar``): read when
+    first needed and again at most every ``every`` seconds. A new year's announcement is
+    loaded once a year; reminders and roll-ups ask every moment."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        every: float = CALENDAR_SECONDS,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        self._js = js
+        self._every = every
+        self._clock = clock
+        self._calendar = WorkCalendar()
+        self._until: float | None = None  # None: not read yet
+
+    async def get(self) -> WorkCalendar:
+        """The calendar, read again if the copy is older than ``every`` seconds."""
+        if self._until is None or self._clock() >= self._until:
+            self._calendar = await read_calendar(self._js)
+            self._until = self._clock() + self._every
+        return self._calendar

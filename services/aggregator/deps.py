@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from services.aggregator.adapters.calendar import CalendarCopy
 from services.aggregator.adapters.directives import DirectiveBook
 from services.aggregator.adapters.home_index import HomeIndex
 from services.aggregator.adapters.notes import Notes
@@ -19,6 +18,7 @@ from shared.clock import Clock
 from shared.directory import Directory
 from shared.service import Service
 from shared.settings import Settings
+from shared.workdays import CalendarCopy
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ Which timers, and when, is services/notifier/domain/timer_plan.py.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -29,9 +28,7 @@ from shared.clock import Clock
 from shared.contracts import Assignment
 from shared.directory import Directory
 from shared.settings import Settings
-from shared.workdays import WorkCalendar, read_calendar
-
-CALENDAR_SECONDS = 300.0
+from shared.workdays import CalendarCopy, WorkCalendar
 
 OWNER = "notifier"  # the timers' subjects are the notifier's own
 
@@ -49,11 +46,12 @@ class Timers:
         self._reminder_days = tuple(str(r) for r in settings.reminder_days)
         self._urgent_days = tuple(str(r) for r in settings.urgent_reminder_days)
         # working-day reminders ("3wd") count on the operator's calendar, read again at
-        # most every CALENDAR_SECONDS; none read when every reminder counts calendar days
+        # most every CALENDAR_SECONDS (CalendarCopy); none read when every reminder counts
+        # calendar days
         every = (*self._reminder_days, *self._urgent_days)
         self._working = any(r.endswith("wd") for r in every)
         self._calendar = WorkCalendar()
-        self._calendar_until = 0.0
+        self._calendar_copy = CalendarCopy(js)
         self._digest_after = timedelta(days=settings.digest_after_days)
         self._directory = directory
         self._heartbeat_every = settings.heartbeat_seconds
@@ -61,10 +59,9 @@ class Timers:
 
     async def refresh_calendar(self) -> None:
         """Read the operator's calendar again if working-day reminders need it and the
-        copy is older than CALENDAR_SECONDS."""
-        if self._working and time.monotonic() >= self._calendar_until:
-            self._calendar = await read_calendar(self._js)
-            self._calendar_until = time.monotonic() + CALENDAR_SECONDS
+        copy is older than shared.workdays.CALENDAR_SECONDS."""
+        if self._working:
+            self._calendar = await self._calendar_copy.get()
 
     def plan(self, assignment: Assignment, extension: int = 0) -> list[Timer]:
         """The timers an assignment needs from now on (domain/timer_plan.py), counted on
