@@ -5,11 +5,10 @@ says in Vietnamese what fits several or nothing, with the nearest names."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from functools import cache
 
 from chidao.client import ApiError, call, service_url
+from shared.vietnamese import parse_day
 
 
 @cache
@@ -35,21 +34,7 @@ def directive_id(text: str, issuer: str | None = None) -> str:
     return str(directive(text, issuer)["id"])
 
 
-_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-
-
-def day(text: str) -> date:
-    """A day as a clerk writes it, 10/12/2024 (or 10-12-2024, 10.12.2024), or as ISO
-    2024-12-10; ValueError, in Vietnamese, for anything else."""
-    found = _DAY.match(text)
-    try:
-        if found:
-            d, m, y = (int(g) for g in found.groups())
-            return date(y, m, d)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    raise ValueError(f"“{text}” không phải một ngày: viết ngày/tháng/năm, ví dụ 10/12/2024")
-
+# A day as a clerk writes it: the services read days the same way.
+day = parse_day
 
 __all__ = ["ApiError", "day", "directive", "directive_id", "unit", "unit_id"]

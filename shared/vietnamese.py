@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from babel.numbers import format_decimal, format_percent
@@ -93,3 +94,21 @@ def format_rate(part: float, whole: float) -> str:
     if not whole:
         return "—"
     return format_percent(part / whole, format="#,##0.#%", locale="vi")
+
+
+_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def parse_day(text: str) -> date:
+    """A day as a clerk writes it, 10/12/2024 (or 10-12-2024, 10.12.2024), or as ISO
+    2024-12-10 (a browser's date input); ValueError, in Vietnamese, for anything else.
+    The command line, the unit's page and the staff's forms all read days with it."""
+    found = _DAY.match(text)
+    try:
+        if found:
+            d, m, y = (int(g) for g in found.groups())
+            return date(y, m, d)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise ValueError(f"“{text}” không phải một ngày: viết ngày/tháng/năm, ví dụ 10/12/2024")

@@ -22,6 +22,7 @@ from shared.contracts.directives import Secrecy, Urgency
 from shared.directory import Directory
 from shared.errors import Invalid
 from shared.slugs import fold
+from shared.vietnamese import parse_day
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,6 @@ _PERIODS = {
     "semiannual": "semiannual", "6 thang": "semiannual", "sau thang": "semiannual",
     "yearly": "yearly", "hang nam": "yearly",
 }  # fmt: skip
-_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
 def _set_value(field: str, text: str) -> object:
@@ -101,14 +101,7 @@ def _set_value(field: str, text: str) -> object:
         if period is None:
             raise ValueError("kỳ báo cáo: viết hằng tháng, hằng quý, 6 tháng hoặc hằng năm")
         return period
-    found = _DAY.match(text.strip())
-    try:
-        day = date(*(int(g) for g in reversed(found.groups()))) if found else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise ValueError("ngày: viết ngày/tháng/năm, ví dụ 10/12/2025 (nghĩa là trước ngày đó)")
-    return due_instant(day)
+    return due_instant(parse_day(text))  # ValueError, in Vietnamese
 
 
 def confirmed(directive: Directive, reading: Reading, upload: Upload) -> Directive:

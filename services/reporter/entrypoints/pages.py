@@ -22,6 +22,7 @@ from shared.errors import Invalid, NotFound
 from shared.forms import FieldType, Form, computed
 from shared.forms.display import display
 from shared.slugs import fold
+from shared.vietnamese import parse_day
 from shared.web import StyleSheet, csrf_field
 
 # Every template is HTML and everything in it is escaped: what units, staff and documents
@@ -120,13 +121,7 @@ def posted_day(text: str, field: str) -> date | None:
     text = text.strip()[:40]
     if not text:
         return None
-    parts = text.replace(".", "/").replace("-", "/").split("/")
     try:
-        if len(parts) == 3 and len(parts[0]) == 4:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 3:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        pass
-    problem = f"“{text}” không phải một ngày: viết ngày/tháng/năm, ví dụ 10/12/2024."
-    raise Invalid(problem, problems={field: problem})
+        return parse_day(text)
+    except ValueError as exc:
+        raise Invalid(str(exc), problems={field: str(exc)}) from None
