@@ -46,6 +46,7 @@ class DirectiveBook:
         self._js = js
         self._now = now
         self._cache: dict[str, DirectiveIssued] = {}  # issued directives never change
+        self._forms: dict[tuple[str, str], Form | None] = {}  # nor their requirements' forms
         # nor do recalls; one not seen yet is read again (another replica may keep it)
         self._recalls: dict[str, DirectiveRecalled] = {}
 
@@ -109,8 +110,12 @@ class DirectiveBook:
         issued = self._cache.get(directive_id)
         if issued is None:
             return None
-        found = requirement_in(issued.directive, requirement_id)
-        return issued_form(issued, found) if found is not None else None
+        key = (directive_id, requirement_id)
+        if key not in self._forms:  # a period's id is found by walking the periods:
+            # once per requirement, not at every node the roll-up writes
+            found = requirement_in(issued.directive, requirement_id)
+            self._forms[key] = issued_form(issued, found) if found is not None else None
+        return self._forms[key]
 
     async def load(self, directive_ids: set[str]) -> None:
         """Read these directives so that ``form`` answers for them; LookupError if one is

@@ -19,6 +19,7 @@ from services.issuer.domain.planning import plan_issue
 from services.issuer.domain.records import DirectiveRecord
 from shared import subjects
 from shared import timers as shared_timers
+from shared.contracts import ReportingRequirement
 from shared.errors import PermanentError
 from shared.periods import current_period, instance, period_at, recurring
 
@@ -43,14 +44,25 @@ async def schedule_next_periods(deps: Deps, record: DirectiveRecord) -> int:
     timers = []
     for r in record.directive.requirements:
         period = current_period(r, record.issued_at) if recurring(r) else None
-        following = period_at(r, period.index + 1) if period is not None else None
-        if following is not None and following.opens_at is not None:
-            timers.append(PeriodTimer(
-                directive_id=record.directive.id, requirement_id=r.id,
-                index=following.index, at=following.opens_at,
-            ))  # fmt: skip
+        following = after(record.directive.id, r, period.index) if period is not None else None
+        if following is not None:
+            timers.append(following)
     await _schedule(deps, timers)
     return len(timers)
+
+
+def after(directive_id: str, requirement: ReportingRequirement, index: int) -> PeriodTimer | None:
+    """The timer opening the period after ``index``, at that period's deadline; None past
+    the requirement's end."""
+    following = period_at(requirement, index + 1)
+    if following is None or following.opens_at is None:
+        return None
+    return PeriodTimer(
+        directive_id=directive_id,
+        requirement_id=requirement.id,
+        index=following.index,
+        at=following.opens_at,
+    )
 
 
 async def _schedule(deps: Deps, timers: list[PeriodTimer]) -> None:
@@ -88,12 +100,9 @@ async def period_opened(deps: Deps, timer: PeriodTimer) -> int:
     result = await publish_assignments(deps.js, deps.tracer, record, payloads)
     deps.metrics.assignments.labels("new").inc(result.new_assignments)
     deps.metrics.assignments.labels("duplicate").inc(result.duplicates)
-    following = period_at(base, timer.index + 1)
-    if following is not None and following.opens_at is not None:
-        await _schedule(deps, [PeriodTimer(
-            directive_id=timer.directive_id, requirement_id=base.id,
-            index=following.index, at=following.opens_at,
-        )])  # fmt: skip
+    following = after(timer.directive_id, base, timer.index)
+    if following is not None:
+        await _schedule(deps, [following])
     log.info(
         "period assigned",
         extra={
