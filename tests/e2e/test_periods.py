@@ -22,7 +22,7 @@ from shared.contracts import ReportingRequirement
 from shared.periods import add_months, periods
 from tests.accounts import PASSWORD, add_account
 from tests.e2e.browser import browser, page_shots, sign_in
-from tests.e2e.test_reminders import link_in
+from tests.e2e.test_reminders import Mails, link_in
 from tests.factories import committee_with_chi_bo
 from tests.support import eventually, running, stream_count
 
@@ -47,13 +47,7 @@ def stack(tmp_path_factory):
 
 
 def mails(stack, template: str, unit: str) -> list:
-    return [
-        m
-        for m in list(stack.mail.messages)
-        if m.message["X-Chidao-Template"] == template
-        and DIRECTIVE_ID in m.message["X-Chidao-Event"]
-        and m.message["X-Chidao-Unit"] == unit
-    ]
+    return Mails(stack, DIRECTIVE_ID).of(template, unit)
 
 
 def period_of(mail) -> str:

@@ -18,7 +18,7 @@ from shared.directory import load_file
 from tests.accounts import PASSWORD, add_account
 from tests.e2e.browser import browser, click_and_wait, fill, page_shots, sign_in
 from tests.e2e.test_levels import KHOI, SNV, _directive, _midnight, _post, _submit
-from tests.e2e.test_reminders import link_in
+from tests.e2e.test_reminders import Mails, link_in
 from tests.factories import DEMO_DIRECTORY
 from tests.support import as_operator, eventually, running, stream_count, wait_for
 
@@ -40,13 +40,7 @@ def stack(tmp_path_factory):
 
 
 def mails(stack, template: str, directive_id: str, unit: str | None = None) -> list:
-    return [
-        m
-        for m in list(stack.mail.messages)
-        if m.message["X-Chidao-Template"] == template
-        and directive_id in m.message["X-Chidao-Event"]
-        and (unit is None or m.message["X-Chidao-Unit"] == unit)
-    ]
+    return Mails(stack, directive_id).of(template, unit)
 
 
 async def test_a_recall_reaches_every_unit_and_the_plans_implementing_it(stack, http, stack_js):

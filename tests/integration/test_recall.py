@@ -18,7 +18,7 @@ from shared.settings import Settings
 from shared.streams import last_event
 from tests.inprocess import serving
 from tests.integration.test_issuer_periods import NOW, next_timer, quarterly
-from tests.support import eventually, stream_count
+from tests.support import stream_count
 
 pytestmark = pytest.mark.integration
 UNIT = "cb-snv-van-phong"  # a chi bộ of Đảng ủy Sở Nội vụ in the demo directory
@@ -83,5 +83,5 @@ async def test_a_recalled_directive_takes_no_more_reports_and_says_why(both, js)
     before = await stream_count(js, topology.ASSIGNMENTS.name)
     assert await period_opened(issuer.service.deps, await next_timer(js, d)) == 0
     assert await stream_count(js, topology.ASSIGNMENTS.name) == before
-    record = await eventually(lambda: issuer.http.get(f"/api/directives/{d}"), what="the record")
+    record = await issuer.http.get(f"/api/directives/{d}")
     assert record.json()["recall"]["reason"] == "Ban hành nhầm <đối tượng>."
