@@ -40,6 +40,7 @@ from shared import subjects, topology
 from shared.auth.audit import AuditEntry
 from shared.contracts import (
     AssignmentCreated,
+    DirectiveCorrected,
     DirectiveIssued,
     DirectiveRecalled,
     ExtensionChanged,
@@ -68,6 +69,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     subjects.CONTACT: UnitContacted,
     subjects.EXTENSION: ExtensionChanged,
     subjects.DIRECTIVE_RECALLED: DirectiveRecalled,
+    subjects.DIRECTIVE_CORRECTED: DirectiveCorrected,
 }
 
 

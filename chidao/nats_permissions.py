@@ -57,6 +57,7 @@ ACCESS: dict[str, Access] = {
             subjects.all_of(subjects.DIRECTIVE_ISSUED),
             subjects.all_of(subjects.ASSIGNMENT_CREATED),
             subjects.all_of(subjects.DIRECTIVE_RECALLED),
+            subjects.all_of(subjects.DIRECTIVE_CORRECTED),
             f"{subjects.TIMER}.issuer.>",  # a recurring requirement's next period
             _audit("issuer"),
         ),
@@ -126,6 +127,7 @@ ACCESS: dict[str, Access] = {
             f"{subjects.CONTACT}.opened.>",
             f"{subjects.CONTACT}.expired.>",
             f"{subjects.CONTACT}.received.>",
+            f"{subjects.CONTACT}.drafted.>",
             _audit("reporter"),
         ),
         streams=(
@@ -140,14 +142,21 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTIVES,
             topology.ASSIGNMENTS,
             topology.REPORTS,
+            topology.CONTACTS,  # a unit's own "Đã nhận", shown again on its page
             topology.DIRECTORY,
             topology.REVOKED_LINKS,
             topology.REPORTER_QUEUE,
+            topology.REPORTER_DRAFTS,
             *_SIGN_IN,
         ),
         # the review queue lists its keys by reviewing unit
         follows=(topology.DIRECTORY, topology.REPORTER_QUEUE),
-        writes=(topology.ATTACHMENTS, topology.REVOKED_LINKS, topology.REPORTER_QUEUE),
+        writes=(
+            topology.ATTACHMENTS,
+            topology.REVOKED_LINKS,
+            topology.REPORTER_QUEUE,
+            topology.REPORTER_DRAFTS,
+        ),
         objects=(topology.ATTACHMENTS,),
     ),
     "aggregator": Access(

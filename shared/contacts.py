@@ -15,7 +15,7 @@ from shared import subjects, topology
 from shared.contracts import UnitContacted
 from shared.publishing import publish_event
 
-How = Literal["mailed", "opened", "expired", "received"]
+How = Literal["mailed", "opened", "expired", "received", "drafted"]
 
 
 def contact_event(

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from shared.settings import (
     DEVELOPMENT_LINK_SECRET,
+    DEVELOPMENT_ORIGINALS_SECRET,
     DEVELOPMENT_SESSION_SECRET,
     MIN_LINK_SECRET_BYTES,
     Settings,
@@ -52,10 +53,11 @@ def _nats_passwords(nats_url: str) -> list[str]:
     ]
 
 
-def unsafe_settings(settings: Settings) -> list[str]:
+def unsafe_settings(settings: Settings, service: str | None = None) -> list[str]:
     """Each problem as one sentence naming the variable to set and how; [] when safe.
-    Whatever ``CHIDAO_ENV`` says: ``refuse_unsafe`` decides when it matters."""
-    problems = []
+    Whatever ``CHIDAO_ENV`` says: ``refuse_unsafe`` decides when it matters. ``service``:
+    the one that starts, for the settings only it uses (the issuer's originals secret)."""
+    problems = _own(settings, service)
     if DEVELOPMENT_LINK_SECRET in _values(settings.link_secrets):
         problems.append(
             "CHIDAO_LINK_SECRETS holds the development link secret, which anyone can read "
@@ -110,10 +112,33 @@ def unsafe_settings(settings: Settings) -> list[str]:
     return problems
 
 
-def refuse_unsafe(settings: Settings) -> None:
+def _own(settings: Settings, service: str | None) -> list[str]:
+    if service != "issuer":
+        return []
+    secret = settings.originals_secret.get_secret_value()
+    if PLACEHOLDER in secret:
+        return [
+            f"CHIDAO_ORIGINALS_SECRET still holds the template's {PLACEHOLDER} placeholder "
+            "(deploy/kubernetes/base/secret.template.yaml): set the real value."
+        ]
+    if secret == DEVELOPMENT_ORIGINALS_SECRET:
+        return [
+            "CHIDAO_ORIGINALS_SECRET holds the development secret, with which anyone could "
+            "open the sealed originals of secret directives: set your own secret of "
+            f"{MIN_LINK_SECRET_BYTES} bytes or more ({MAKE_ONE})."
+        ]
+    if len(secret.encode("utf-8")) < MIN_LINK_SECRET_BYTES:
+        return [
+            f"CHIDAO_ORIGINALS_SECRET is shorter than {MIN_LINK_SECRET_BYTES} bytes: set one "
+            f"of {MIN_LINK_SECRET_BYTES} bytes or more ({MAKE_ONE})."
+        ]
+    return []
+
+
+def refuse_unsafe(settings: Settings, service: str | None = None) -> None:
     """Raise ``UnsafeSettings`` with every problem when ``CHIDAO_ENV=production``."""
     if settings.env != "production":
         return
-    problems = unsafe_settings(settings)
+    problems = unsafe_settings(settings, service)
     if problems:
         raise UnsafeSettings(problems)

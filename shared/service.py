@@ -180,7 +180,7 @@ class Service:
         # can be built side by side in one process.
         self.name = name
         self.settings = settings or Settings()
-        production.refuse_unsafe(self.settings)  # before anything listens or connects
+        production.refuse_unsafe(self.settings, name)  # before anything listens or connects
         self.clock: Clock = parse_clock(self.settings.clock, self.settings.clock_anchor)
         self.registry = CollectorRegistry()
         self.dead_letters = Counter(
@@ -252,6 +252,7 @@ class Service:
         # its scope; the sign-in routes are on every service, so any page can send the
         # browser to its own /login and the one cookie serves them all.
         app.state.auth = self.auth
+        app.state.audit = self.audit  # for a route that audits a read (a secret original)
         app.state.login_throttle = LoginThrottle(self.settings)
         app.state.mirror = self.mirror
         app.state.oidc_enabled = bool(self.settings.oidc_issuer)

@@ -19,6 +19,8 @@ DEVELOPMENT_LINK_SECRET = "chidao-development-only-link-secret-not-for-productio
 MIN_LINK_SECRET_BYTES = 32
 # Signs the staff's session cookies in development and the tests; never in production.
 DEVELOPMENT_SESSION_SECRET = "chidao-development-only-session-secret-not-for-production"
+# Seals the originals of secret (Mật) directives in development and the tests only.
+DEVELOPMENT_ORIGINALS_SECRET = "chidao-development-only-originals-secret-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -96,6 +98,13 @@ class Settings(BaseSettings):
         default_factory=lambda: list[int | str](["2wd", "1wd"])
     )
     digest_after_days: float = Field(2.0, ge=0)
+    unopened_hours: float = Field(
+        16.0,
+        ge=0,
+        description="an assignment whose link is neither opened nor confirmed this many "
+        "working hours after its mail was accepted is mailed again, once, to the unit's "
+        "leaders as well (Nghị định 30/2020 Điều 21: the sender must know it arrived); 0: never",
+    )
     reminder_tolerance_hours: float = Field(
         12.0,
         ge=0,
@@ -108,6 +117,12 @@ class Settings(BaseSettings):
         default_factory=lambda: [SecretStr(DEVELOPMENT_LINK_SECRET)],
         description="comma-separated, each at least 32 bytes; put the new secret first and "
         "keep the old one a while",
+    )
+    originals_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_ORIGINALS_SECRET),
+        description="the issuer seals the original file of a secret (Mật) directive with a "
+        "key made from it (AES-GCM) before it is stored; at least 32 bytes; changing it "
+        "leaves the originals sealed before unreadable",
     )
     link_grace_days: float = Field(
         30.0, ge=0, description="a link works this long after the deadline"

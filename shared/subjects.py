@@ -13,6 +13,7 @@ ROOT = "chidao"
 DIRECTIVE_ISSUED = f"{ROOT}.directive.issued"
 # The issuer recalled a directive (thu hồi): chidao.directive.recalled.<directive>
 DIRECTIVE_RECALLED = f"{ROOT}.directive.recalled"
+DIRECTIVE_CORRECTED = f"{ROOT}.directive.corrected"
 ASSIGNMENT_CREATED = f"{ROOT}.assignment.created"
 REPORT_SUBMITTED = f"{ROOT}.report.submitted"
 REPORT_REVIEWED = f"{ROOT}.report.reviewed"
@@ -26,8 +27,9 @@ EXTENSION = f"{ROOT}.extension"
 # was over). One subject each; the earliest is what counts.
 CONTACT = f"{ROOT}.contact"
 # expired: it opened a link past its time; received: it confirmed on its page that it has
-# the document ("Đã nhận", the national document exchange's word)
-CONTACT_HOWS = ("mailed", "opened", "expired", "received")
+# the document ("Đã nhận", the national document exchange's word); drafted: it saved its
+# report form without sending it (it is at work on it: "đang xử lý")
+CONTACT_HOWS = ("mailed", "opened", "expired", "received", "drafted")
 # Durable timers: chidao.timer.<owner service>.<kind>.<ids>, one subject per timer
 # (replaced on re-scheduling); delivered to chidao.fired.<owner service>.<kind>.<ids>.
 TIMER = f"{ROOT}.timer"
@@ -58,6 +60,15 @@ def directive_recalled(directive_id: str) -> str:
 def directive_recalled_id(directive_id: str) -> str:
     """A directive is recalled once: recalling it again publishes nothing new."""
     return f"directive-recalled.{_tokens(directive_id)}"
+
+
+def directive_corrected(directive_id: str) -> str:
+    return f"{DIRECTIVE_CORRECTED}.{_tokens(directive_id)}"
+
+
+def directive_corrected_id(directive_id: str, number: int) -> str:
+    """One per correction: correcting with the same content again publishes nothing new."""
+    return f"directive-corrected.{_tokens(directive_id)}.c{_version(number)[1:]}"
 
 
 def assignment_created(directive_id: str, unit_id: str, requirement_id: str) -> str:
@@ -121,8 +132,13 @@ def directive_issued_id(directive_id: str) -> str:
     return f"directive-issued.{_tokens(directive_id)}"
 
 
-def assignment_created_id(directive_id: str, unit_id: str, requirement_id: str) -> str:
-    return f"assignment-created.{_tokens(directive_id, unit_id, requirement_id)}"
+def assignment_created_id(
+    directive_id: str, unit_id: str, requirement_id: str, correction: int = 0
+) -> str:
+    """``correction``: the number of the correction the assignment is published again
+    for (0: as issued)."""
+    ids = _tokens(directive_id, unit_id, requirement_id)
+    return f"assignment-created.{ids}" + (f".c{_version(correction)[1:]}" if correction else "")
 
 
 def report_submitted_id(directive_id: str, unit_id: str, requirement_id: str, version: int) -> str:

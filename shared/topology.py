@@ -76,9 +76,13 @@ class BucketSpec:
 
 DIRECTIVES = StreamSpec(
     "CHIDAO_DIRECTIVES",
-    (subjects.all_of(subjects.DIRECTIVE_ISSUED), subjects.all_of(subjects.DIRECTIVE_RECALLED)),
+    (
+        subjects.all_of(subjects.DIRECTIVE_ISSUED),
+        subjects.all_of(subjects.DIRECTIVE_RECALLED),
+        subjects.all_of(subjects.DIRECTIVE_CORRECTED),
+    ),
     "directive.issued: one message per issued directive; directive.recalled: one per "
-    "directive its issuer recalled",
+    "directive its issuer recalled or replaced; directive.corrected: one per correction",
 )
 ASSIGNMENTS = StreamSpec(
     "CHIDAO_ASSIGNMENTS",
@@ -106,8 +110,9 @@ SYNTHESIS = StreamSpec(
 CONTACTS = StreamSpec(
     "CHIDAO_CONTACTS",
     (subjects.all_of(subjects.CONTACT),),
-    "contact.mailed / contact.opened: a unit's assignment mail accepted by its server, its "
-    "signed link opened; one message per subject kept (the aggregator keeps the earliest)",
+    "contact.mailed / opened / expired / received / drafted: a unit's assignment mail "
+    "accepted by its server, its signed link opened (or opened too late), the document "
+    "confirmed received, its report form saved unsent; one message per subject kept",
     max_msgs_per_subject=1,
 )
 DEAD_LETTERS = StreamSpec(
@@ -158,6 +163,13 @@ NOTIFIER_RECALLS = ConsumerSpec(
     "tells every unit a recalled directive reached, and the issuers of the directives that "
     "implement it, with the reason; drops its pending reminders",
 )
+NOTIFIER_CORRECTIONS = ConsumerSpec(
+    "notifier-directive-corrected",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_CORRECTED),
+    "tells every unit a corrected directive reached, and the issuers of the directives that "
+    "implement it, what the correction changed",
+)
 NOTIFIER_ASSIGNMENTS = ConsumerSpec(
     "notifier-assignment-created",
     ASSIGNMENTS.name,
@@ -200,6 +212,13 @@ AGGREGATOR_RECALLS = ConsumerSpec(
     DIRECTIVES.name,
     subjects.all_of(subjects.DIRECTIVE_RECALLED),
     "marks a recalled directive, and those implementing it, on their pages and syntheses",
+)
+AGGREGATOR_CORRECTIONS = ConsumerSpec(
+    "aggregator-directive-corrected",
+    DIRECTIVES.name,
+    subjects.all_of(subjects.DIRECTIVE_CORRECTED),
+    "keeps a corrected directive as corrected and shows its corrections on its page and on "
+    "those of the directives implementing it",
 )
 AGGREGATOR_ASSIGNMENTS = ConsumerSpec(
     "aggregator-assignment-created",
@@ -267,6 +286,7 @@ REPORTER_APPROVALS = ConsumerSpec(
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_DIRECTIVES,
     NOTIFIER_RECALLS,
+    NOTIFIER_CORRECTIONS,
     NOTIFIER_ASSIGNMENTS,
     NOTIFIER_REPORTS,
     NOTIFIER_TIMERS,
@@ -275,6 +295,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_EXTENSIONS,
     AGGREGATOR_DIRECTIVES,
     AGGREGATOR_RECALLS,
+    AGGREGATOR_CORRECTIONS,
     AGGREGATOR_ASSIGNMENTS,
     AGGREGATOR_REPORTS,
     AGGREGATOR_REVIEWS,
@@ -357,6 +378,12 @@ REPORTER_QUEUE = BucketSpec(
     "(queue.<reviewer>.<directive>.<unit>.<requirement>): the console's review queue",
     owner="reporter",
 )
+REPORTER_DRAFTS = BucketSpec(
+    "reporter_drafts",
+    "what a unit typed on its report form and saved without sending it (Lưu nháp), one key "
+    "per (directive, unit, requirement); removed once the report is sent",
+    owner="reporter",
+)
 AGGREGATOR_NOTES = BucketSpec(
     "aggregator_notes",
     "what a unit's staff write in its báo cáo tổng hợp themselves (general assessment, "
@@ -377,6 +404,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
     REVOKED_LINKS,
     ISSUER_DRAFTS,
     REPORTER_QUEUE,
+    REPORTER_DRAFTS,
     AGGREGATOR_NOTES,
 )
 

@@ -39,8 +39,9 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/units/lateness", "aggregator"),
     # notifier: a directive's mails (longer than /directives/, so tried first)
     ("/directives/[^/]+/mails", "notifier"),
-    # issuer: recalling a directive from its page (longer than /directives/ too)
-    ("/directives/[^/]+/recall", "issuer"),
+    # issuer: recalling, correcting, replacing a directive from its page, and its
+    # original file (longer than /directives/ too)
+    ("/directives/[^/]+/(recall|correct|replace|original)", "issuer"),
     # issuer: issuing (the API and the console), the cascade, tokens, the audit trail
     ("/api/directives", "issuer"),
     ("/api/cascade", "issuer"),

@@ -12,12 +12,15 @@ from services.issuer.deps import build_deps
 from services.issuer.entrypoints import (
     admin_pages,
     audit,
+    corrections,
     http,
     issue_page,
     messages,
+    originals,
     recall,
     tokens,
 )
+from services.issuer.handlers.corrections import resume_corrections
 from services.issuer.handlers.issuing import resume_unfinished
 from services.issuer.metrics import IssuerMetrics
 from shared import topology
@@ -44,11 +47,16 @@ def create_service(settings: Settings | None = None) -> Service:
     background: set[asyncio.Task[None]] = set()
 
     async def start() -> None:
-        # Interrupted fan-outs are finished in the background: the service answers meanwhile.
-        task = asyncio.create_task(resume_unfinished(service.deps), name="resume-fanouts")
+        # Interrupted fan-outs and corrections are finished in the background: the
+        # service answers meanwhile.
+        task = asyncio.create_task(resume(), name="resume-fanouts")
         background.add(task)
         task.add_done_callback(background.discard)
         parsers.start()
+
+    async def resume() -> None:
+        await resume_unfinished(service.deps)
+        await resume_corrections(service.deps)
 
     service.on_start.append(start)
     service.on_stop.append(parsers.close)
@@ -60,5 +68,7 @@ def create_service(settings: Settings | None = None) -> Service:
     service.app.include_router(issue_page.router)
     service.app.include_router(admin_pages.router)
     service.app.include_router(recall.router)
+    service.app.include_router(corrections.router)
+    service.app.include_router(originals.router)
     messages.subscribe(service)
     return service

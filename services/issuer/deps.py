@@ -12,6 +12,7 @@ from opentelemetry.trace import Tracer
 
 from services.issuer.adapters.directives_bucket import RecordStore, RefIndex
 from services.issuer.adapters.drafts import DraftStore
+from services.issuer.adapters.originals import Originals
 from services.issuer.adapters.parse_workers import ParserPool
 from services.issuer.documents.resolve import Resolver
 from services.issuer.metrics import IssuerMetrics
@@ -50,6 +51,7 @@ class Deps:
     tracer: Tracer
     metrics: IssuerMetrics
     drafts: DraftStore  # the staff console's drafts (issuer_drafts)
+    originals: Originals  # the original files, those of secret directives sealed
 
 
 async def build_deps(service: Service, metrics: IssuerMetrics, parsers: ParserPool) -> Deps:
@@ -70,4 +72,5 @@ async def build_deps(service: Service, metrics: IssuerMetrics, parsers: ParserPo
         tracer=service.tracer,
         metrics=metrics,
         drafts=DraftStore(await service.js.key_value(topology.ISSUER_DRAFTS.name)),
+        originals=Originals(service.js, service.settings.originals_secret),
     )

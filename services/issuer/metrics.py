@@ -10,7 +10,7 @@ class IssuerMetrics:
         self.directives = Counter(
             "chidao_directives_issued_total",
             "Directives issued, by outcome (issued, already_issued, conflict, rejected; recalled, "
-            "already_recalled)",
+            "already_recalled; corrected)",
             ["outcome"],
             registry=registry,
         )
@@ -40,6 +40,7 @@ class IssuerMetrics:
             "rejected",
             "recalled",
             "already_recalled",
+            "corrected",
         ):
             self.directives.labels(outcome)
         for outcome in ("read", "refused", "timeout", "memory", "failed"):

@@ -31,6 +31,8 @@ class Action(StrEnum):
     DIRECTIVE_PREVIEW = "directive.preview"
     DIRECTIVE_READ = "directive.read"
     DIRECTIVE_RECALL = "directive.recall"
+    DIRECTIVE_CORRECT = "directive.correct"
+    DIRECTIVE_REPLACE = "directive.replace"
     REPORT_SUBMIT = "report.submit"
     REPORT_READ = "report.read"
     REPORT_REVIEW = "report.review"
@@ -52,6 +54,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DIRECTIVE_READ: ALL,
     # recalling is the leader's, as signing the document was (Nghị định 30/2020 Điều 18)
     Action.DIRECTIVE_RECALL: frozenset({Role.LANH_DAO}),
+    # and so are correcting (đính chính) and replacing (thay thế) it, the same article
+    Action.DIRECTIVE_CORRECT: frozenset({Role.LANH_DAO}),
+    Action.DIRECTIVE_REPLACE: frozenset({Role.LANH_DAO}),
     Action.REPORT_SUBMIT: frozenset({Role.VAN_THU, Role.CHUYEN_VIEN}),
     Action.REPORT_READ: ALL,
     Action.REPORT_REVIEW: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO}),
@@ -74,6 +79,8 @@ ACTION_NAMES: dict[Action, str] = {
     Action.DIRECTIVE_PREVIEW: "đọc thử văn bản",
     Action.DIRECTIVE_READ: "xem văn bản",
     Action.DIRECTIVE_RECALL: "thu hồi văn bản",
+    Action.DIRECTIVE_CORRECT: "đính chính văn bản",
+    Action.DIRECTIVE_REPLACE: "thay thế văn bản",
     Action.REPORT_SUBMIT: "gửi báo cáo",
     Action.REPORT_READ: "xem báo cáo",
     Action.REPORT_REVIEW: "duyệt báo cáo",

@@ -22,6 +22,9 @@ from shared.contracts.documents import (
 )
 from shared.contracts.events import (
     AssignmentCreated,
+    Change,
+    Correction,
+    DirectiveCorrected,
     DirectiveIssued,
     DirectiveRecalled,
     Event,
@@ -44,8 +47,11 @@ __all__ = [
     "Assignment",
     "AssignmentCreated",
     "AttachedFile",
+    "Change",
     "Contract",
+    "Correction",
     "Directive",
+    "DirectiveCorrected",
     "DirectiveIssued",
     "DirectiveRecalled",
     "DocumentRef",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Contract, Slug, Text
 from shared.contracts.directives import AttachedFile, ReportingRequirement, Secrecy, Urgency
@@ -28,6 +28,14 @@ class Assignment(Contract):
     document: AttachedFile | None = None
     urgency: Urgency | None = None  # the directive's marks, which its mails follow
     secrecy: Secrecy | None = None
+    # A correction (đính chính) publishes the directive's assignments again under the
+    # same subject: the last one is the assignment in force. ``correction``: the number
+    # of the one it follows (0: as issued); ``added_in``: the correction that assigned the
+    # unit (0: the issue); ``cancelled``: a correction took the unit off (its report, if
+    # made, stays; nothing more is asked of it).
+    correction: int = Field(0, ge=0)
+    added_in: int = Field(0, ge=0)
+    cancelled: bool = False
 
     @property
     def id(self) -> str:

@@ -156,6 +156,11 @@ class AttachedFile(Contract):
     object_name: str = Field(pattern=r"^[A-Za-z0-9_.=-]+$")  # content hash + extension
     content_type: str
     size: int = Field(ge=0)
+    sealed: bool = Field(
+        False,
+        description="a secret directive's original, stored encrypted: never attached to a "
+        "mail, read by its units' staff through the console",
+    )
 
 
 def directive_id(ref: str, issuer_unit: str) -> str:
@@ -191,6 +196,11 @@ class Directive(Contract):
     document: AttachedFile | None = None
     urgency: Urgency | None = None  # mailed ahead, its subject marked
     secrecy: Secrecy | None = None  # never carried by e-mail: its mails say only where to get it
+    excluded: list[Slug] = Field(
+        default_factory=list,
+        description="units a correction (đính chính) took off: nothing is assigned to them, "
+        "whichever addressee or group would reach them",
+    )
 
     @property
     def id(self) -> str:

@@ -74,10 +74,11 @@ class UnitContacted(Event):
     """A unit was reached about one of its assignments: its mail was accepted by its mail
     server ("mailed", by the notifier), it opened its signed link ("opened", by the
     reporter), or it opened one whose time was over ("expired": the parent's staff send a
-    new one). The parent's directive page shows them until the unit reports."""
+    new one), confirmed it has the document ("received") or saved its report form without
+    sending it ("drafted"). The parent's directive page shows them until the unit reports."""
 
     type: Literal["unit.contacted"] = "unit.contacted"
-    how: Literal["mailed", "opened", "expired", "received"]
+    how: Literal["mailed", "opened", "expired", "received", "drafted"]
     directive_id: Slug
     unit_id: Slug
     requirement_id: Slug
@@ -121,6 +122,48 @@ class Recall(Contract):
     reason: UnitText = Field(min_length=1, max_length=MAX_RECALL_REASON)
     recalled_at: AwareDatetime
     recalled_by: str = Field("", max_length=300, description="who, 'Name (username)'")
+    # Replaced (thay thế): the document that takes its place, issued before by the same
+    # unit. Everything else is a recall's: its pending assignments are closed, every unit
+    # it reached is told, and they report under the new one.
+    replaced_by: Slug | None = None
+    replaced_by_ref: UnitText | None = Field(None, max_length=200)
+
+
+class Change(Contract):
+    """One thing a correction changed, as its mails and pages say it."""
+
+    label: UnitText = Field(max_length=300)  # "Hạn báo cáo “Báo cáo kết quả thực hiện”"
+    before: UnitText = Field("", max_length=2000)
+    after: UnitText = Field("", max_length=2000)
+
+
+class Correction(Contract):
+    """One correction (đính chính, Nghị định 30/2020 Điều 18) of an issued directive:
+    the issuer's leader gives the reason; ``changes`` what it changed, ``added`` and
+    ``removed`` the units that must now act, or no longer."""
+
+    number: int = Field(ge=1)
+    reason: UnitText = Field(min_length=1, max_length=MAX_RECALL_REASON)
+    corrected_at: AwareDatetime
+    corrected_by: str = Field("", max_length=300, description="who, 'Name (username)'")
+    changes: list[Change] = Field(default_factory=list)
+    added: list[Slug] = Field(default_factory=list)
+    removed: list[Slug] = Field(default_factory=list)
+
+
+class DirectiveCorrected(Event):
+    """The issuer corrected a directive: ``directive`` is it as corrected. Its assignments
+    were published again before this event (``Assignment.correction``), those of the units
+    removed as cancelled; reports already made stay. Every unit it reached, and the
+    issuers of the directives that implement it, are told what changed."""
+
+    type: Literal["directive.corrected"] = "directive.corrected"
+    directive_id: Slug
+    directive: Directive
+    correction: Correction
+    implementing: list[Slug] = Field(
+        default_factory=list, description="known directives issued to implement it"
+    )
 
 
 class DirectiveRecalled(Event):

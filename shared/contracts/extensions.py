@@ -70,7 +70,10 @@ class Extensions(Contract):
 
 
 def due_in_force(original: datetime | None, extensions: Extensions | None) -> datetime | None:
-    """``original`` (an assignment's deadline) unless an extension moved it."""
-    if original is None or extensions is None:
+    """``original`` (an assignment's deadline, as a correction may have set it) unless an
+    extension granted moved it later; a correction moving it later still than the grant
+    wins (more time is never taken back by an earlier grant)."""
+    if original is None or extensions is None or not extensions.granted:
         return original
-    return extensions.due
+    granted = extensions.granted[-1].granted_due
+    return max(original, granted) if granted is not None else original

@@ -134,6 +134,11 @@ def _cases() -> list[Case]:
         # recalling is the issuing unit's leader's (here refused past the guard: no reason)
         Case("issuer", "POST", f"/api/directives/{d}/recall", "lanhdao.snv", "chuyenvien.snv",
              "canbo.khdt", json={"reason": " "}),
+        # and so are correcting and replacing it (refused past the guard: no reason)
+        Case("issuer", "POST", f"/api/directives/{d}/correct", "lanhdao.snv", "chuyenvien.snv",
+             "canbo.khdt", json={"reason": " ", "title": "Khác"}),
+        Case("issuer", "POST", f"/api/directives/{d}/replace", "lanhdao.snv", "vanthu.snv",
+             "canbo.khdt", json={"reason": " ", "by": d}),
         Case("issuer", "GET", "/api/audit", "lanhdao.snv", "chuyenvien.snv", None),
         Case("issuer", "GET", "/audit", "quantri.snv", "vanthu.snv", None),
         Case("reporter", "POST", "/api/submissions", "vanthu.cb", "lanhdao.cb", "vanthu.snv",
@@ -204,9 +209,9 @@ async def test_each_staff_route_lets_in_only_the_right_account(site, case):
             assert refused.json()["reason"] == "role"
 
     allowed = await _call(site, case, case.right)
-    if case.path.endswith("/recall"):
+    if case.path.endswith(("/recall", "/correct", "/replace")):
         assert allowed.status_code == 422, allowed.text
-        assert "Ghi lý do thu hồi" in allowed.json()["error"], allowed.text
+        assert "Ghi lý do" in allowed.json()["error"] or "chính nó" in allowed.text, allowed.text
     elif case.path.endswith("/decision"):
         # past the guard: the handler's own answer (the unit asked for no more time)
         assert allowed.status_code == 409, allowed.text

@@ -46,6 +46,8 @@ def test_compose_file_follows_the_compose_specification(compose):
 
 # What compose's services refuse to start without (shared/production.py): no defaults.
 REQUIRED_SECRETS = ("CHIDAO_LINK_SECRETS", "CHIDAO_SESSION_SECRETS", "CHIDAO_OPERATOR_TOKEN")
+# ... and what one service alone does (the issuer seals the originals of secret documents)
+OWN_SECRETS = {"issuer": ("CHIDAO_ORIGINALS_SECRET",)}
 
 
 def test_docker_compose_accepts_the_file_with_its_variables(tmp_path):
@@ -57,7 +59,8 @@ def test_docker_compose_accepts_the_file_with_its_variables(tmp_path):
         [tool, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True, env=env
     )
     assert done.returncode != 0 and "CHIDAO_" in done.stderr, "the secrets must be required"
-    env.update({name: secrets.token_urlsafe(32) for name in REQUIRED_SECRETS})
+    every = [*REQUIRED_SECRETS, *(v for own in OWN_SECRETS.values() for v in own)]
+    env.update({name: secrets.token_urlsafe(32) for name in every})
     done = subprocess.run(
         [tool, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True, env=env
     )
@@ -69,7 +72,7 @@ def test_the_services_run_in_production_with_their_secrets_required(compose):
         environment = compose["services"][name]["environment"]
         assert environment.get("CHIDAO_ENV") == "production", name
         assert environment.get("CHIDAO_COOKIE_SECURE") == "true", name
-        for variable in REQUIRED_SECRETS:
+        for variable in (*REQUIRED_SECRETS, *OWN_SECRETS.get(name, ())):
             assert str(environment.get(variable, "")).startswith(f"${{{variable}:?"), (
                 f"compose.yaml, {name}: {variable} must be required (${{{variable}:?...}}), "
                 "never defaulted: production refuses the development values"
@@ -83,11 +86,11 @@ def test_the_services_start_in_production_with_the_secrets_set(compose, monkeypa
         for variable in [v for v in os.environ if v.startswith("CHIDAO_")]:
             monkeypatch.delenv(variable)
         for variable, value in compose["services"][name]["environment"].items():
-            if variable in REQUIRED_SECRETS:
+            if variable in (*REQUIRED_SECRETS, *OWN_SECRETS.get(name, ())):
                 value = secrets.token_urlsafe(32)
             monkeypatch.setenv(variable, re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)))
         settings = Settings()
-        assert production.unsafe_settings(settings) == [], name
+        assert production.unsafe_settings(settings, name) == [], name
         assert settings.env == "production"
 
 

@@ -109,3 +109,18 @@ def test_production_with_the_defaults_names_every_variable_to_set():
         assert variable in text
     assert len(refused.value.problems) == 3
     assert isinstance(refused.value, ValueError)
+
+
+def test_the_issuer_alone_needs_its_own_originals_secret():
+    """The issuer seals secret directives' originals: the development secret, a short one
+    or the template's placeholder stop it; the other services never read the variable."""
+    issuer = production.unsafe_settings(safe(), "issuer")
+    assert "CHIDAO_ORIGINALS_SECRET" in only(issuer, "CHIDAO_ORIGINALS_SECRET")
+    assert production.unsafe_settings(safe(), "notifier") == []
+    short = production.unsafe_settings(safe(originals_secret="short"), "issuer")
+    assert "32 bytes" in only(short, "CHIDAO_ORIGINALS_SECRET")
+    template = production.unsafe_settings(safe(originals_secret="CHANGE-ME-x" * 4), "issuer")
+    assert "CHANGE-ME" in only(template, "CHIDAO_ORIGINALS_SECRET")
+    assert production.unsafe_settings(safe(originals_secret=STRONG + "x"), "issuer") == []
+    with pytest.raises(production.UnsafeSettings):
+        production.refuse_unsafe(safe(), "issuer")

@@ -14,6 +14,7 @@ from services.issuer.documents.words import KINDS, ROLES, warning_words
 from services.issuer.domain.draft import Draft, due_day
 from services.issuer.domain.planning import CannotIssue, plan_issue
 from shared.contracts import Directive
+from shared.contracts.directives import SECRECY_MARKS, URGENCY_MARKS
 from shared.directory import Directory, DirectoryError
 from shared.forms import builtin
 from shared.slugs import fold
@@ -105,7 +106,12 @@ def draft_view(
     return {
         "draft": draft,
         "issued": draft.status == "issued",
-        "fields": {k: d.get(k) or "" for k in ("ref", "issued_on", "title", "kind", "issuer")},
+        "fields": {
+            k: d.get(k) or ""
+            for k in ("ref", "issued_on", "title", "kind", "issuer", "urgency", "secrecy")
+        },
+        "urgency_marks": URGENCY_MARKS,
+        "secrecy_marks": SECRECY_MARKS,
         "recipients": recipients,
         "addressees": [describe(s, directory) for s in d.get("addressees") or []],
         "requirements": requirements,

@@ -26,6 +26,7 @@ from shared.contracts import (
     RecipientRole,
     ReportingRequirement,
 )
+from shared.contracts.directives import SECRECY_MARKS, URGENCY_MARKS
 from shared.directory import Directory
 from shared.forms import default_form_for
 from shared.slugs import slugify
@@ -118,13 +119,15 @@ def default_role(unit_id: str, issuer_unit: str, directory: Directory) -> Recipi
 def corrected(
     directive: Mapping[str, Any], form: Mapping[str, str], directory: Directory
 ) -> dict[str, Any]:
-    """The directive with what the correction form says: number, date, title, each
+    """The directive with what the correction form says: number, date, title, its marks
+    of urgency and secrecy, each
     recipient's role, each requirement's deadline and form; a recipient removed ("Bỏ")
     or a unit added ("Thêm")."""
     data = dict(directive)
     for name in ("ref", "issued_on", "title"):
         if name in form:
             data[name] = form[name].strip()
+    data.update(_marks(form))
     recipients = [dict(r) for r in data.get("recipients") or []]
     for index, recipient in enumerate(recipients):
         role = form.get(f"recipient-{index}-role")
@@ -150,6 +153,16 @@ def corrected(
         "requirements": requirements,
         "addressees": addressees,
     }
+
+
+def _marks(form: Mapping[str, str]) -> dict[str, str | None]:
+    """The marks the form sets: "" is no mark; anything else than a mark changes nothing."""
+    found: dict[str, str | None] = {}
+    for name, marks in (("urgency", URGENCY_MARKS), ("secrecy", SECRECY_MARKS)):
+        mark = form.get(name, "-").strip()
+        if mark in marks or not mark:
+            found[name] = mark or None
+    return found
 
 
 def _correct_requirement(requirement: dict[str, Any], form: Mapping[str, str], index: int) -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.issuer.domain.records import DirectiveRecord
@@ -32,10 +33,13 @@ def assignment_event(
     requirement: ReportingRequirement,
     unit_id: str,
     assigned_at: datetime | None = None,
+    version: AssignmentVersion | None = None,
 ) -> AssignmentCreated:
-    """``assigned_at``: a later period's opening (the issue's time by default)."""
+    """``assigned_at``: a later period's opening (the issue's time by default);
+    ``version``: the correction it is published again for."""
     directive = record.directive
     assigned_at = assigned_at or record.issued_at
+    version = version or AssignmentVersion()
     assignment = Assignment(
         directive_id=directive.id,
         directive_kind=directive.kind,
@@ -50,14 +54,31 @@ def assignment_event(
         document=directive.document,
         urgency=directive.urgency,
         secrecy=directive.secrecy,
+        correction=version.correction,
+        added_in=version.added_in,
+        cancelled=version.cancelled,
     )
     return AssignmentCreated(
         event_id=subjects.assignment_created_id(
-            assignment.directive_id, assignment.unit_id, assignment.requirement.id
+            assignment.directive_id,
+            assignment.unit_id,
+            assignment.requirement.id,
+            version.correction,
         ),
-        occurred_at=assigned_at,
+        occurred_at=version.at or assigned_at,
         assignment=assignment,
     )
+
+
+@dataclass(frozen=True)
+class AssignmentVersion:
+    """An assignment published again for correction ``correction`` (at ``at``): the unit
+    added by it (``added_in``) or taken off (``cancelled``). The default: as issued."""
+
+    correction: int = 0
+    added_in: int = 0
+    cancelled: bool = False
+    at: datetime | None = None
 
 
 def issued_requirements(record: DirectiveRecord) -> list[ReportingRequirement]:
@@ -90,6 +111,7 @@ def assignment_payloads(
     assignees: dict[str, list[str]],
     requirements: list[ReportingRequirement] | None = None,
     assigned_at: datetime | None = None,
+    version: AssignmentVersion | None = None,
 ) -> Iterator[tuple[str, bytes, str]]:
     """(subject, JSON payload, Nats-Msg-Id) for every assignment.
 
@@ -98,19 +120,19 @@ def assignment_payloads(
     one event per requirement is rendered through the models with a placeholder unit id,
     and the id is substituted in its JSON (ids are ASCII slugs: nothing to escape).
     ``requirements``: what to assign (by default what issuing does), ``assigned_at`` when
-    (a later period's opening)."""
+    (a later period's opening), ``version`` the correction they are published again for."""
     directive = record.directive
     for requirement in requirements or issued_requirements(record):
         units = assignees.get(requirement.period_of or requirement.id, ())
         if not units:
             continue
-        prototype = assignment_event(record, requirement, _PLACEHOLDER, assigned_at)
+        prototype = assignment_event(record, requirement, _PLACEHOLDER, assigned_at, version)
         template = prototype.model_dump_json()
         msg_id = prototype.event_id
         if template.count(_PLACEHOLDER) != 2 or _PLACEHOLDER not in msg_id:
             # The placeholder also occurs in the text: take the slow, certain path.
             for unit_id in units:
-                event = assignment_event(record, requirement, unit_id, assigned_at)
+                event = assignment_event(record, requirement, unit_id, assigned_at, version)
                 yield (
                     subjects.assignment_created(directive.id, unit_id, requirement.id),
                     event.model_dump_json().encode(),

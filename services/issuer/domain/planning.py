@@ -77,6 +77,7 @@ class IssuePlan:
 def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
     problems: list[str] = []
     plan = IssuePlan(directive)
+    excluded = set(directive.excluded)  # taken off by a correction
 
     def resolve(selectors: Iterable[UnitSelector], what: str) -> list[str]:
         units: dict[str, None] = {}
@@ -89,7 +90,7 @@ def plan_issue(directive: Directive, directory: Directory) -> IssuePlan:
             if not found:
                 plan.warnings.append(f"{what}: no unit matches '{selector.describe()}'")
             units.update(dict.fromkeys(found))
-        return list(units)
+        return [u for u in units if u not in excluded]
 
     if directive.issuer_unit not in directory:
         problems.append(f"issuer_unit: unit '{directive.issuer_unit}' is not in the directory")

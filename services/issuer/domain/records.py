@@ -11,13 +11,14 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel
 
-from shared.contracts import Directive, Notice, Recall
+from shared.contracts import Correction, Directive, Notice, Recall
 from shared.forms import Form
 
 
 class FanOutStatus(StrEnum):
     FANNING_OUT = "fanning_out"
     ISSUED = "issued"
+    CORRECTING = "correcting"  # its last correction stored, its events not all acknowledged
 
 
 def fingerprint(directive: Directive) -> str:
@@ -37,6 +38,12 @@ class DirectiveRecord(BaseModel):
     parents: list[str] = []
     forms: dict[str, Form] = {}  # the report forms its requirements name, as issued
     recall: Recall | None = None  # its issuer recalled it (thu hồi): nothing more is asked
+    # its corrections (đính chính), oldest first; ``directive`` is it as last corrected
+    corrections: list[Correction] = []
+
+    def added_in(self, unit_id: str) -> int:
+        """The correction that assigned ``unit_id`` last (0: the issue, or never)."""
+        return max((c.number for c in self.corrections if unit_id in c.added), default=0)
 
     def issued(self) -> DirectiveRecord:
         """The same record once every event is acknowledged."""

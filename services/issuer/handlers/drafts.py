@@ -10,7 +10,6 @@ from pathlib import PurePath
 from typing import Any
 
 from services.issuer.adapters.drafts import encoded
-from services.issuer.adapters.originals import described, keep
 from services.issuer.deps import Deps
 from services.issuer.documents.ingest import Reading
 from services.issuer.documents.reading import MAX_BYTES, SUPPORTED
@@ -99,6 +98,9 @@ def initial_directive(reading: Reading, unit_id: str, directory: Directory) -> d
         "requirements": [requirement_json(r) for r in reading.requirements],
         "signer": doc.signer.model_dump(mode="json") if doc.signer else None,
         "archive": doc.archive,
+        # the marks the document carries: a secret one must never go out as ordinary mail
+        "urgency": doc.urgency,
+        "secrecy": doc.secrecy,
     }
 
 
@@ -112,7 +114,9 @@ async def create_draft(deps: Deps, new: NewDraft) -> Draft:
         raise Invalid(
             "Không xác định được đơn vị ban hành văn bản: đăng nhập bằng tài khoản của đơn vị."
         )
-    attached = described(new.data, new.filename)
+    # a document read as secret is sealed from the start; issuing moves it if the staff
+    # change the mark (Originals.as_marked)
+    attached = deps.originals.reference(new.data, new.filename, bool(reading.document.secrecy))
     now = deps.clock.now()
     directive = with_basis(initial_directive(reading, unit_id, deps.directory()), new.basis)
     draft = Draft(
@@ -130,7 +134,7 @@ async def create_draft(deps: Deps, new: NewDraft) -> Draft:
         warnings=list(reading.document.warnings),
     )
     encoded(draft)  # refused in words before anything is stored, when it is too large
-    await keep(deps.js, new.data, new.filename)
+    await deps.originals.keep(new.data, new.filename, attached.sealed)
     await deps.drafts.create(draft)
     return draft
 
@@ -196,6 +200,9 @@ async def issue_draft(
     directive, problems = to_directive(draft)
     if directive is None:
         return Outcome(draft, revision, problems)
+    if directive.document is not None:
+        kept = await deps.originals.as_marked(directive.document, bool(directive.secrecy))
+        directive = directive.model_copy(update={"document": kept})
     try:
         issued = await issue_directive(deps, directive)
     except DeadlinePassed as exc:  # by each deadline's own field: the clerk corrects it

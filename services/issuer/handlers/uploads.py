@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from services.issuer.adapters.originals import keep
 from services.issuer.deps import Deps
 from services.issuer.documents.errors import DocumentError
 from services.issuer.documents.ingest import Reading, build_directive, resolve_document
@@ -76,7 +75,7 @@ async def issue_upload(deps: Deps, upload: Upload, reading: Reading) -> Issued:
     except DocumentError as exc:
         raise Invalid(f"{upload.filename}: {exc}") from exc
     directive = confirmed(directive, reading, upload)
-    attached = await keep(deps.js, upload.data, upload.filename)
+    attached = await deps.originals.keep(upload.data, upload.filename, bool(directive.secrecy))
     directive = with_forms(directive.model_copy(update={"document": attached}), upload.results_form)
     return await issue_directive(deps, directive, upload.allow_past)
 
