@@ -29,7 +29,12 @@ def create_service(settings: Settings | None = None) -> Service:
             topology.SYNTHESIS,
             topology.CONTACTS,
         ),
-        buckets=(topology.DIRECTORY, topology.REVOKED_LINKS, topology.REPORTER_QUEUE),
+        buckets=(
+            topology.DIRECTORY,
+            topology.REVOKED_LINKS,
+            topology.REPORTER_QUEUE,
+            topology.REPORTER_DRAFTS,
+        ),
         consumers=(topology.REPORTER_DIRECTIVES, topology.REPORTER_APPROVALS),
     )
     service.provide(deps_builder(service, ReporterMetrics(service.registry)))

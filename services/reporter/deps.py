@@ -11,6 +11,7 @@ from faststream.nats import NatsBroker
 from opentelemetry.trace import Tracer
 
 from services.reporter.adapters.attachments import Attachments
+from services.reporter.adapters.drafts import Drafts
 from services.reporter.adapters.reports_stream import ReportsStream
 from services.reporter.adapters.review_queue import ReviewQueue
 from services.reporter.adapters.revoked_links import RevokedLinks
@@ -40,6 +41,7 @@ class Deps:
     # the (how, directive, unit, requirement) this process announced already: a link
     # opened, an expired one tried (handlers/link_contacts.py)
     announced: LRUCache[tuple[str, str, str, str], bool]
+    drafts: Drafts  # what units saved of their report without sending it (Lưu nháp)
 
 
 def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awaitable[Deps]]:
@@ -60,6 +62,7 @@ def deps_builder(service: Service, metrics: ReporterMetrics) -> Callable[[], Awa
             broker=service.broker,
             settings=service.settings,
             announced=LRUCache(maxsize=ANNOUNCEMENTS_REMEMBERED),
+            drafts=Drafts(service.js),
         )
 
     return build

@@ -418,12 +418,20 @@ async def test_a_file_chosen_in_a_form_sent_back_is_kept_for_the_next_send(repor
 async def test_an_expired_link_says_whom_to_ask_and_tells_the_parent(reporter):
     deps = deps_of(reporter)
     long_ago = datetime.fromisoformat("2024-01-01T00:00:00+07:00")
-    token = deps.links.token(D, CB1, RESULTS, long_ago, long_ago)  # expired in 2024
+    # CB2's deadline in force passed long ago too: a link lasts the grace after it
+    due_long_ago = DIRECTIVE.requirements[0].model_copy(update={"due_before": long_ago})
+    await publish_event(
+        reporter.service.broker,
+        subjects.assignment_created(D, CB2, RESULTS),
+        topology.ASSIGNMENTS.name,
+        assignment(CB2, due_long_ago),
+    )
+    token = deps.links.token(D, CB2, RESULTS, long_ago, long_ago)  # expired in 2024
     expired = await reporter.http.get(f"/r/{token}")
     assert expired.status_code == 410
     assert "Đường dẫn đã hết hạn" in expired.text
     assert f"Đề nghị liên hệ Đảng ủy {PARENT} để được gửi lại đường dẫn mới" in expired.text
-    tried = subjects.contact("expired", D, CB1, RESULTS)
+    tried = subjects.contact("expired", D, CB2, RESULTS)
     stored = await reporter.service.js.get_last_msg(topology.CONTACTS.name, tried)
     assert UnitContacted.model_validate_json(stored.data).how == "expired"
 

@@ -5,7 +5,9 @@ is the current version; the parent's decisions on it are messages on
 the subject's last sequence, so two requests at once cannot both win.
 
 It also reads what a report answers to: the directive as issued (DIRECTIVES) and the
-unit's assignment (ASSIGNMENTS)."""
+unit's assignment (ASSIGNMENTS: the last one on its subject is the one in force, as a
+correction of the directive published it again), and whether the unit confirmed it has
+the document (CONTACTS)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from shared.contracts import (
     ExtensionChanged,
     ReportReviewed,
     ReportSubmitted,
+    UnitContacted,
 )
 from shared.streams import last_event, last_event_with_headers
 from shared.telemetry import trace_headers
@@ -86,6 +89,15 @@ class ReportsStream:
             self.js, topology.ASSIGNMENTS.name, subject, AssignmentCreated
         )
         return (found[0], found[2]) if found else None
+
+    async def received(
+        self, directive_id: str, unit_id: str, requirement_id: str
+    ) -> UnitContacted | None:
+        """The unit's "Xác nhận đã nhận văn bản" on this assignment, if it pressed it (the
+        stream keeps one message per subject)."""
+        subject = subjects.contact("received", directive_id, unit_id, requirement_id)
+        found = await last_event(self.js, topology.CONTACTS.name, subject, UnitContacted)
+        return found[0] if found else None
 
     async def thread(self, directive_id: str, unit_id: str, requirement_id: str) -> ReportThread:
         """The unit's report as it stands: its latest version, the parent's last

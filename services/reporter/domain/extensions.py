@@ -5,7 +5,8 @@ parent's answers, on the ``Extensions`` the REPORTS stream holds:
   is judged on time or late already;
 - one request waits at a time; at most ``MAX_EXTENSIONS`` in all;
 - a request gives a reason and a day after the deadline in force (and after today), at
-  most ``LONGEST`` after the original deadline;
+  most ``LONGEST`` after the original deadline (``Extensions.original_due``: the latest
+  assignment's, as a correction may have moved it: ``handlers.extensions.state_of``);
 - the answer grants the day asked or an earlier one (shortens), never one before the
   deadline in force, or refuses with a reason; a request is answered once.
 
@@ -105,10 +106,10 @@ def decide(
         )
     else:
         due = waiting.requested_due if granted is None else deadline_of(granted)
-        if due <= waiting.previous_due:
-            problem = (
-                f"Hạn mới phải sau hạn đang áp dụng ({format_deadline(waiting.previous_due)})."
-            )
+        # the deadline in force now, not when asked: a correction may have moved it since
+        in_force = state.due
+        if due <= in_force:
+            problem = f"Hạn mới phải sau hạn đang áp dụng ({format_deadline(in_force)})."
             raise ExtensionInvalid(problem, problems={"granted_due": problem})
         if due > state.original_due + LONGEST:
             raise _too_far(state, "granted_due")

@@ -66,3 +66,10 @@ class DirectiveWasRecalled(Conflict, Refusal):
     """A report, or a request for more time, under a directive its issuer recalled."""
 
     reason = "recalled"
+
+
+class AssignmentCancelled(Conflict, Refusal):
+    """A report, or a request for more time, on an assignment a correction of its
+    directive took the unit off (``Assignment.cancelled``): its report, if made, stays."""
+
+    reason = "cancelled"

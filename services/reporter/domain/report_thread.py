@@ -39,6 +39,7 @@ from shared.contracts import (
     Review,
     Submission,
 )
+from shared.contracts.extensions import due_in_force
 from shared.contracts.submissions import clean_text
 from shared.vietnamese import format_instant
 
@@ -81,9 +82,11 @@ class ReportThread:
         return self.extended.extensions if self.extended else None
 
     def due(self, assigned: datetime | None) -> datetime | None:
-        """The deadline in force: ``assigned`` (the assignment's) unless one was granted."""
-        found = self.extensions
-        return found.due if found is not None and assigned is not None else assigned
+        """The deadline in force: ``assigned`` (the latest assignment's, as a correction
+        may have moved it) unless one was granted. Not ``Extensions.due``: its
+        ``original_due`` is the deadline when the first request was made, which a later
+        correction may have changed."""
+        return due_in_force(assigned, self.extensions)
 
     @property
     def current(self) -> Submission | None:

@@ -18,7 +18,7 @@ from services.reporter.domain.extensions import Decision
 from services.reporter.entrypoints.http import require_reviewer
 from services.reporter.entrypoints.pages import posted_day
 from services.reporter.entrypoints.report_page import staff_view
-from services.reporter.handlers.extensions import ask_extension, decide_extension
+from services.reporter.handlers.extensions import ask_extension, decide_extension, state_of
 from services.reporter.handlers.reading import report_form
 from shared.auth.guard import staff
 from shared.auth.principal import Principal
@@ -61,10 +61,13 @@ async def read_extensions(
     """A unit's requests for more time on one assignment, oldest first, and its deadlines."""
     p.require_reads(unit_id, deps.directory(), Action.REPORT_READ)
     found = await report_form(deps, directive_id, unit_id, requirement_id)
-    if found.thread.extended is None:
+    extended = found.thread.extended
+    if extended is None:
         due = found.assignment.assignment.requirement.due_before
         return JSONResponse({"original_due": due.isoformat() if due else None, "requests": []})
-    return JSONResponse(extension_json(found.thread.extended))
+    # its deadline as the assignment in force has it (a correction may have moved it)
+    state = state_of(found.thread, found.assignment.assignment)
+    return JSONResponse({"event_id": extended.event_id, **state.model_dump(mode="json")})
 
 
 @router.post(PATH, status_code=201, tags=["extensions"])

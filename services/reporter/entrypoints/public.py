@@ -1,7 +1,8 @@
 """The public boundary: what a unit reaches through the signed link its mail carries, and
 nothing else. ``/r/{token}`` opens the unit's report on one requirement (its form with
 the deadline, messages next to the fields, a file upload), takes the form's post and
-answers with the receipt; a tampered or expired link gets a page that says so plainly.
+answers with the receipt, or keeps it unsent ("Lưu nháp", the same post with
+``action=draft``); a tampered or expired link gets a page that says so plainly.
 The token is the only key: every id comes from its signed claims; a link the parent's
 staff revoked opens nothing. Once the parent accepted the report, the page shows it
 read-only. The files the unit attached are served under the link too
@@ -14,62 +15,40 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as FastAPIPath
-from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
 
 from services.reporter.deps import Deps
+from services.reporter.domain.drafts import DRAFT_PROBLEM, Draft, shown_draft
+from services.reporter.domain.refusals import AssignmentCancelled, DirectiveWasRecalled
 from services.reporter.domain.report_thread import NARRATIVE
-from services.reporter.domain.requirements import reviewing_unit
 from services.reporter.entrypoints.asking_for_time import AskingForm, asking_for_time
+from services.reporter.entrypoints.link_refusals import claims_or_page, link_error
 from services.reporter.entrypoints.pages import (
     attached_file_response,
     page,
     posted_day,
     shown_values,
 )
+from services.reporter.handlers.drafts import save_draft
 from services.reporter.handlers.extensions import ask_extension
 from services.reporter.handlers.kept_files import keep, kept_uploads
 from services.reporter.handlers.link_contacts import link_contact
 from services.reporter.handlers.reading import ReportForm, report_form
 from services.reporter.handlers.submissions import find_requirement, submit_report
 from shared.auth.guard import PUBLIC
-from shared.contracts import Assignment, DirectiveRecalled, SubmissionRequest
+from shared.contracts import Assignment, SubmissionRequest
 from shared.contracts.extensions import MAX_EXTENSION_REASON
 from shared.errors import DomainError, Invalid, NotFound, http_status
 from shared.forms import FieldType, Form, Upload, issued_form
 from shared.forms.display import display, input_text
-from shared.links import LinkClaims, LinkError
+from shared.links import LinkClaims
 from shared.service import deps_of
 from shared.vietnamese import document_title, format_date, format_deadline, format_instant
 
 FORM_PATH = "/r/{token}"  # the form's post carries the attachments (app.allow_uploads)
 
 router = APIRouter(tags=["pages"], dependencies=[PUBLIC])
-
-LINK_ERRORS = {
-    "invalid": (
-        403,
-        "Đường dẫn không hợp lệ",
-        "Đường dẫn này không đúng hoặc đã bị sửa đổi, nên không mở được báo cáo của đơn vị nào.",
-    ),
-    "expired": (
-        410,
-        "Đường dẫn đã hết hạn",
-        "Thời hạn báo cáo và thời gian gia hạn của đường dẫn này đã qua.",
-    ),
-    "recalled": (
-        410,
-        "Văn bản đã bị thu hồi",
-        "Cấp ban hành đã thu hồi văn bản này: các yêu cầu báo cáo theo văn bản không còn "
-        "hiệu lực, đơn vị không cần gửi báo cáo.",
-    ),
-    "revoked": (
-        410,
-        "Đường dẫn đã bị thu hồi",
-        "Cấp trên đã thu hồi đường dẫn báo cáo này. Đề nghị liên hệ cấp trên để được "
-        "gửi đường dẫn khác.",
-    ),
-}
 
 # The refusals a unit can meet on its page, besides values that are not right.
 REFUSALS = {
@@ -82,61 +61,6 @@ REFUSALS = {
 }
 
 DepsOf = Annotated[Deps, Depends(deps_of)]
-
-
-def link_error(request: Request, reason: str, ask: str = "", why: str = "") -> HTMLResponse:
-    """``ask``: the unit whose staff can send the unit a new link (they review its report);
-    ``why``: a recall's words (when, by whom, the reason)."""
-    status, heading, explanation = LINK_ERRORS[reason]
-    if why:
-        explanation += f" {why}"
-    if ask:
-        explanation += (
-            f" Đề nghị liên hệ {ask} để được gửi lại đường dẫn mới (cán bộ ở đó bấm “Gửi lại "
-            "đường dẫn” trên trang “Thư đã gửi” của văn bản); cấp trên đã được báo là đơn vị "
-            "vừa mở một đường dẫn đã hết hạn."
-        )
-    return page(request, "link_error.html.j2", status, heading=heading, explanation=explanation)
-
-
-async def _who_renews(deps: Deps, claims: LinkClaims) -> str:
-    """The name of the unit a report goes to, "" when the directive is not known here."""
-    try:
-        issued, requirement = await find_requirement(
-            deps, claims.directive_id, claims.requirement_id
-        )
-    except NotFound:
-        return ""
-    return deps.directory().name(reviewing_unit(issued, requirement))
-
-
-async def claims_or_page(deps: Deps, request: Request, token: str) -> LinkClaims | HTMLResponse:
-    try:
-        claims = deps.links.verify(token)
-        if await deps.revoked.find(claims.directive_id, claims.unit_id, claims.requirement_id):
-            raise LinkError("revoked")
-    except LinkError as exc:
-        deps.metrics.refused.labels(f"link_{exc.reason}").inc()
-        if exc.reason == "expired" and exc.claims is not None:
-            ask = await _who_renews(deps, exc.claims)
-            if ask:
-                await link_contact(deps, "expired", exc.claims)
-            return link_error(request, exc.reason, ask)
-        return link_error(request, exc.reason)
-    recalled = await deps.reports.recalled(claims.directive_id)
-    if recalled is not None:
-        deps.metrics.refused.labels("link_recalled").inc()
-        return link_error(request, "recalled", why=recall_words(recalled))
-    return claims
-
-
-def recall_words(recalled: DirectiveRecalled) -> str:
-    """When and why, as the unit's page says it (a secret document's reason stays off)."""
-    recall = recalled.recall
-    words = f"Thu hồi lúc {format_instant(recall.recalled_at)}"
-    if recalled.directive.secrecy is None:
-        words += f"; lý do: {recall.reason}"
-    return words + "."
 
 
 def link_files(token: str, version: int) -> str:
@@ -159,6 +83,8 @@ def heading(deps: Deps, a: Assignment, due: datetime | None = None) -> dict[str,
         "to_name": directory.name(a.reviewing_unit),
         "deadline": format_deadline(due),
         "original_deadline": format_deadline(assigned) if due != assigned else "",
+        # the assignment as the latest correction (đính chính) of the directive left it
+        "correction": a.correction,
     }
 
 
@@ -194,17 +120,25 @@ async def posted_values(
     kept from a form sent back, ``kept``, stands for it) and the note."""
     posted = await request.form()
     values: dict[str, Any] = dict(kept or {})
+    values.update(typed_values(form, posted))
+    for f in form.inputs:
+        upload = posted.get(f.name) if f.type is FieldType.ATTACHMENT else None
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(f.max_bytes + 1)
+            values[f.name] = Upload(upload.filename, upload.content_type or "", data)
+    return values, str(posted.get("narrative", "")).strip()
+
+
+def typed_values(form: Form, posted: FormData) -> dict[str, str | list[str]]:
+    """What was typed and ticked in the form's fields, as posted (no file): what a
+    report is checked from, and what a draft keeps."""
+    values: dict[str, str | list[str]] = {}
     for f in form.inputs:
         if f.type is FieldType.MULTIPLE_CHOICE:
             values[f.name] = [str(v) for v in posted.getlist(f.name)]
-        elif f.type is FieldType.ATTACHMENT:
-            upload = posted.get(f.name)
-            if isinstance(upload, UploadFile) and upload.filename:
-                data = await upload.read(f.max_bytes + 1)
-                values[f.name] = Upload(upload.filename, upload.content_type or "", data)
-        elif f.name in posted:
+        elif f.type is not FieldType.ATTACHMENT and f.name in posted:
             values[f.name] = str(posted.get(f.name, ""))
-    return values, str(posted.get("narrative", "")).strip()
+    return values
 
 
 async def render_form(
@@ -219,31 +153,81 @@ async def render_form(
     kept: dict[str, tuple[str, str]] | None = None,
     notice: str = "",
     asking: AskingForm | None = None,
+    draft_saved: bool = False,
 ) -> HTMLResponse:
     """``kept``: the files chosen in a form sent back, by field (reference, name);
     ``notice``: what the page says done at its top; ``asking``: a request for more time
-    sent back with what is wrong."""
+    sent back with what is wrong; ``draft_saved``: the page right after "Lưu nháp"."""
     try:
         found = await report_form(deps, claims.directive_id, claims.unit_id, claims.requirement_id)
     except NotFound:
         return link_error(request, "invalid")
-    previous, review = found.thread.current, found.thread.decision_on_current
-    locked = found.thread.accepted
-    if previous is not None and values is None:
-        values, narrative = dict(previous.values), previous.narrative
+    previous = found.thread.current
+    draft = None
+    if values is None:  # the page opened: filled from the draft, else from what was sent
+        draft = await draft_to_show(deps, claims, found)
+        shown = draft or previous
+        values, narrative = (dict(shown.values), shown.narrative) if shown else ({}, "")
+    draft_words = drafted_words(found, draft, draft_saved)
+    # before any report the page offers "Xác nhận đã nhận văn bản", once: pressed, it says when
+    received = None if previous else await deps.reports.received(*_ids(claims))
     return page(
         request,
         "submission.html.j2",
         status,
         **heading(deps, found.assignment.assignment, found.thread.due(assigned_due(found))),
+        **report_so_far(found, token),
         extension=asking_for_time(found, f"/r/{token}/extension", asking),
         form=found.form,
         fields=form_fields(found.form, values or {}, problems or {}, kept or {}),
         narrative=narrative,
         problems=problems or {},
-        notice=notice,
+        notice=notice or (draft_words if draft_saved else ""),
+        draft=draft_words if not draft_saved else "",
         received_action=f"/r/{token}/received",
-        previous=(
+        received_at=format_instant(received.at) if received else "",
+    )
+
+
+DRAFT_SAVED = "Đã lưu nháp lúc {at}; báo cáo chưa được gửi."
+CORRECTION_SAVED = (
+    "Đã lưu nháp lúc {at}; nội dung sửa chưa được gửi: cấp trên vẫn thấy phiên bản {version}."
+)
+DRAFT_SHOWN = "Bản nháp lưu lúc {at}: nội dung dưới đây chưa được gửi."
+NO_FILES = " Tệp đính kèm không được lưu trong bản nháp: khi gửi báo cáo, đề nghị chọn lại tệp."
+
+
+async def draft_to_show(deps: Deps, claims: LinkClaims, found: ReportForm) -> Draft | None:
+    """The unit's draft if the page fills its form from it: not once the report is
+    accepted (the page shows what was accepted), nor one older than the version sent."""
+    if found.thread.accepted:
+        return None
+    return shown_draft(await deps.drafts.find(*_ids(claims)), found.thread.current)
+
+
+def drafted_words(found: ReportForm, draft: Draft | None, saved: bool) -> str:
+    """What the page says of the draft it shows: just saved (the notice at its top), or
+    saved before; "" with none."""
+    if draft is None:
+        return ""
+    at, previous = format_instant(draft.saved_at), found.thread.current
+    if not saved:
+        words = DRAFT_SHOWN.format(at=at)
+    elif previous is None:
+        words = DRAFT_SAVED.format(at=at)
+    else:
+        words = CORRECTION_SAVED.format(at=at, version=previous.version)
+    has_files = any(f.type is FieldType.ATTACHMENT for f in found.form.inputs)
+    return words + (NO_FILES if has_files else "")
+
+
+def report_so_far(found: ReportForm, token: str) -> dict[str, Any]:
+    """The unit's report as its page shows it: the version that counts, the parent's
+    decision on it and, once accepted, what was accepted, read-only."""
+    previous, review = found.thread.current, found.thread.decision_on_current
+    locked = found.thread.accepted
+    return {
+        "previous": (
             {
                 "version": previous.version,
                 "received": format_instant(previous.first_received_at),
@@ -252,7 +236,7 @@ async def render_form(
             if previous
             else None
         ),
-        review=(
+        "review": (
             {
                 "decision": review.decision,
                 "reason": review.reason,
@@ -261,14 +245,13 @@ async def render_form(
             if review
             else None
         ),
-        locked=locked,
-        # accepted: what was accepted, read-only
-        accepted=(
+        "locked": locked,
+        "accepted": (
             shown_values(found.form, previous, link_files(token, previous.version))
             if locked and previous
             else []
         ),
-    )
+    }
 
 
 @router.get(FORM_PATH, response_class=HTMLResponse)
@@ -276,7 +259,8 @@ async def open_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
     claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
-    shown = await render_form(deps, request, token, claims)
+    saved = request.query_params.get("saved") == DRAFT_QUERY  # back from "Lưu nháp"
+    shown = await render_form(deps, request, token, claims, draft_saved=saved)
     if shown.status_code == 200:  # the unit sees its form (not a link to no assignment)
         await link_contact(deps, "opened", claims)
     return shown
@@ -295,8 +279,14 @@ async def confirm_received(request: Request, token: str, deps: DepsOf) -> HTMLRe
     claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
-    await link_contact(deps, "received", claims)
+    # pressed again (a second tab, after a restart): the first time stays the one shown
+    if await deps.reports.received(*_ids(claims)) is None:
+        await link_contact(deps, "received", claims)
     return await render_form(deps, request, token, claims, notice=RECEIVED)
+
+
+def _ids(claims: LinkClaims) -> tuple[str, str, str]:
+    return claims.directive_id, claims.unit_id, claims.requirement_id
 
 
 def assigned_due(found: ReportForm) -> datetime | None:
@@ -343,7 +333,7 @@ NO_DAY = "Chọn ngày xin gia hạn đến (hạn mới)."
 
 
 @router.post(FORM_PATH, response_class=HTMLResponse)
-async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLResponse:
+async def submit_page(request: Request, token: str, deps: DepsOf) -> Response:
     claims = await claims_or_page(deps, request, token)
     if isinstance(claims, HTMLResponse):
         return claims
@@ -354,6 +344,8 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
     except NotFound:
         return link_error(request, "invalid")
     form = issued_form(issued, requirement)
+    if (await request.form()).get("action") == "draft":  # "Lưu nháp": the same form, kept
+        return await draft_page(request, token, deps, claims, form)
     from_before = await kept_uploads(deps, claims, form, await request.form())
     raw, narrative = await posted_values(request, form, {k: u for k, (u, _) in from_before.items()})
     submission = SubmissionRequest(
@@ -369,6 +361,11 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
     try:
         filed = await submit_report(deps, submission)
     except DomainError as exc:
+        if isinstance(exc, AssignmentCancelled | DirectiveWasRecalled):
+            # closed between the link's check and the report's: the link's page says why
+            closed = await claims_or_page(deps, request, token)
+            if isinstance(closed, HTMLResponse):
+                return closed
         refusal = REFUSALS.get(http_status(exc), "")
         problems = exc.details.get("problems") or {"narrative": refusal}
         shown = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
@@ -389,6 +386,31 @@ async def submit_page(request: Request, token: str, deps: DepsOf) -> HTMLRespons
         values=shown_values(form, s, link_files(token, s.version)),
         unchanged=not filed.new,
     )
+
+
+DRAFT_QUERY = "draft"  # ?saved=draft: the page the save redirects to says it was saved
+
+
+async def draft_page(
+    request: Request, token: str, deps: Deps, claims: LinkClaims, form: Form
+) -> Response:
+    """The unit's "Lưu nháp": what was typed kept as it is, nothing checked, then the
+    page again (a redirect, so reloading it saves nothing twice). Refused in words with
+    what was typed still in the form: too long, or the report already accepted."""
+    posted = await request.form()
+    values = typed_values(form, posted)
+    narrative = str(posted.get("narrative", "")).strip()
+    try:
+        found = await report_form(deps, *_ids(claims))
+        await save_draft(deps, claims, found, values, narrative)
+    except NotFound:
+        return link_error(request, "invalid")
+    except DomainError as exc:
+        problems = exc.details.get("problems") or {DRAFT_PROBLEM: exc.message}
+        return await render_form(
+            deps, request, token, claims, dict(values), narrative, problems, http_status(exc)
+        )
+    return RedirectResponse(f"/r/{token}?saved={DRAFT_QUERY}", status_code=303)
 
 
 @router.get(FORM_PATH + "/files/v{version}/{field}")

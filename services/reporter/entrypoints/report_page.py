@@ -68,13 +68,23 @@ def _extension(found: StaffReport) -> dict[str, Any] | None:
     state = found.thread.extensions
     if state is None or not state.requests:
         return None
+    # the deadline in force as the latest assignment has it, not the record's first one
+    due = found.thread.due(found.assigned.due_before) or state.due
     pending = state.pending
     return {
         "requests": [shown_request(e) for e in state.requests],
         "pending": pending is not None,
-        "earliest": (_day(state.due) + timedelta(days=1)).isoformat(),
+        "earliest": (_day(due) + timedelta(days=1)).isoformat(),
         "pending_requested": _day(pending.requested_due).isoformat() if pending else "",
     }
+
+
+def _correction(found: StaffReport) -> dict[str, Any] | None:
+    """What a correction (đính chính) of the directive did to this unit's assignment."""
+    a = found.assignment
+    if a is None or a.correction == 0:
+        return None
+    return {"number": a.correction, "cancelled": a.cancelled}
 
 
 def _acting(principal: Principal, found: StaffReport, action: Action) -> bool:
@@ -102,7 +112,7 @@ async def staff_view(
                             title="Không tìm thấy", explanation=exc.message)  # fmt: skip
     versions = found.versions
     unit = deps.directory().name(u)
-    assigned = found.requirement.due_before
+    assigned = found.assigned.due_before  # as the latest correction set it
     due = found.thread.due(assigned)
     return CONSOLE.page(
         request,
@@ -113,7 +123,10 @@ async def staff_view(
         directive_href=f"/directives/{d}",
         revoke_action=f"/reports/{d}/{u}/{r}/revoke",
         document=document_title(found.issued.directive.kind, found.issued.directive.ref),
-        directive_title=found.issued.directive.title,
+        directive_title=found.assignment.directive_title
+        if found.assignment
+        else found.issued.directive.title,
+        correction=_correction(found),
         action=found.requirement.action,
         deadline=format_deadline(due),
         original_deadline=format_deadline(assigned) if due != assigned else "",

@@ -14,7 +14,7 @@ from services.reporter.domain import extensions
 from services.reporter.domain.extensions import Decision
 from services.reporter.domain.refusals import ExtensionConflict, ExtensionInvalid, NotAssigned
 from services.reporter.domain.report_thread import ReportThread
-from services.reporter.handlers.submissions import recall_refusal
+from services.reporter.handlers.submissions import cancelled_refusal, recall_refusal
 from shared import subjects
 from shared.contracts import Assignment, ExtensionChanged, Extensions
 from shared.retry import on_conflict_retry
@@ -32,10 +32,15 @@ async def _assignment(deps: Deps, ids: Ids) -> Assignment:
 
 
 def state_of(thread: ReportThread, assignment: Assignment) -> Extensions:
-    """The requests so far; none yet is the assignment's own deadline."""
-    if thread.extensions is not None:
-        return thread.extensions
+    """The requests so far; none yet is the assignment's own deadline. The deadline the
+    rules count from (``original_due``: a request after the deadline in force, at most a
+    year past it) is the latest assignment's: a correction (đính chính) may have moved it
+    since the record began, and what is appended next carries the corrected one."""
     due = assignment.requirement.due_before
+    if thread.extensions is not None:
+        if due is None:
+            return thread.extensions
+        return thread.extensions.model_copy(update={"original_due": due})
     if due is None:
         raise ExtensionInvalid("Yêu cầu báo cáo này không ghi thời hạn nên không cần gia hạn.")
     return Extensions(
@@ -54,6 +59,8 @@ async def _append(deps: Deps, ids: Ids, decide: Decide) -> ExtensionChanged:
     if recalled is not None:
         raise recall_refusal(recalled)  # nothing is asked under it any more
     assignment = await _assignment(deps, ids)
+    if assignment.cancelled:
+        raise cancelled_refusal(assignment)  # a correction took the unit off
 
     async def attempt(_: int) -> ExtensionChanged:
         thread = await deps.reports.thread(*ids)

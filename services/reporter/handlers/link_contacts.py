@@ -1,8 +1,9 @@
 """What a unit's link tells its parent: the unit opened it (the directive's page then
 shows "Đã mở đường dẫn" until it reports), or it opened one that had expired ("Đường
-dẫn hết hạn": its parent's staff send a new one). Told once per process, kind and
-assignment, and only as well as NATS allows at that moment: the unit's page never waits
-long for it nor fails over it."""
+dẫn hết hạn": its parent's staff send a new one), confirmed it has the document ("Đã
+nhận") or saved its report without sending it ("drafted": "đang xử lý"). Told once per
+process, kind and assignment, and only as well as NATS allows at that moment: the unit's
+page never waits long for it nor fails over it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ ANNOUNCE_SECONDS = 2.0
 
 
 async def link_contact(
-    deps: Deps, how: Literal["opened", "expired", "received"], claims: LinkClaims
+    deps: Deps, how: Literal["opened", "expired", "received", "drafted"], claims: LinkClaims
 ) -> None:
     key = (how, claims.directive_id, claims.unit_id, claims.requirement_id)
     if key in deps.announced:

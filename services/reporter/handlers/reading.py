@@ -3,6 +3,7 @@ the staff's view with every version, and a file attached to a version."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from services.reporter.deps import Deps
@@ -10,6 +11,7 @@ from services.reporter.domain.refusals import NotReported
 from services.reporter.domain.report_thread import ReportThread
 from services.reporter.handlers.submissions import find_requirement
 from shared.contracts import (
+    Assignment,
     AssignmentCreated,
     AttachedFile,
     DirectiveIssued,
@@ -68,6 +70,14 @@ class StaffReport:
     form: Form
     versions: list[ReportSubmitted]  # oldest first; none yet is a report still awaited
     thread: ReportThread
+    # the assignment in force (the latest: a correction may have changed its deadline,
+    # or taken the unit off), None when the unit was not assigned it
+    assignment: Assignment | None = None
+
+    @property
+    def assigned(self) -> ReportingRequirement:
+        """The requirement as the unit has it: the latest assignment's, else as issued."""
+        return self.assignment.requirement if self.assignment else self.requirement
 
 
 async def report_for_staff(
@@ -75,10 +85,15 @@ async def report_for_staff(
 ) -> StaffReport:
     """A unit's report as the parent's staff read it; UnknownDirective and
     UnknownRequirement."""
+    ids = (directive_id, unit_id, requirement_id)
     issued, requirement = await find_requirement(deps, directive_id, requirement_id)
-    versions = await deps.reports.versions(directive_id, unit_id, requirement_id)
-    thread = await deps.reports.thread(directive_id, unit_id, requirement_id)
-    return StaffReport(issued, requirement, issued_form(issued, requirement), versions, thread)
+    versions, thread, assigned = await asyncio.gather(
+        deps.reports.versions(*ids), deps.reports.thread(*ids), deps.reports.assignment(*ids)
+    )
+    form = issued_form(issued, requirement)
+    return StaffReport(
+        issued, requirement, form, versions, thread, assigned.assignment if assigned else None
+    )
 
 
 @dataclass(frozen=True)

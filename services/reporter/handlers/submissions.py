@@ -13,6 +13,7 @@ from datetime import datetime
 from services.reporter.adapters.reports_stream import APPEND_ATTEMPTS, AppendConflict
 from services.reporter.deps import Deps
 from services.reporter.domain.refusals import (
+    AssignmentCancelled,
     DirectiveWasRecalled,
     NotAssigned,
     Refusal,
@@ -25,9 +26,11 @@ from services.reporter.domain.requirements import (
     checked_report,
     requirement_of,
 )
+from services.reporter.handlers.drafts import forget_draft
 from services.reporter.handlers.queue import after_submission
 from shared import subjects
 from shared.contracts import (
+    Assignment,
     AssignmentCreated,
     DirectiveIssued,
     DirectiveRecalled,
@@ -100,6 +103,8 @@ async def submit_report(
                 f"“{request.requirement_id}” của {issued.directive.ref}, nên không báo cáo được."
             )
         assigned, assigned_headers = found_assignment
+        if assigned.assignment.cancelled:
+            raise cancelled_refusal(assigned.assignment)
         form = issued_form(issued, requirement)
         report = checked_report(form, request.values, request.narrative)
     filing = _Filing(
@@ -116,6 +121,7 @@ async def submit_report(
     if outcome.new:
         _accepted(deps, outcome.event)
     await after_submission(deps, issued, requirement, outcome.event, outcome.new)
+    await forget_draft(deps, *ids)  # sent (or the same as sent): the draft is done with
     return Filed(outcome.event, outcome.new, assigned)
 
 
@@ -185,9 +191,27 @@ class _Filing:
 
 def recall_refusal(recalled: DirectiveRecalled) -> DirectiveWasRecalled:
     d, recall = recalled.directive, recalled.recall
+    if recall.replaced_by:
+        # a replacement is a recall whose units now report under the document named
+        return DirectiveWasRecalled(
+            f"{d.issuer} đã thay thế {document_title(d.kind, d.ref)} bằng văn bản "
+            f"{recall.replaced_by_ref or recall.replaced_by} lúc "
+            f"{format_instant(recall.recalled_at)}: không nhận báo cáo theo văn bản này nữa; "
+            "đơn vị báo cáo theo văn bản mới."
+        )
     return DirectiveWasRecalled(
         f"{d.issuer} đã thu hồi {document_title(d.kind, d.ref)} lúc "
         f"{format_instant(recall.recalled_at)}: không nhận báo cáo theo văn bản này nữa."
+    )
+
+
+def cancelled_refusal(a: Assignment) -> AssignmentCancelled:
+    """A correction took the unit off: nothing more is asked of it under this one."""
+    document = document_title(a.directive_kind, a.directive_ref)
+    return AssignmentCancelled(
+        f"Theo đính chính lần {a.correction} của {document}, đơn vị {a.unit_id} không còn "
+        f"phải báo cáo yêu cầu “{a.requirement.id}”: không nhận báo cáo hay đề nghị gia hạn "
+        "theo yêu cầu này nữa. Báo cáo đã gửi (nếu có) vẫn được lưu."
     )
 
 
