@@ -46,6 +46,7 @@ def create_service(settings: Settings | None = None) -> Service:
         consumers=(
             topology.AGGREGATOR_DIRECTIVES,
             topology.AGGREGATOR_RECALLS,
+            topology.AGGREGATOR_CORRECTIONS,
             topology.AGGREGATOR_ASSIGNMENTS,
             topology.AGGREGATOR_REPORTS,
             topology.AGGREGATOR_REVIEWS,

@@ -1,6 +1,8 @@
 """A directive's page for one unit of its tree: per requirement, a row per child unit of
-that unit with its own report's status and, for a child with units below, how far they
-are; the filters; the cascade. Pure: ``handlers/home_directive.py`` reads the nodes."""
+that unit with its own report's status, its processing status (tình trạng xử lý,
+``domain/processing.py``) and, for a child with units below, how far they are; the
+filters, by report status and by processing status; the cascade. Pure:
+``handlers/home_directive.py`` reads the nodes."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
+from services.aggregator.console.directive_changes import CorrectionSection
 from services.aggregator.console.periods import Choice, choices, shown
 from services.aggregator.console.views import (
     FILTER_WORDS,
@@ -23,9 +26,22 @@ from services.aggregator.console.views import (
     subtree_keys,
     when,
 )
+from services.aggregator.domain.day_count import CALENDAR_DAYS, DayCount
 from services.aggregator.domain.nodes import Node
+from services.aggregator.domain.processing import (
+    PROCESSING_WORDS,
+    Processing,
+    StepCount,
+    processing_of,
+    summary,
+)
+from services.aggregator.domain.replacement import Replaced
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
 from shared.vietnamese import document_title, format_deadline
+
+# The processing filter: a link per step, as the report status filter has one per status.
+PROCESSING_FILTERS = ("all", *PROCESSING_WORDS)
+PROCESSING_FILTER_WORDS: dict[str, str] = {"all": "Tất cả"} | dict(PROCESSING_WORDS)
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,7 @@ class ChildRow:
     view_href: str | None  # this directive's page for the child, when units are below it
     below: str  # how far the units below it are, in words ("" when none)
     plan_href: str | None = None  # its own implementing plan
+    processing: Processing | None = None  # None: not assigned it itself (passes it down)
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,9 @@ class Section:
     own_report_href: str | None
     period: str | None = None  # a recurring requirement's period, "Quý II/2025"
     choices: list[Choice] = field(default_factory=list)  # the links to its other periods
+    own_processing: Processing | None = None  # the unit's own, when it is assigned it
+    # how many of its rows are at each processing step
+    summary: list[StepCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,8 @@ class DirectiveView:
     sections: list[Section]
     filters: list[FilterLink]
     status: str
+    processing: str = "all"  # the processing filter's step, "all" for none
+    processing_filters: list[FilterLink] = field(default_factory=list)
     plans: list[PlanLink] = field(default_factory=list)
     parents: list[PlanLink] = field(default_factory=list)  # what this directive implements
     query: str = ""  # ?unit=... when the page is not the principal's default
@@ -101,6 +123,12 @@ class DirectiveView:
     # it implements
     recalled: dict[str, str] | None = None
     bases: list[str] = field(default_factory=list)
+    # đính chính: its own corrections (console/directive_changes.py), and what it
+    # implements corrected since it was issued, in words (domain/correction.py)
+    corrections: list[CorrectionSection] = field(default_factory=list)
+    basis_changes: list[str] = field(default_factory=list)
+    # thay thế: the documents it replaced, linked back
+    replaces: list[Replaced] = field(default_factory=list)
 
 
 def child_row(
@@ -110,17 +138,23 @@ def child_row(
     name: str,
     now: datetime,
     plan_of: Callable[[str], str | None],
+    closed: str = "",
+    days: DayCount = CALENDAR_DAYS,
 ) -> ChildRow:
-    """A child unit's row under a requirement, from its own roll-up node."""
+    """A child unit's row under a requirement, from its own roll-up node; ``closed``: the
+    directive was recalled or replaced, in the word a unit that had not reported reads
+    ("Đã thu hồi"), never a lateness; ``days``: how the requirement counts days late."""
     own = child.own
     due = requirement.due_before
     below = Totals()
     for entry in child.children.values():
         below = below + entry.totals
     # A child assigned the requirement itself is filtered by its own report; one that
-    # only passes it down, by the reports below it.
-    badges = own_badges(own, due, now)
+    # only passes it down, by the reports below it (none still awaited once closed).
+    badges = own_badges(own, due, now, closed, days)
     keys = {key for key, _ in badges} if own is not None else subtree_keys(below, due, now)
+    if closed:
+        keys -= {"waiting", "overdue"}
     sent = own is not None and own.version > 0
     report = f"/reports/{directive_id}/{child.unit_id}/{requirement.id}"
     view = f"/directives/{directive_id}?{urlencode({'unit': child.unit_id})}"
@@ -134,6 +168,7 @@ def child_row(
         view_href=view if child.children else None,
         below=f"Cấp dưới: {below.submitted}/{below.expected} đã nộp" if below.expected else "",
         plan_href=plan_of(child.unit_id),
+        processing=processing_of(own, closed),
     )
 
 
@@ -143,7 +178,11 @@ def section(
     rows: list[ChildRow],
     status: str,
     now: datetime,
+    closed: str = "",
+    processing: str = "all",
+    days: DayCount = CALENDAR_DAYS,
 ) -> Section:
+    """The rows kept are those under both filters, ``status`` and ``processing``."""
     totals = root.totals if root else Totals()
     own = root.own if root else None
     sent = own is not None and own.version > 0
@@ -156,26 +195,62 @@ def section(
         totals=totals,
         progress=progress([(totals, requirement.due_before)], now),
         rows=rows,
-        shown=[r for r in rows if status == "all" or status in r.keys],
-        own=own_badges(own, requirement.due_before, now),
+        shown=[r for r in rows if _kept_by(r, status, processing)],
+        own=own_badges(own, requirement.due_before, now, closed, days),
         own_received=when(own.first_received_at) if own else "",
         own_report_href=report if sent else None,
         period=requirement.period,
+        own_processing=processing_of(own, closed),
+        summary=summary([r.processing for r in rows]),
     )
 
 
+def _kept_by(row: ChildRow, status: str, processing: str) -> bool:
+    by_status = status == "all" or status in row.keys
+    step = row.processing.code if row.processing else None
+    return by_status and (processing == "all" or processing == step)
+
+
 def filters(
-    sections: list[Section], status: str, unit: str | None, period: str | None = None
+    sections: list[Section],
+    status: str,
+    unit: str | None,
+    period: str | None = None,
+    processing: str = "all",
 ) -> list[FilterLink]:
-    """A link per status, with how many rows it keeps; the unit and the period shown
-    stay in the link."""
+    """A link per status, with how many rows it keeps under the processing filter in
+    force; the unit, the period and the processing step shown stay in the link."""
     links = []
     for key in FILTERS:
-        count = sum(1 for s in sections for r in s.rows if key == "all" or key in r.keys)
-        params = _params(unit=unit, status=key if key != "all" else None, period=period)
+        count = sum(1 for s in sections for r in s.rows if _kept_by(r, key, processing))
+        params = _params(unit=unit, status=_set(key), period=period, processing=_set(processing))
         href = "?" + urlencode(params) if params else "?"
         links.append(FilterLink(key, FILTER_WORDS[key], count, href, key == status))
     return links
+
+
+def processing_filters(
+    sections: list[Section],
+    status: str,
+    unit: str | None,
+    period: str | None = None,
+    processing: str = "all",
+) -> list[FilterLink]:
+    """A link per processing step, with how many rows it keeps under the status filter
+    in force; the unit, the period and the status shown stay in the link."""
+    links = []
+    for key in PROCESSING_FILTERS:
+        count = sum(1 for s in sections for r in s.rows if _kept_by(r, status, key))
+        params = _params(unit=unit, status=_set(status), period=period, processing=_set(key))
+        href = "?" + urlencode(params) if params else "?"
+        words = PROCESSING_FILTER_WORDS[key]
+        links.append(FilterLink(key, words, count, href, key == processing))
+    return links
+
+
+def _set(key: str) -> str | None:
+    """A filter's value as a query parameter: none for "all"."""
+    return key if key != "all" else None
 
 
 def _params(**given: str | None) -> dict[str, str]:
@@ -190,6 +265,7 @@ def directive_view(
     status: str,
     unit_param: str | None,
     now: datetime,
+    processing: str = "all",
 ) -> DirectiveView:
     d = issued.directive
     parts = [(s.totals, r.due_before) for s, r in zip(sections, d.requirements, strict=True)]
@@ -206,8 +282,10 @@ def directive_view(
         progress=progress(parts, now),
         next_deadline=next_deadline(d.requirements, now),
         sections=sections,
-        filters=filters(sections, status, unit_param),
+        filters=filters(sections, status, unit_param, processing=processing),
         status=status,
+        processing=processing,
+        processing_filters=processing_filters(sections, status, unit_param, None, processing),
         query="?" + urlencode({"unit": unit_param}) if unit_param else "",
         unit_param=unit_param,
     )
@@ -217,11 +295,11 @@ def choose_period(view: DirectiveView, period: str | None) -> DirectiveView:
     """The page showing, of each recurring requirement, the period keyed ``period`` (the
     latest by default: console/periods.py) with links to its others; its filters, its
     bar and its links are of the sections shown, and keep the period asked for."""
-    every, status, unit = view.sections, view.status, view.unit_param
-    kept_status = status if status != "all" else None
+    every, status, unit, step = view.sections, view.status, view.unit_param, view.processing
 
     def period_href(key: str) -> str:
-        return "?" + urlencode(_params(unit=unit, status=kept_status, period=key))
+        kept = _params(unit=unit, status=_set(status), period=key, processing=_set(step))
+        return "?" + urlencode(kept)
 
     sections = [
         replace(
@@ -237,7 +315,8 @@ def choose_period(view: DirectiveView, period: str | None) -> DirectiveView:
         view,
         sections=sections,
         progress=combined(s.progress for s in sections),
-        filters=filters(sections, status, unit, period),
+        filters=filters(sections, status, unit, period, step),
+        processing_filters=processing_filters(sections, status, unit, period, step),
         query="?" + urlencode(query) if query else "",
     )
 

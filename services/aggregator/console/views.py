@@ -11,14 +11,22 @@ one node per child."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.aggregator.documents.report import short_deadline
-from services.aggregator.domain.nodes import Node, Own, days_late
-from services.aggregator.domain.recall import HEADLINE, NO_LONGER_DUE, basis_headline, recall_day
+from services.aggregator.domain.correction import dropped
+from services.aggregator.domain.day_count import CALENDAR_DAYS, DayCount
+from services.aggregator.domain.nodes import Node, Own
+from services.aggregator.domain.recall import (
+    HEADLINE,
+    basis_headline,
+    headline,
+    no_longer_due,
+    recall_day,
+)
 from services.aggregator.domain.synthesis import Recalled, RecalledBasis
 from services.aggregator.handlers.upward import Upward
 from shared.contracts import DirectiveIssued, ReportingRequirement, Totals
@@ -110,12 +118,26 @@ def next_deadline(requirements: Iterable[ReportingRequirement], now: datetime) -
     return "không ghi thời hạn"
 
 
-def own_badges(own: Own | None, due: datetime | None, now: datetime) -> list[Badge]:
-    """A unit's own report under a requirement, as badges; none when not assigned."""
+def own_badges(
+    own: Own | None,
+    due: datetime | None,
+    now: datetime,
+    closed: str = "",
+    days: DayCount = CALENDAR_DAYS,
+) -> list[Badge]:
+    """A unit's own report under a requirement, as badges; none when not assigned.
+    ``closed``: the directive was recalled or replaced ("Đã thu hồi"), which a unit that
+    had not reported reads instead of a lateness; one a correction took off reads so.
+    ``days``: how the requirement's form counts a late report's days."""
     if own is None:
         return []
+    if own.dropped:
+        return [("cancelled", dropped(own.correction))]
+    if closed and own.version == 0:
+        return [("recalled", closed)]
     due = own.due or due
-    return _report_badges(own, due, now) + extension_badges(own)
+    taken_off = [("cancelled", dropped(own.correction))] if own.cancelled else []
+    return _report_badges(own, due, now, days) + extension_badges(own) + taken_off
 
 
 def extension_badges(own: Own) -> list[Badge]:
@@ -130,7 +152,7 @@ def extension_badges(own: Own) -> list[Badge]:
     return badges
 
 
-def _report_badges(own: Own, due: datetime | None, now: datetime) -> list[Badge]:
+def _report_badges(own: Own, due: datetime | None, now: datetime, days: DayCount) -> list[Badge]:
     if own.version == 0:
         key = "overdue" if is_past(due, now) else "waiting"
         reached = (
@@ -151,7 +173,7 @@ def _report_badges(own: Own, due: datetime | None, now: datetime) -> list[Badge]
     if own.on_time:
         badges = [("on_time", STATUS_WORDS["on_time"])]
     else:
-        badges = [("late", f"Nộp muộn {days_late(own.first_received_at, due)} ngày")]
+        badges = [("late", days.late_words(own.first_received_at, due))]
     if own.returned:
         badges.append(("returned", STATUS_WORDS["returned"]))
     elif own.accepted:
@@ -203,7 +225,10 @@ class IssuedItem:
 
 
 def recalled_words(recalled: Recalled | None) -> str:
-    return f"{HEADLINE} ngày {recall_day(recalled)}" if recalled else ""
+    if recalled is None:
+        return ""
+    head = headline(recalled) if recalled.replaced_by else HEADLINE
+    return f"{head} ngày {recall_day(recalled)}"
 
 
 def issued_item(
@@ -224,7 +249,7 @@ def issued_item(
         title=d.title,
         issued_on=issued_day(issued),
         progress=progress(parts, now),
-        next_deadline=NO_LONGER_DUE if recalled else next_deadline(d.requirements, now),
+        next_deadline=no_longer_due(recalled) if recalled else next_deadline(d.requirements, now),
         recalled=recalled_words(recalled),
         bases=[basis_headline(b) for b in bases or ()],
     )
@@ -253,15 +278,19 @@ class AssignedItem:
 
 
 def assigned_requirement(
-    r: ReportingRequirement, own: Own, now: datetime, week_end: datetime, recalled: bool
+    r: ReportingRequirement,
+    own: Own,
+    now: datetime,
+    week_end: datetime,
+    recalled: str,
+    days: DayCount = CALENDAR_DAYS,
 ) -> AssignedRequirement:
-    """The unit's own assignment; of a recalled directive nothing is to do any more: a
+    """The unit's own assignment; of a recalled directive (``recalled``: its words, "" if
+    it stands) nothing is to do any more, nor of one a correction took the unit off: a
     report not sent is neither due nor overdue (one sent keeps its status)."""
     due = own.due or r.due_before  # the deadline in force: moved by a grant
-    to_do = not recalled and (own.version == 0 or own.returned)
-    badges = own_badges(own, due, now)
-    if recalled and own.version == 0:
-        badges = [("recalled", NO_LONGER_DUE)]
+    to_do = not recalled and not own.cancelled and (own.version == 0 or own.returned)
+    badges = own_badges(own, due, now, closed=recalled, days=days)
     return AssignedRequirement(
         action=r.action,
         deadline=format_deadline(due),
@@ -278,12 +307,17 @@ def assigned_item(
     now: datetime,
     week_end: datetime,
     recalled: Recalled | None = None,
+    days: Mapping[str, DayCount] | None = None,
 ) -> AssignedItem | None:
     """A directive from above that assigns the unit: ``own_nodes`` are the unit's own
-    nodes by requirement; None when none is the unit's own assignment (yet)."""
+    nodes by requirement; None when none is the unit's own assignment (yet). ``days``:
+    how each requirement (by id) counts days late, calendar days if not given."""
     d = issued.directive
+    closed = no_longer_due(recalled) if recalled else ""
     wanted = [
-        assigned_requirement(r, node.own, now, week_end, recalled is not None)
+        assigned_requirement(
+            r, node.own, now, week_end, closed, (days or {}).get(r.id, CALENDAR_DAYS)
+        )
         for r in d.requirements
         if (node := own_nodes.get(r.id)) is not None and node.own is not None
     ]

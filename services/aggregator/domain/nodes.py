@@ -66,8 +66,16 @@ class Own(BaseModel):
     opened_at: datetime | None = None
     expired_at: datetime | None = None  # the latest time an expired link was opened
     confirmed_at: datetime | None = None  # when it first confirmed it has the document
+    # when it first saved its report form without sending it (at work on it: "đang xử
+    # lý"); a default, so that nodes stored before drafts were told load as they were
+    drafted_at: datetime | None = None
     # its requests for more time and their answers (the reporter's whole story of them)
     extensions: Extensions | None = None
+    # the correction (đính chính) of the directive its assignment in force follows (0: as
+    # issued), and whether that correction took the unit off: defaults, so that nodes
+    # stored before corrections load as they were
+    correction: int = 0
+    cancelled: bool = False
 
     @property
     def due(self) -> datetime | None:
@@ -76,6 +84,12 @@ class Own(BaseModel):
         granted = self.extensions.granted if self.extensions else []
         last = granted[-1].granted_due if granted else None
         return last or self.due_before
+
+    @property
+    def dropped(self) -> bool:
+        """Taken off by a correction before it reported: nothing is asked of it, so it
+        counts for nothing (one that reported keeps its report, counted as it was)."""
+        return self.cancelled and self.version == 0
 
     @property
     def extended(self) -> bool:
@@ -104,6 +118,8 @@ class Own(BaseModel):
         return days_late_as(form, self.first_received_at, self.due, calendar)
 
     def totals(self, form: Form | None, calendar: WorkCalendar | None = None) -> Totals:
+        if self.dropped:
+            return Totals()
         if self.version == 0:
             return Totals(expected=1, **self._extension_totals())
         sums: dict[str, float] = {}
@@ -140,6 +156,7 @@ _KEPT: dict[str, list[tuple[str, Callable[[datetime, datetime], datetime]]]] = {
     "opened": [("opened_at", min)],
     "expired": [("expired_at", max)],
     "received": [("confirmed_at", min)],
+    "drafted": [("drafted_at", min)],
 }
 
 
@@ -158,19 +175,29 @@ class Node(BaseModel):
     totals: Totals = Field(default_factory=Totals)
 
     def apply_assignment(self, assignment: Assignment) -> bool:
-        due = assignment.requirement.due_before
-        if self.own is None:
-            self.own = Own(due_before=due)
+        """The assignment in force: one a later correction published again replaces the
+        one kept (its deadline, until the unit reports; whether it is taken off); an
+        older one, redelivered or out of order, changes nothing."""
+        due, number = assignment.requirement.due_before, assignment.correction
+        own = self.own
+        if own is None:
+            self.own = Own(due_before=due, correction=number, cancelled=assignment.cancelled)
             return True
-        if self.own.version == 0 and self.own.due_before is None and due is not None:
-            self.own.due_before = due  # a review or a contact came first and made ``own``
+        if number > own.correction:
+            own.correction, own.cancelled = number, assignment.cancelled
+            if own.version == 0:  # a report keeps the deadline it was judged by
+                own.due_before = due
+            return True
+        first_due = own.version == 0 and own.due_before is None and due is not None
+        if number == own.correction and first_due:
+            own.due_before = due  # a review or a contact came first and made ``own``
             return True
         return False
 
     def apply_contact(self, contact: UnitContacted) -> bool:
-        """When the unit was first mailed and first opened its link, and last mailed and
-        last opened an expired one; an assignment is implied (the mail is about one), as
-        a report implies it."""
+        """When the unit was first mailed, first opened its link, first confirmed it has
+        the document and first saved a draft, and last mailed and last opened an expired
+        link; an assignment is implied (the mail is about one), as a report implies it."""
         own = self.own
         if own is None:
             self.own = own = Own()

@@ -232,13 +232,21 @@ class UnitSynthesis(_Part):
     parent: UnitRef | None
 
 
+def _unset(value: str | None) -> bool:
+    return value is None
+
+
 class Recalled(_Part):
     """The issuer recalled (thu hồi) the directive, Nghị định 30/2020 Điều 18: when (an
-    instant, ISO), by whom ("Name (username)", "" if not recorded) and why."""
+    instant, ISO), by whom ("Name (username)", "" if not recorded) and why; replaced (thay
+    thế), the document that took its place (its id and its ref, "102-KH/ĐU")."""
 
     recalled_at: str
     recalled_by: str
     reason: str
+    # Left out of the JSON when it was not replaced: a recall reads and writes as before.
+    replaced_by: str | None = Field(None, exclude_if=_unset)
+    replaced_by_ref: str | None = Field(None, exclude_if=_unset)
 
 
 class _Basis(_Part):

@@ -127,8 +127,8 @@ class Listing:
 
     def add(self, node: Node) -> None:
         own = node.own
-        if own is None:
-            return
+        if own is None or own.dropped:
+            return  # a unit a correction took off before it reported is not missing
         unit = {"unit_id": node.unit_id, "name": self._directory.name(node.unit_id)}
         if own.version == 0:
             self.missing.append(Listed(**unit))

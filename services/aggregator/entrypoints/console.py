@@ -11,6 +11,8 @@ from services.aggregator.console import CONSOLE
 from services.aggregator.console.directive_view import choose_period
 from services.aggregator.console.periods import PeriodQuery
 from services.aggregator.deps import Deps
+from services.aggregator.domain.correction import just_corrected
+from services.aggregator.handlers.directive_forms import staff_forms
 from services.aggregator.handlers.directive_scope import directive_of, shown_unit
 from services.aggregator.handlers.home import home_page
 from services.aggregator.handlers.home_directive import directive_page
@@ -47,12 +49,21 @@ async def directive(
     principal: Annotated[Principal, staff(Action.DIRECTIVE_READ)],
     unit: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=128)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
+    processing: Annotated[
+        str | None, Query(max_length=32, description="a processing step: received, ...")
+    ] = None,
     period: PeriodQuery = None,
     recalled: Annotated[bool, Query(description="just recalled here (the notice)")] = False,
+    corrected: Annotated[
+        int | None, Query(ge=1, le=10_000, description="just corrected here: its number")
+    ] = None,
+    replaced: Annotated[bool, Query(description="just replaced here (the notice)")] = False,
 ) -> Response:
-    """A directive's page for a unit of its tree: its child units' reports, the cascade;
-    of a recurring requirement, the period ``period`` keys (the latest if unset); the
-    issuing unit's leader's "Thu hồi văn bản" (posted to the issuer)."""
+    """A directive's page for a unit of its tree: its child units' reports and processing
+    status (``status``, ``processing``: the filters), the cascade, its corrections; of a
+    recurring requirement, the period ``period`` keys (the latest if unset); the issuing
+    unit's leader's "Thu hồi văn bản", "Đính chính văn bản" and "Thay thế bằng văn bản
+    khác" (posted to the issuer)."""
     try:
         issued = await directive_of(deps, directive_id)
     except NotFound:
@@ -65,16 +76,13 @@ async def directive(
         shown = shown_unit(principal, issued, directory, unit)
     except NotFound:
         return _not_found(request, principal, UNIT_NOT_IN_TREE)
-    view = choose_period(await directive_page(deps, issued, shown, status or "all", unit), period)
-    issuer = issued.directive.issuer_unit
-    may_recall = (
-        view.recalled is None
-        and principal.may(Action.DIRECTIVE_RECALL)
-        and principal.acts_as(issuer)
-    )
+    page = await directive_page(deps, issued, shown, status or "all", unit, processing or "all")
+    view = choose_period(page, period)
+    forms = await staff_forms(deps, principal, issued, recalled=view.recalled is not None)
     return CONSOLE.page(
         request, principal, "directive.html.j2", title=view.document, view=view,
-        may_recall=may_recall, just_recalled=recalled,
+        forms=forms, just_recalled=recalled, just_replaced=replaced,
+        just_corrected=just_corrected(corrected) if corrected else "",
     )  # fmt: skip
 
 

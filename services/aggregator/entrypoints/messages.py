@@ -10,10 +10,11 @@ from faststream import Context
 from faststream.nats.message import NatsBatchMessage
 
 from services.aggregator.domain.approval import AutoApproval
-from services.aggregator.handlers import approval, recall, rollup
+from services.aggregator.handlers import approval, correction, recall, rollup
 from shared import topology
 from shared.contracts import (
     AssignmentCreated,
+    DirectiveCorrected,
     DirectiveIssued,
     DirectiveRecalled,
     ExtensionChanged,
@@ -36,6 +37,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.AGGREGATOR_RECALLS, batch_size=16)
     async def on_recall(event: DirectiveRecalled) -> None:
         await recall.directive_recalled(service.deps, event)
+
+    @service.subscriber(topology.AGGREGATOR_CORRECTIONS, batch_size=16)
+    async def on_correction(event: DirectiveCorrected) -> None:
+        await correction.directive_corrected(service.deps, event)
 
     @service.subscriber(topology.AGGREGATOR_ASSIGNMENTS, batch=True, batch_size=500, timeout=0.2)
     async def on_assignments(events: list[AssignmentCreated]) -> None:

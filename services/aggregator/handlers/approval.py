@@ -7,7 +7,7 @@ recalled directive's synthesis is not sent up: refused by hand, skipped by its t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.aggregator.adapters.synthesis_stream import publish_approval
@@ -53,8 +53,8 @@ async def find_target(deps: Deps, issued: DirectiveIssued, requirement_id: str) 
                 subjects.assignment_created(parent_id, unit, r.id),
                 AssignmentCreated,
             )
-            if assigned is None:
-                continue
+            if assigned is None or assigned[0].assignment.cancelled:
+                continue  # (taken off by a correction: nothing is asked of it)
             form = parent.form_of(r.id)
             same_form = form is not None and own_form is not None and form.id == own_form.id
             candidates.append((not same_form, parent_id, r.id, r.due_before, form))
@@ -190,9 +190,11 @@ async def approve_from_status_page(
     return PageApproval(synthesis, None, revision)
 
 
-async def schedule_auto_approval(deps: Deps, issued: DirectiveIssued) -> None:
+async def schedule_auto_approval(deps: Deps, issued: DirectiveIssued, again: str = "") -> None:
     """A timer shortly before the parent's deadline for each requirement that asks to be
-    approved by itself; none when nothing above could take it (said in the log)."""
+    approved by itself; none when nothing above could take it (said in the log).
+    ``again``: scheduled once more (the parent's deadline was corrected), under a message
+    id of its own so that JetStream does not drop it as the first one's duplicate."""
     for r in issued.directive.requirements:
         if not r.auto_approve:
             continue
@@ -206,4 +208,6 @@ async def schedule_auto_approval(deps: Deps, issued: DirectiveIssued) -> None:
             continue
         timer = rules.auto_schedule(issued, r.id, target, deps.clock.real_epoch_of)
         if timer is not None:
+            if again:
+                timer = replace(timer, msg_id=f"{timer.msg_id}.{again}")
             await timers.schedule(deps.js, rules.OWNER, [timer])

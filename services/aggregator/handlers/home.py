@@ -19,6 +19,7 @@ from services.aggregator.console.views import (
 )
 from services.aggregator.deps import Deps
 from services.aggregator.domain.nodes import Node
+from services.aggregator.handlers.day_counts import day_count
 from services.aggregator.handlers.recall import recalled, recalls_of
 from shared.auth.principal import Principal
 from shared.contracts import Assignment, DirectiveIssued
@@ -110,8 +111,11 @@ async def _assigned(
         return None
     now = deps.clock.now()
     own = await _nodes(deps, issued, unit_id)
+    # a late report's days, as its form counts them (the synthesis's rule)
+    days = {r.id: await day_count(deps, directive_id, r.id) for r in issued.directive.requirements}
     # recalled: listed as such, nothing due from it any more ("Hạn trong tuần này" too)
-    return assigned_item(issued, own, now, now + WEEK, await recalled(deps, directive_id))
+    withdrawn = await recalled(deps, directive_id)
+    return assigned_item(issued, own, now, now + WEEK, withdrawn, days)
 
 
 async def _nodes(deps: Deps, issued: DirectiveIssued, unit_id: str) -> dict[str, Node | None]:

@@ -2,7 +2,8 @@
 book (``directive_recalled``), and what the pages read of it (``recalls_of``): the
 directive's own recall and those of the directives it implements (its bases, from its
 ``parents``, so that a directive issued after its basis was recalled is told as well as
-those the event's ``implementing`` named)."""
+those the event's ``implementing`` named). A replacement is a recall naming the new
+document (``domain/replacement.py``)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,20 @@ log = logging.getLogger(__name__)
 
 
 async def directive_recalled(deps: Deps, event: DirectiveRecalled) -> None:
-    """Kept once, whether or not the directive's own event was consumed yet."""
+    """Kept once, whether or not the directive's own event was consumed yet; replaced,
+    the way back is kept beside the new document (even when the recall was kept by an
+    earlier delivery that stopped before it)."""
     kept = await deps.book.remember_recall(event)
+    replaced_by = event.recall.replaced_by
+    if replaced_by is not None:
+        await deps.book.remember_replacement(event)
     log.info(
         "directive recalled" if kept else "directive already recalled",
-        extra={"directive_id": event.directive_id, "implementing": event.implementing},
+        extra={
+            "directive_id": event.directive_id,
+            "implementing": event.implementing,
+            "replaced_by": replaced_by,
+        },
     )
     deps.metrics.events.labels("directive.recalled").inc()
 

@@ -2,14 +2,22 @@
 own part (``Own``: its assignment, first report and deadline): sent late (judged on the
 first version, as everywhere), not sent past the deadline (overdue), not sent before it
 (still to come). The deadline is the one in force: a unit granted more time is not
-overdue before the new one. Pure: ``scan.py`` reads the nodes."""
+overdue before the new one; one a correction (đính chính) took off before it reported
+owes nothing. A late report's days are counted as its requirement's form counts them
+(calendar or working days, ``domain/day_count.py``), as the synthesis counts them; the
+two kinds are kept apart, as a day of one is not a day of the other. Pure: ``scan.py``
+reads the nodes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.aggregator.domain.nodes import Own, days_late
+from services.aggregator.domain.day_count import CALENDAR_DAYS, DayCount
+from services.aggregator.domain.nodes import Own
+from services.aggregator.domain.synthesis import DAY_WORDS
+from shared.forms import DaysLate
+from shared.vietnamese import format_number
 
 TOP = 50
 
@@ -22,16 +30,23 @@ class UnitTally:
     late: int = 0
     overdue: int = 0  # nothing sent and the deadline passed
     waiting: int = 0  # nothing sent, the deadline still ahead (or none)
-    days_late: int = 0  # summed over the late reports
+    days_late: int = 0  # summed over the late reports, each as its form counts
+    # the late reports and their days, by how their forms count them
+    by_kind: dict[DaysLate, tuple[int, int]] = field(default_factory=dict)
 
-    def add(self, own: Own, now: datetime) -> None:
+    def add(self, own: Own, now: datetime, days: DayCount = CALENDAR_DAYS) -> None:
+        if own.dropped:
+            return  # a correction took it off before it reported: it owes nothing
         self.owed += 1
         if own.version > 0:
             if own.on_time:
                 self.on_time += 1
             else:
                 self.late += 1
-                self.days_late += days_late(own.first_received_at, own.due)
+                late = days.late(own.first_received_at, own.due)
+                self.days_late += late
+                count, summed = self.by_kind.get(days.kind, (0, 0))
+                self.by_kind[days.kind] = (count + 1, summed + late)
         elif own.due is not None and now >= own.due:
             self.overdue += 1
         else:
@@ -45,6 +60,16 @@ class UnitTally:
     @property
     def average_days_late(self) -> float:
         return self.days_late / self.late if self.late else 0.0
+
+    @property
+    def average_words(self) -> str:
+        """ "2 ngày", "1,5 ngày làm việc", or both ("3 ngày; 1 ngày làm việc") when some of
+        its late reports are counted one way and some the other; "—" when none."""
+        parts = [
+            f"{format_number(round(summed / count, 1))} {DAY_WORDS[kind]}"
+            for kind, (count, summed) in sorted(self.by_kind.items())
+        ]
+        return "; ".join(parts) or "—"
 
 
 def ranked(tallies: dict[str, UnitTally], top: int = TOP) -> list[UnitTally]:

@@ -27,7 +27,9 @@ from datetime import datetime
 from services.aggregator.adapters.rollup import Rollup
 from services.aggregator.console.views import sort_newest
 from services.aggregator.deps import Deps
+from services.aggregator.domain.day_count import DayCount
 from services.aggregator.domain.nodes import Node
+from services.aggregator.handlers.day_counts import day_count
 from services.aggregator.lateness.ranking import UnitTally
 from shared.contracts import DirectiveIssued
 
@@ -71,13 +73,15 @@ async def scan(deps: Deps, unit_id: str, now: datetime) -> Scan:
             root = await deps.rollup.get(issued.directive_id, requirement.id, unit_id)
             if root is None:
                 continue
-            if not await _walk(deps.rollup, root, result, now):
+            # its late reports' days as its form counts them, as the synthesis does
+            days = await day_count(deps, issued.directive_id, requirement.id)
+            if not await _walk(deps.rollup, root, result, now, days):
                 result.truncated = True
                 return result
     return result
 
 
-async def _walk(rollup: Rollup, root: Node, result: Scan, now: datetime) -> bool:
+async def _walk(rollup: Rollup, root: Node, result: Scan, now: datetime, days: DayCount) -> bool:
     """Tally every node below ``root`` with a report owed; False when ``MAX_NODES`` is
     reached. A level's nodes are read together, ``READ_TOGETHER`` at a time."""
     level = [root]
@@ -101,5 +105,5 @@ async def _walk(rollup: Rollup, root: Node, result: Scan, now: datetime) -> bool
         for node in level:
             if node.own is not None:
                 tally = result.tallies.setdefault(node.unit_id, UnitTally(node.unit_id))
-                tally.add(node.own, now)
+                tally.add(node.own, now, days)
     return True

@@ -51,7 +51,7 @@ def _row(rank: int, tally: UnitTally, directory: Directory) -> RankRow:
         f"{directory.name(tally.unit_id)}: {tally.owed} báo cáo phải nộp, {tally.late} nộp "
         f"muộn, {tally.overdue} quá hạn chưa nộp"
     )
-    average = format_number(round(tally.average_days_late, 1)) if tally.late else "—"
+    average = tally.average_words
     return RankRow(
         rank=rank,
         unit_id=tally.unit_id,

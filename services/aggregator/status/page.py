@@ -32,6 +32,7 @@ from services.aggregator.domain.recall import basis_sentence, recall_notice
 from services.aggregator.domain.synthesis import (
     ChildSynthesis,
     Counted,
+    DirectiveSynthesis,
     Figure,
     OwnReport,
     RequirementSynthesis,
@@ -131,7 +132,7 @@ def view(
         "save_url": url(unit.id, saved="true"),
         "downloads": _downloads(synthesis_url, unit.id),
         # Recalled: said at the top; nothing more is sent up (domain/recall.py).
-        "recalled": recall_notice(d.recalled) if d.recalled else None,
+        "recalled": _recall_notice(d, site),
         "bases": [basis_sentence(b) for b in d.basis_recalled],
         "requirements": _requirements(
             s, staff_url, url, approvable=issuer and not saved and not d.recalled, period=period
@@ -143,6 +144,15 @@ def view(
         "fills": FILLS,
         "style": STYLE.markup,
     }
+
+
+def _recall_notice(d: DirectiveSynthesis, site: str) -> dict[str, str] | None:
+    """The recall in words; replaced, with the link to the new document (absolute in a
+    saved snapshot, as the page's other links)."""
+    if d.recalled is None:
+        return None
+    notice = recall_notice(d.recalled)
+    return {**notice, "href": site + notice["href"]} if notice["href"] else notice
 
 
 def _page_urls(status_url: str, kept: dict[str, str]) -> Callable[..., str]:
