@@ -107,6 +107,7 @@ ACCESS: dict[str, Access] = {
             topology.DIRECTIVES,  # the report form an assignment mail lists
             topology.ASSIGNMENTS,
             topology.REPORTS,
+            topology.CONTACTS,  # whether a unit opened its mail before it is mailed again
             topology.DIRECTORY,
             topology.NOTIFIER_LEDGER,
             topology.REVOKED_LINKS,  # a revoked link is never mailed again (resending)

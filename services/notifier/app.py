@@ -1,9 +1,13 @@
 """The notifier service: mails each unit its assignments and the directive to the units
 that only receive it, reminds before deadlines, chases after them ("đôn đốc"), tells
 the parent who is late, and carries a unit's request for more time to its parent and the
-answer back (moving its reminders to a deadline granted), and tells every unit a
-recalled directive reached (dropping its reminders), through the organisation's SMTP
-server, never twice.
+answer back (moving its reminders to a deadline granted), tells every unit a recalled
+or replaced directive reached (dropping its reminders) and every unit a corrected one
+reached what changed (moving its reminders to the deadline corrected, dropping those of
+a unit taken off), through the organisation's SMTP server, never twice. An urgent
+directive's assignments are mailed by its directive.issued consumer, ahead of the
+assignment queue; an assignment nobody opened within ``unopened_hours`` working hours is
+mailed again, once, to the unit and its leaders.
 
 Wiring only: the handlers are in handlers/, the rules in domain/, the I/O in adapters/."""
 
@@ -36,6 +40,7 @@ def create_service(settings: Settings | None = None) -> Service:
         consumers=(
             topology.NOTIFIER_DIRECTIVES,
             topology.NOTIFIER_RECALLS,
+            topology.NOTIFIER_CORRECTIONS,
             topology.NOTIFIER_ASSIGNMENTS,
             topology.NOTIFIER_REPORTS,
             topology.NOTIFIER_TIMERS,

@@ -9,6 +9,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from services.notifier.adapters.delivery import Sender
+from services.notifier.adapters.leaders import Leaders
 from services.notifier.adapters.ledger import Ledger, replica_id
 from services.notifier.adapters.mailer import Mailer
 from services.notifier.adapters.originals import Originals
@@ -37,6 +38,7 @@ class Deps:
     timers: Timers
     links: Links
     forms: Forms  # each requirement's report form, listed in its assignment mail
+    leaders: Leaders  # each unit's leaders, told of an assignment nobody opened
 
 
 async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics) -> Deps:
@@ -67,4 +69,5 @@ async def build_deps(service: Service, mailer: Mailer, metrics: NotifierMetrics)
         timers=Timers(js, settings, clock, directory),
         links=Links(settings, clock),
         forms=Forms(js),
+        leaders=Leaders(js),
     )

@@ -19,6 +19,9 @@ TEMPLATES = (
     "extension_answer",
     "recall_notice",
     "basis_recalled",
+    "correction_notice",
+    "basis_corrected",
+    "unopened",
 )
 
 
@@ -70,21 +73,32 @@ class NotifierMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
+        self.urgent_mails = Counter(
+            "chidao_urgent_mails_total",
+            "Assignment mails of urgent directives (KHẨN, THƯỢNG KHẨN, HỎA TỐC) sent by the "
+            "directive.issued consumer ahead of the assignment queue (also counted in "
+            "chidao_mails_sent_total)",
+            registry=registry,
+        )
         self._timer_metrics(registry)
         self._series_at_zero()
 
     def _timer_metrics(self, registry: CollectorRegistry) -> None:
         self.timers_scheduled = Counter(
             "chidao_reminders_scheduled_total",
-            "Timers scheduled, by kind (remind, overdue, digest)",
+            "Timers scheduled, by kind (remind, overdue, digest; unopened: the assignment "
+            "mailed again if nobody opens it)",
             ["kind"],
             registry=registry,
         )
         self.timers_fired = Counter(
             "chidao_reminders_fired_total",
             "Timers that came due, by kind and outcome (mailed, reported, nobody_late, stale; "
-            "moved: a reminder or overdue notice for a deadline an extension replaced; "
-            "recalled: a timer of a directive recalled since, whose cancel came too late)",
+            "moved: a reminder or overdue notice for a deadline an extension or a correction "
+            "replaced; recalled: a timer of a directive recalled since, whose cancel came too "
+            "late; cancelled: a reminder or overdue notice of a unit a correction took off; "
+            "opened, revoked: an unopened timer of a unit that opened its link, confirmed, "
+            "saved a draft or asked for more time since, or whose link was revoked)",
             ["kind", "outcome"],
             registry=registry,
         )
@@ -98,8 +112,9 @@ class NotifierMetrics:
         self.timers_cancelled = Counter(
             "chidao_reminders_cancelled_total",
             "Pending reminders and overdue notices cancelled by a report, or replaced by those "
-            "of a deadline an extension granted; and every timer of a recalled directive, "
-            "its parents' digests included",
+            "of a deadline an extension granted or a correction set, or of a unit a "
+            "correction took off; and every timer of a recalled directive, its parents' "
+            "digests included",
             registry=registry,
         )
         self.timer_delay = Histogram(

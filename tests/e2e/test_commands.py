@@ -66,10 +66,12 @@ def test_the_demo_closes_two_levels_with_syntheses_naming_on_time_late_and_missi
         [p.get_payload(decode=True) for p in m.iter_attachments()] == [original] for m in followed
     )
     # The returned report was mailed back with its reason; the three that had not reported
-    # by then got three reminders and the overdue notice each; the committee one digest.
+    # by then got their mail again (never opened 16 working hours after it came), three
+    # reminders and the overdue notice each; the committee one digest.
     not_yet = ["cb-snv-cchc", "cb-snv-tt-luu-tru", "cb-snv-van-thu-luu-tru"]
     assert sorted(chasing) == sorted(
         [("returned", "cb-snv-thanh-tra")]
+        + [("unopened", u) for u in not_yet]
         + [("reminder", u) for u in not_yet for _ in range(3)]
         + [("overdue", u) for u in not_yet]
         + [("digest", "du-so-noi-vu-hy")]

@@ -167,6 +167,9 @@ async def notifier(nats_server, mail_sink) -> AsyncIterator[Running]:
         nats_url=nats_server.url,
         smtp_port=mail_sink.port,
         smtp_rate=0,
+        # the deadline's timers only: the unopened timer, which follows the mail and no
+        # deadline, is tests/integration/test_notifier_unopened.py's
+        unopened_hours=0,
         public_url="http://reporter.test",
         console_url=CONSOLE,
     )

@@ -175,9 +175,10 @@ async def test_an_assignment_is_mailed_once_with_its_link_and_its_timers_set(
     [mail] = await eventually(lambda: mails(mail_sink, CB1, "assignment"), what="the mail")
     assert mail.subject.startswith("[7-KH/ĐU] Báo cáo kết quả thực hiện")
     assert "http://reporter.test/r/" in mail.text()
-    # reminders 7, 3 and 1 days before, the overdue notice, the parent's digest
+    # reminders 7, 3 and 1 days before, the overdue notice, the parent's digest, and the
+    # mail again if nobody opens it
     timers = f"{subjects.TIMER}.notifier.*.{DIRECTIVE}.>"
-    await eventually(lambda: _count_is(js, topology.TIMERS.name, timers, 5), what="the five timers")
+    await eventually(lambda: _count_is(js, topology.TIMERS.name, timers, 6), what="the six timers")
     entry, _ = await deps_of(notifier).ledger.get(f"{created(a).event_id}.{CB1}")
     assert entry is not None and entry.status == "sent"
     assert entry.recipients == [address(CB1)]

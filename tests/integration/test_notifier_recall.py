@@ -194,12 +194,13 @@ async def test_every_unit_reached_is_told_once_and_the_directives_timers_are_dro
             await assigned(notifier, js, an_assignment(unit, requirement))
     await published(notifier, issued(a_directive(), notices=[CB3]))
     await caught_up(js, topology.NOTIFIER_DIRECTIVES)
-    # three reminders and the overdue notice per assignment, a digest per requirement
-    assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 4 * 4 + 2
+    # three reminders, the overdue notice and the unopened timer per assignment, a digest
+    # per requirement
+    assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 4 * 5 + 2
     # and an extension's own, its digest naming the unit (kind.d.r.parent.unit)
     granted = extended(an_assignment(CB2, "results"), DUE + timedelta(days=10))
     await deps.timers.schedule(deps.timers.plan(granted, extension=1))
-    assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 18 + 5
+    assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 22 + 5
     other = an_assignment(CB1, "plan", directive_id=OTHER)
     await deps.timers.schedule(deps.timers.plan(other))
     before = cancelled_so_far(notifier)
@@ -223,13 +224,13 @@ async def test_every_unit_reached_is_told_once_and_the_directives_timers_are_dro
     assert LINK_GONE not in mails(mail_sink, CB3, "recall_notice")[0].text()
     assert await stream_count(js, topology.TIMERS.name, timers_of(DIRECTIVE)) == 0
     assert await stream_count(js, topology.TIMERS.name, timers_of(OTHER)) == 5
-    assert cancelled_so_far(notifier) - before == 23
+    assert cancelled_so_far(notifier) - before == 27
 
     # handled again (a redelivery): the ledger holds each as sent, nothing more goes
     again = await directive_recalled(deps, event)
     assert len(again) == 3
     assert len(recall_mails(mail_sink)) == 3
-    assert cancelled_so_far(notifier) - before == 23
+    assert cancelled_so_far(notifier) - before == 27
 
 
 async def test_the_issuer_of_an_implementing_directive_is_told_its_basis_is_gone(

@@ -50,7 +50,7 @@ class Sender:
         if skip is not None:
             metrics.skipped.labels(template, skip).inc()
             return Delivered("skipped", skip)
-        if not mail.unit.emails:
+        if not mail.addresses:
             metrics.skipped.labels(template, "no_address").inc()
             log.warning("unit has no e-mail address", extra={"unit": mail.unit.id})
             return Delivered("no_address")
@@ -132,7 +132,7 @@ class _Attempt:
         if self.held is not None:
             return True
         mail = self.mail
-        outcome = await self._ledger.claim(mail.ledger_key, mail.template, list(mail.unit.emails))
+        outcome = await self._ledger.claim(mail.ledger_key, mail.template, mail.addresses)
         if isinstance(outcome, str):
             self.declined = outcome
             if outcome == "possibly_sent":

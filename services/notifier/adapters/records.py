@@ -1,7 +1,7 @@
 """What the notifier reads back from the other services' streams: an assignment, the
-last report a unit sent on it, its extension requests, the report form a requirement
-went out with, a directive as issued, whether it was recalled and which units it was
-assigned to."""
+last report a unit sent on it, its extension requests, whether the unit was reached about
+it one way or another, the report form a requirement went out with, a directive as
+issued, whether it was recalled and which units it was assigned to."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from shared.contracts import (
     Extensions,
     ReportSubmitted,
     Submission,
+    UnitContacted,
 )
 from shared.errors import PermanentError
 from shared.forms import Form, issued_form
@@ -72,6 +73,16 @@ async def extensions(
         ExtensionChanged,
     )
     return found[0].extensions if found else None
+
+
+async def contacted(
+    js: JetStreamContext, how: str, directive_id: str, unit_id: str, requirement_id: str
+) -> bool:
+    """Whether the unit was reached about the assignment ``how`` ("opened": it opened its
+    link; "received", "drafted", ...: shared/subjects.py): the CONTACTS stream keeps the
+    last message of each way."""
+    subject = subjects.contact(how, directive_id, unit_id, requirement_id)
+    return await last_event(js, topology.CONTACTS.name, subject, UnitContacted) is not None
 
 
 async def issued(js: JetStreamContext, directive_id: str) -> DirectiveIssued | None:

@@ -49,7 +49,7 @@ async def _next(js: JetStreamContext, stream: str, subject: str, seq: int) -> Ra
         return None
 
 
-async def _walk(js: JetStreamContext, stream: str, subject: str) -> AsyncIterator[RawStreamMsg]:
+async def walk(js: JetStreamContext, stream: str, subject: str) -> AsyncIterator[RawStreamMsg]:
     """Every message of ``stream`` on ``subject`` (wildcards allowed), oldest first."""
     seq = 1
     while (msg := await _next(js, stream, subject, seq)) is not None:
@@ -62,7 +62,7 @@ async def directive_mails(js: JetStreamContext, directive_id: str) -> list[Ledge
     found: dict[str, LedgerEntry] = {}
     for pattern in (EVENT_KEYS, TIMER_KEYS):
         subject = LEDGER_PREFIX + pattern.format(directive=directive_id)
-        async for msg in _walk(js, LEDGER_STREAM, subject):
+        async for msg in walk(js, LEDGER_STREAM, subject):
             key = (msg.subject or "").removeprefix(LEDGER_PREFIX)
             if (msg.headers or {}).get("KV-Operation") in REMOVED or not msg.data:
                 found.pop(key, None)
@@ -73,19 +73,29 @@ async def directive_mails(js: JetStreamContext, directive_id: str) -> list[Ledge
 
 async def directive_assignments(js: JetStreamContext, directive_id: str) -> list[AssignmentCreated]:
     """Every assignment of the directive (the latest event of each unit and requirement)."""
+    histories = await assignment_histories(js, directive_id)
+    return [events[-1] for events in histories.values()]
+
+
+async def assignment_histories(
+    js: JetStreamContext, directive_id: str
+) -> dict[str, list[AssignmentCreated]]:
+    """Every assignment event of the directive, by assignment, each one's oldest first:
+    what the assignment consumer is handed, in its order (the issue's, then each
+    correction's published again)."""
     subject = subjects.all_of(f"{subjects.ASSIGNMENT_CREATED}.{directive_id}")
-    found: dict[str, AssignmentCreated] = {}
-    async for msg in _walk(js, topology.ASSIGNMENTS.name, subject):
+    found: dict[str, list[AssignmentCreated]] = {}
+    async for msg in walk(js, topology.ASSIGNMENTS.name, subject):
         event = AssignmentCreated.model_validate_json(msg.data or b"")
-        found[event.assignment.id] = event
-    return list(found.values())
+        found.setdefault(event.assignment.id, []).append(event)
+    return found
 
 
 async def first_assignment(js: JetStreamContext, directive_id: str) -> AssignmentCreated | None:
     """Any one assignment of the directive: it names the directive's issuer (the notifier
     may not read the DIRECTIVES stream by subject, only consume it)."""
     subject = subjects.all_of(f"{subjects.ASSIGNMENT_CREATED}.{directive_id}")
-    async for msg in _walk(js, topology.ASSIGNMENTS.name, subject):
+    async for msg in walk(js, topology.ASSIGNMENTS.name, subject):
         return AssignmentCreated.model_validate_json(msg.data or b"")
     return None
 

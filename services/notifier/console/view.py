@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifier.adapters.timeline import LedgerRecord
-from services.notifier.domain.timer_plan import EXTENDED, extension_of
+from services.notifier.domain.timer_plan import CORRECTED, EXTENDED, correction_of, extension_of
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import AssignmentCreated
@@ -33,6 +33,9 @@ KIND_NAMES = {
     "extension_answer": "Trả lời xin gia hạn",
     "recall_notice": "Thông báo thu hồi văn bản",
     "basis_recalled": "Báo văn bản căn cứ bị thu hồi",
+    "correction_notice": "Thông báo đính chính văn bản",
+    "basis_corrected": "Báo văn bản căn cứ được đính chính",
+    "unopened": "Nhắc lại văn bản chưa được mở",
 }
 # A ledger status: (badge class, words).
 STATES = {
@@ -62,8 +65,10 @@ def parse_key(key: str, directive_id: str) -> KeyParts | None:
     if tokens[0] == "timer":
         if len(tokens) < 5 or tokens[2] != directive_id:
             return None
-        # a timer planned for an extension is of its kind: "overdue-x1", "remind-3d-x1"
+        # a timer planned for an extension or a correction is of its kind: "overdue-x1",
+        # "remind-3d-x1", "remind-3d-c1", "overdue-c1-x1"
         kind = tokens[1].removesuffix(f"{EXTENDED}{extension_of(tokens[1])}")
+        kind = kind.removesuffix(f"{CORRECTED}{correction_of(kind)}")
         requirement = tokens[3] if kind == "digest" else tokens[4]
         remind = _REMIND.match(kind)
         if remind is None:
@@ -166,7 +171,8 @@ def assigned_rows(
                 action=a.requirement.action,
                 deadline=format_deadline(a.requirement.due_before),
                 last_mail=last.get(a.unit_id, ""),
-                resendable=may and principal.acts_as(a.reviewing_unit),
+                # a unit a correction took off has nothing to report any more
+                resendable=may and principal.acts_as(a.reviewing_unit) and not a.cancelled,
             )
         )
     return sorted(found, key=lambda r: (r.unit_name, r.requirement_id))
@@ -203,6 +209,11 @@ OUTCOMES = {
         True,
         "Văn bản đã bị thu hồi nên không gửi lại đường dẫn báo cáo cho {unit}: không còn "
         "yêu cầu báo cáo nào theo văn bản này.",
+    ),
+    "cancelled": (
+        True,
+        "Văn bản đã được đính chính, {unit} không còn phải thực hiện và báo cáo theo văn "
+        "bản này nên không gửi lại đường dẫn báo cáo.",
     ),
 }
 

@@ -74,10 +74,26 @@ class Mail:
     text: str
     html: str
     attachment: Attachment | None = None
+    # more recipients than the unit's own addresses, each (name, address): the unit's
+    # leaders, told of an assignment nobody opened
+    copies: tuple[tuple[str, str], ...] = ()
 
     @property
     def ledger_key(self) -> str:
         return f"{self.key}.{self.unit.id}"
+
+    @property
+    def addresses(self) -> list[str]:
+        """Every address it goes to, once each: the unit's, then its copies'."""
+        return [address for address, _ in self._named()]
+
+    def _named(self) -> list[tuple[str, str]]:
+        """Each (address, name) of the To header, once per address whatever its case: a
+        leader's own address may be the unit's."""
+        named: dict[str, tuple[str, str]] = {}
+        for name, address in [(self.unit.name, a) for a in self.unit.emails] + list(self.copies):
+            named.setdefault(address.lower(), (address, name))
+        return list(named.values())
 
     def to_message(self, mail_from: str, date: datetime | None = None) -> Message:
         """``date``: the Date header's instant, the service's clock's (a simulated
@@ -107,7 +123,7 @@ class Mail:
         cast("Message[str, str | Header]", message)["Subject"] = Header(self.subject, "utf-8")
         message["From"] = _address(mail_from)
         message["To"] = ", ".join(
-            formataddr((self.unit.name, a), "utf-8") for a in self.unit.emails
+            formataddr((name, address), "utf-8") for address, name in self._named()
         )
         message["Date"] = format_datetime(date) if date else formatdate(localtime=True)
         # The same (event, unit) always gets the same Message-ID, so even a mail repeated

@@ -1,6 +1,8 @@
 """The mails of a recall (thu hồi, Nghị định 30/2020 Điều 18): the notice to every unit
 the directive reached, and the word to the issuer of each directive issued to implement
-it, whose basis (văn bản căn cứ) is gone.
+it, whose basis (văn bản căn cứ) is gone. A replacement (thay thế) is a recall that names
+the document taking its place (``Recall.replaced_by``): the same mails say it was
+replaced, and by which document, the units now acting and reporting under that one.
 
 They follow the directive's marks as the other mails do: its urgency leads the subject,
 and a secret document's mails carry neither its title nor the reason of its recall,
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notifier.domain.mails import SECRET_TITLE, Mail, _marked, _render, _subject
-from shared.contracts import Directive, DirectiveIssued, DirectiveRecalled, Unit
+from shared.contracts import Directive, DirectiveIssued, DirectiveRecalled, Recall, Unit
 from shared.contracts.directives import SECRECY_MARKS
 from shared.vietnamese import document_title, format_date, format_instant
 
@@ -28,8 +30,18 @@ def _document(d: Directive) -> dict[str, Any]:
     }
 
 
+def replacement(recall: Recall) -> str:
+    """ "văn bản số 102-KH/ĐU": the document a replaced one gave way to, as a mail names it
+    ("" for a recall). Its number, not its title: the new document reaches its units
+    with mails of its own, which say the rest."""
+    if recall.replaced_by is None:
+        return ""
+    return f"văn bản số {recall.replaced_by_ref}" if recall.replaced_by_ref else "văn bản mới"
+
+
 def _recall(event: DirectiveRecalled) -> dict[str, Any]:
-    """The recalled document and why, when and by whom; no reason for a secret one."""
+    """The recalled document and why, when and by whom; no reason for a secret one; and
+    what replaced it, if anything did."""
     d, recall = event.directive, event.recall
     return {
         **_document(d),
@@ -37,15 +49,18 @@ def _recall(event: DirectiveRecalled) -> dict[str, Any]:
         "reason": "" if d.secrecy else recall.reason,
         "recalled_at": format_instant(recall.recalled_at),
         "recalled_by": recall.recalled_by,
+        "replaced_by": replacement(recall),
     }
 
 
 def recall_notice_mail(event: DirectiveRecalled, unit: Unit, assigned: bool) -> Mail:
-    """ "Thông báo thu hồi văn bản" to a unit the directive reached; ``assigned``: it was
-    given requirements to report on (its mails carried a link), not only the document.
-    Its key is the event's: one mail per unit, however often the recall is handled."""
+    """ "Thông báo thu hồi văn bản" (or "thay thế") to a unit the directive reached;
+    ``assigned``: it was given requirements to report on (its mails carried a link), not
+    only the document. Its key is the event's: one mail per unit, however often the
+    recall is handled."""
     d = event.directive
-    words = f"Thu hồi văn bản: {SECRET_TITLE if d.secrecy else d.title}"
+    what = "Thay thế" if event.recall.replaced_by else "Thu hồi"
+    words = f"{what} văn bản: {SECRET_TITLE if d.secrecy else d.title}"
     return _render(
         "recall_notice",
         event.event_id,
@@ -59,11 +74,12 @@ def recall_notice_mail(event: DirectiveRecalled, unit: Unit, assigned: bool) -> 
 
 def basis_recalled_mail(event: DirectiveRecalled, own: DirectiveIssued, unit: Unit) -> Mail:
     """To ``unit``, the issuer of ``own``, a directive issued to implement the recalled
-    one: its basis is gone, it may need to amend or recall its own. Its key names
-    ``own``: an issuer of two such directives is told of each, and a unit the recalled
+    one: its basis is gone (or replaced), it may need to amend or recall its own. Its key
+    names ``own``: an issuer of two such directives is told of each, and a unit the recalled
     directive also reached gets its recall notice besides."""
     d, mine = event.directive, own.directive
-    words = f"Văn bản căn cứ đã bị thu hồi: {document_title(d.kind, d.ref)}"
+    what = "đã được thay thế" if event.recall.replaced_by else "đã bị thu hồi"
+    words = f"Văn bản căn cứ {what}: {document_title(d.kind, d.ref)}"
     ours = {f"own_{k}": v for k, v in _document(mine).items()}
     return _render(
         "basis_recalled",

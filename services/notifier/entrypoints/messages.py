@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.notifier.domain.timer_plan import Heartbeat, Timer
 from services.notifier.handlers.assignments import assignment_created
 from services.notifier.handlers.contacts import link_expired
+from services.notifier.handlers.corrections import directive_corrected
 from services.notifier.handlers.directives import directive_issued
 from services.notifier.handlers.extensions import extension_changed
 from services.notifier.handlers.recalls import directive_recalled
@@ -14,6 +15,7 @@ from services.notifier.handlers.timers import heartbeat_arrived, timer_fired
 from shared import topology
 from shared.contracts import (
     AssignmentCreated,
+    DirectiveCorrected,
     DirectiveIssued,
     DirectiveRecalled,
     ExtensionChanged,
@@ -36,6 +38,10 @@ def subscribe(service: Service) -> None:
     @service.subscriber(topology.NOTIFIER_RECALLS, batch_size=4)
     async def on_recall(event: DirectiveRecalled) -> None:
         await directive_recalled(service.deps, event)
+
+    @service.subscriber(topology.NOTIFIER_CORRECTIONS, batch_size=4)
+    async def on_correction(event: DirectiveCorrected) -> None:
+        await directive_corrected(service.deps, event)
 
     @service.subscriber(topology.NOTIFIER_REPORTS, batch_size=64)
     async def on_report(event: ReportSubmitted) -> None:

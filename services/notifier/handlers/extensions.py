@@ -16,7 +16,7 @@ from services.notifier.domain.extension_mails import extension_answer_mail, exte
 from services.notifier.domain.mails import Mail
 from services.notifier.domain.timer_plan import Timer, extended
 from services.notifier.handlers.mailing import console_page, deliver, link_for, mailed
-from shared.contracts import Assignment, Extension, ExtensionChanged, Extensions
+from shared.contracts import Assignment, Extension, ExtensionChanged, Extensions, due_in_force
 
 
 async def extension_changed(deps: Deps, event: ExtensionChanged) -> Mail | None:
@@ -54,8 +54,9 @@ async def _asked(deps: Deps, key: str, a: Assignment, x: Extension) -> Mail:
 async def _answered(deps: Deps, key: str, a: Assignment, x: Extension, story: Extensions) -> Mail:
     directory = deps.directory()
     unit = recipient(directory, a.unit_id)
-    # the link signed for the deadline in force: a link lasts the grace after it
-    link = link_for(deps, extended(a, story.due))
+    # the link signed for the deadline in force: a link lasts the grace after it (a
+    # correction may have set a later one than the grant, shared/contracts/extensions.py)
+    link = link_for(deps, extended(a, due_in_force(a.requirement.due_before, story) or story.due))
     mail = extension_answer_mail(key, a, x, unit, directory, link)
     for delivered in await deliver(deps, [mail]):
         await mailed(deps, a, delivered)  # it carries the link: the unit is reached
@@ -65,18 +66,22 @@ async def _answered(deps: Deps, key: str, a: Assignment, x: Extension, story: Ex
 async def move_timers(deps: Deps, a: Assignment, told: Extensions) -> list[Timer]:
     """The unit's reminders, overdue notice and its parent's digest planned again for the
     last deadline granted, and those planned for an earlier one dropped; nothing for a
-    unit that has reported (its report stopped its timers). Returns the timers set."""
+    unit that has reported (its report stopped its timers), nor when the assignment's
+    own deadline (as a correction set it) is the one in force. Returns the timers set."""
     ids = (a.directive_id, a.unit_id, a.requirement.id)
     if await records.last_report(deps.js, *ids) is not None:
         return []
     # the stream's last word, if it has one: a grant handled again after a later one
     # (a redelivery out of order) must not bring back the earlier deadline's timers
     story = await records.extensions(deps.js, *ids) or told
-    if not story.granted:
+    due = due_in_force(a.requirement.due_before, story)
+    if not story.granted or due is None or due == a.requirement.due_before:
+        # no grant, or a correction set a deadline later still: the timers planned for
+        # the assignment's own deadline stand
         return []
     number = story.granted[-1].number
     await deps.timers.refresh_calendar()
-    timers = deps.timers.plan(extended(a, story.due), extension=number)
+    timers = deps.timers.plan(extended(a, due), extension=number)
     # scheduled first, then the others dropped: never a moment with none
     await deps.timers.schedule(timers)
     deps.metrics.timers_cancelled.inc(await deps.timers.cancel_superseded(*ids, number))

@@ -14,7 +14,10 @@ from shared.contracts import Assignment, AttachedFile
 
 
 async def original(deps: Deps, attached: AttachedFile | None) -> Attachment | None:
-    if attached is None:
+    """The directive's original as a mail attachment, if it may go by mail. A sealed one
+    (a secret directive's, stored encrypted) never does, whatever marks the directive
+    carries: not even fetched, so that a mark lost on the way cannot let it out."""
+    if attached is None or attached.sealed:
         return None
     data = await deps.originals.fetch(attached)
     return Attachment(attached.filename, attached.content_type, data) if data else None

@@ -1,7 +1,9 @@
 """directive.recalled: the issuer recalled a directive (thu hồi, Nghị định 30/2020 Điều
 18). Its pending reminders, overdue notices and digests are dropped, every unit it
 reached is told with the reason (each assigned unit and each unit it was sent to without
-an assignment), and so is the issuer of each directive issued to implement it.
+an assignment), and so is the issuer of each directive issued to implement it. A
+replacement (thay thế) is such a recall, naming the document that takes its place: its
+mails say so (domain/recall_mails.py).
 
 Handled again (a redelivery), it changes nothing: the timers are gone already and each
 mail is in the ledger under the event's id and its unit (and, for an implementing
@@ -11,17 +13,13 @@ nothing (handlers/timers.py, handlers/assignments.py, handlers/directives.py).""
 
 from __future__ import annotations
 
-import logging
-
-from services.notifier.adapters import records
 from services.notifier.deps import Deps
 from services.notifier.domain.delivery import recipient
 from services.notifier.domain.mails import Mail
 from services.notifier.domain.recall_mails import basis_recalled_mail, recall_notice_mail
 from services.notifier.handlers.mailing import deliver
+from services.notifier.handlers.reached import implementing_issuers, units_reached
 from shared.contracts import DirectiveRecalled
-
-log = logging.getLogger(__name__)
 
 
 async def directive_recalled(deps: Deps, event: DirectiveRecalled) -> list[Mail]:
@@ -36,38 +34,14 @@ async def directive_recalled(deps: Deps, event: DirectiveRecalled) -> list[Mail]
 
 async def _notices(deps: Deps, event: DirectiveRecalled) -> list[Mail]:
     """One recall notice per unit the directive reached, assigned or only sent it."""
-    d = event.directive_id
-    assigned = await records.assigned_units(deps.js, d)
-    issued = await records.issued(deps.js, d)
-    if issued is None:  # the recall still names the document; only the notices are unknown
-        log.warning("recalled directive has no directive.issued event", extra={"directive": d})
-    sent_to = [n.unit_id for n in issued.notices] if issued else []
-    directory, with_requirements = deps.directory(), set(assigned)
+    reached, assigned = await units_reached(deps, event.directive_id)
+    directory = deps.directory()
     return [
-        recall_notice_mail(event, recipient(directory, unit), unit in with_requirements)
-        for unit in dict.fromkeys([*assigned, *sent_to])  # once each, assigned first
+        recall_notice_mail(event, recipient(directory, unit), unit in assigned) for unit in reached
     ]
 
 
 async def _bases(deps: Deps, event: DirectiveRecalled) -> list[Mail]:
     """To the issuer of each directive issued to implement the recalled one."""
-    directory = deps.directory()
-    mails = []
-    for own_id in dict.fromkeys(event.implementing):
-        own = await records.issued(deps.js, own_id)
-        if own is None:  # named by the issuer, never issued here: nobody to tell
-            log.warning(
-                "implementing directive not found; its issuer is not told of the recall",
-                extra={"directive": event.directive_id, "implementing": own_id},
-            )
-            continue
-        if await records.recalled(deps.js, own_id) is not None:
-            # its issuer recalled it already: there is nothing left to amend
-            log.info(
-                "implementing directive recalled already; its issuer is not told",
-                extra={"directive": event.directive_id, "implementing": own_id},
-            )
-            continue
-        unit = recipient(directory, own.directive.issuer_unit)
-        mails.append(basis_recalled_mail(event, own, unit))
-    return mails
+    found = await implementing_issuers(deps, event.directive_id, event.implementing)
+    return [basis_recalled_mail(event, own, unit) for own, unit in found]

@@ -27,9 +27,10 @@ from shared.topology import REVOKED_LINKS
 # no_address: the unit has no e-mail address; refused: the server refused it for good;
 # failed: the server could not take it now (nothing retries a resend: click again);
 # revoked: the parent's staff revoked the unit's link, which opens nothing any more;
-# recalled: the issuer recalled the directive, nothing is asked under it any more.
+# recalled: the issuer recalled the directive, nothing is asked under it any more;
+# cancelled: a correction took the unit off (đính chính), nothing is asked of it any more.
 ResendOutcome = Literal[
-    "sent", "repeated", "no_address", "refused", "failed", "revoked", "recalled"
+    "sent", "repeated", "no_address", "refused", "failed", "revoked", "recalled", "cancelled"
 ]
 NONCE = re.compile(r"^[0-9a-f]{32}$")
 PREFIX = "resend"
@@ -63,6 +64,8 @@ async def resend_assignment(
         return "revoked"
     if await records.recalled(deps.js, a.directive_id) is not None:
         return "recalled"
+    if a.cancelled:  # ``event`` is the assignment in force, the last on its subject
+        return "cancelled"
     attachment = await original(deps, a.document)
     now = deps.clock.now()  # the link resent lasts the grace from now: a dead one lives again
     link = link_for(deps, a, made_at=now)

@@ -1,6 +1,9 @@
-"""A timer fired: a reminder or an overdue notice to a unit that has not reported yet, or
-the parent's digest of who is late, unless the directive was recalled; and the
-notifier's own heartbeat timer."""
+"""A timer fired: a reminder or an overdue notice to a unit that has not reported yet, the
+parent's digest of who is late, or the assignment mailed again to a unit that has not
+opened it (handlers/unopened.py), unless the directive was recalled; and the
+notifier's own heartbeat timer. The assignment in force is the last one on its subject
+(a correction publishes it again): a unit it took off is not chased, nor one whose
+deadline it moved by a timer planned for the earlier deadline."""
 
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from services.notifier.domain.timer_plan import (
     stale,
 )
 from services.notifier.handlers.mailing import deliver, link_for, mailed
-from shared.contracts import due_in_force
+from services.notifier.handlers.unopened import unopened_fired
+from shared.contracts import Assignment, due_in_force
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ async def timer_fired(deps: Deps, timer: Timer) -> TimerOutcome:
         outcome = "recalled"
     elif timer.kind == "digest":
         outcome = await _digest(deps, timer)
+    elif timer.kind == "unopened":
+        outcome = await unopened_fired(deps, timer)
     else:
         outcome = await _chase(deps, timer)
     deps.metrics.timers_fired.labels(timer.kind, outcome).inc()
@@ -56,16 +62,20 @@ def tolerance(deps: Deps) -> timedelta:
 
 
 async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
-    """A reminder or the overdue notice, unless the report came in after it was set or
-    an extension moved the deadline it was set for."""
+    """A reminder or the overdue notice, unless the unit was taken off by a correction,
+    the report came in after it was set, or an extension or a correction moved the
+    deadline it was set for."""
     a = timer.assignment
     ids = (a.directive_id, a.unit_id, a.requirement.id)
+    latest = await records.assignment(deps.js, *ids)
+    if latest is not None and latest.cancelled:
+        # a correction took the unit off after it was set (its cancel came too late)
+        log.info("timer of an assignment taken off dropped", extra={"timer": timer.id})
+        return "cancelled"
     if await records.last_report(deps.js, *ids) is not None:
         return "reported"
-    # an extension granted since it was set (its cancel may have come too late): the
-    # timers planned for the new deadline say what is true now
-    due = a.requirement.due_before
-    if due_in_force(due, await records.extensions(deps.js, *ids)) != due:
+    if await _moved(deps, timer, latest):
+        # the timers planned for the deadline in force say what is true now
         log.info("timer for a moved deadline dropped", extra={"timer": timer.id})
         return "moved"
     directory = deps.directory()
@@ -82,6 +92,20 @@ async def _chase(deps: Deps, timer: Timer) -> TimerOutcome:
     return "mailed"
 
 
+async def _moved(deps: Deps, timer: Timer, latest: Assignment | None) -> bool:
+    """Whether the deadline in force (the last assignment's, unless an extension was
+    granted) is no longer the one ``timer`` was planned for, or a later correction
+    planned timers of its own instead (a timer planned for an extension stays the
+    extension's: the extended deadline outlives a correction)."""
+    a = timer.assignment
+    due = a.requirement.due_before
+    assigned = latest.requirement.due_before if latest is not None else due
+    story = await records.extensions(deps.js, a.directive_id, a.unit_id, a.requirement.id)
+    if due_in_force(assigned, story) != due:
+        return True
+    return not timer.extension and latest is not None and latest.correction > timer.correction
+
+
 async def _digest(deps: Deps, timer: Timer) -> TimerOutcome:
     missing, late = await _late_under(deps, timer)
     if not missing and not late:
@@ -96,15 +120,16 @@ async def _digest(deps: Deps, timer: Timer) -> TimerOutcome:
 
 async def _late_under(deps: Deps, timer: Timer) -> tuple[list[LateUnit], list[LateUnit]]:
     """(still missing, reported late) among the parent's units assigned the requirement,
-    each by its own deadline in force (an extension granted to one moves only its own)."""
+    each by its own deadline in force (an extension granted to one moves only its own; a
+    correction's, the last assignment's)."""
     a, directory = timer.assignment, deps.directory()
     requirement = a.requirement.id
 
     async def status(child: str) -> Assigned | None:
         ids = (a.directive_id, child, requirement)
         own = await records.assignment(deps.js, *ids)
-        if own is None:
-            return None
+        if own is None or own.cancelled:
+            return None  # never assigned it, or a correction took it off: not late
         report, story = await asyncio.gather(
             records.last_report(deps.js, *ids), records.extensions(deps.js, *ids)
         )
