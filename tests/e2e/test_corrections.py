@@ -19,7 +19,16 @@ from shared.clock import parse_clock
 from shared.directory import load_file
 from tests.accounts import PASSWORD, add_account
 from tests.e2e.browser import browser, click_and_wait, fill, page_shots, sign_in
-from tests.e2e.test_levels import KHOI, SKHDT, SNV, _directive, _midnight, _post, _totals
+from tests.e2e.test_levels import (
+    KHOI,
+    SKHDT,
+    SNV,
+    _directive,
+    _midnight,
+    _post,
+    _submit,
+    _totals,
+)
 from tests.e2e.test_reminders import Mails, link_in
 from tests.factories import DEMO_DIRECTORY
 from tests.support import as_operator, eventually, running, wait_for
@@ -130,6 +139,11 @@ async def _expected(http, stack, directive_id: str, count: int) -> bool:
     return totals["totals"]["expected"] == count
 
 
+async def _reported(http, stack, directive_id: str) -> dict | None:
+    totals = (await _totals(http, stack, directive_id, "r1"))["totals"]
+    return totals if totals["submitted"] == 1 else None
+
+
 async def _page_with(http, url: str, words: str) -> str | None:
     text = (await http.get(url)).text
     return text if words in text else None
@@ -161,6 +175,13 @@ async def test_a_replacement_sends_the_units_to_the_new_plan(stack, http):
     assert "thay thế" in told.text() and "93-KH/ĐUK" in told.text()
     gone = await http.get(link_of(first, SNV))
     assert gone.status_code == 410 and "93-KH/ĐUK" in gone.text
+    # the units report under R: its roll-up expects them all, and takes a report
+    assert (await http.get(link_of(await assigned(stack, r, len(first)), SNV))).status_code == 200
+    await _submit(http, stack, r, SNV, sessions=1)
+    totals = await eventually(
+        lambda: _reported(http, stack, r), within=30, what="R's roll-up counts the report"
+    )
+    assert totals["expected"] == len(first)
 
     page = await eventually(
         lambda: _page_with(http, f"{aggregator}/directives/{q}", "thay thế bằng văn bản"),
