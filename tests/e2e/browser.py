@@ -118,8 +118,12 @@ def click_and_wait(driver, css: str, timeout: float = 30.0) -> None:
     )
 
 
-def fill(driver, name: str, text: str) -> None:
-    """Type ``text`` into the field named ``name``, replacing what it held."""
-    field = driver.find_element("name", name)
+def fill(driver, name: str, text: str, within: str | None = None) -> None:
+    """Type ``text`` into the field named ``name`` (of the form ``within`` selects, when a
+    page has several with such a field), replacing what it held."""
+    if within is None:
+        field = driver.find_element("name", name)
+    else:
+        field = driver.find_element("css selector", f"{within} [name='{name}']")
     field.clear()
     field.send_keys(text)

@@ -220,7 +220,12 @@ def test_the_leader_corrects_from_the_directives_page(stack, tmp_path):
         sign_in(driver, stack.console_url, "lanhdao.snv.dinhchinh", PASSWORD)
         driver.get(page)
         driver.find_element("css selector", "#correct-heading + details summary").click()
-        fill(driver, "reason", "Lùi hạn báo cáo theo đề nghị của các chi bộ.")
+        fill(
+            driver,
+            "reason",
+            within="#correct-form",
+            text="Lùi hạn báo cáo theo đề nghị của các chi bộ.",
+        )
         driver.execute_script(
             "document.querySelector('#correct-form input[name=\"due.r1\"]').value = arguments[0]",
             "2024-08-15",

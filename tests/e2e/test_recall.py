@@ -64,7 +64,8 @@ async def test_a_recall_reaches_every_unit_and_the_plans_implementing_it(stack, 
     link = link_in(next(m for m in committees if m.message["X-Chidao-Unit"] == SNV))
     assert (await http.get(link)).status_code == 200
     timers = f"{subjects.TIMER}.notifier.*.{P}.>"
-    assert await stream_count(stack_js, topology.TIMERS.name, timers) > 0
+    # each unit's timers are set once its mail went: wait for them, they come just after
+    await eventually(lambda: _some_left(stack_js, timers), within=30, what="P's reminders set")
 
     recalled = await http.post(f"{issuer}/api/directives/{P}/recall", json={"reason": REASON})
     assert recalled.status_code == 201, recalled.text
@@ -137,7 +138,7 @@ def test_the_leader_recalls_from_the_directives_page(stack, tmp_path):
         sign_in(driver, stack.console_url, "lanhdao.snv.thuhoi", PASSWORD)
         driver.get(page)
         driver.find_element("css selector", "#recall-heading + details summary").click()
-        fill(driver, "reason", "Ban hành trùng với Kế hoạch 14-KH/ĐU.")
+        fill(driver, "reason", within="#recall-form", text="Ban hành trùng với Kế hoạch 14-KH/ĐU.")
         page_shots(driver, "recall-form")
         click_and_wait(driver, "#recall-form button[type=submit]")
         assert driver.current_url.startswith(f"{page}?recalled=true")
@@ -152,6 +153,10 @@ def test_the_leader_recalls_from_the_directives_page(stack, tmp_path):
         page_shots(driver, "recall-done")
     finally:
         driver.quit()
+
+
+async def _some_left(js, subject: str) -> bool:
+    return await stream_count(js, topology.TIMERS.name, subject) > 0
 
 
 async def _none_left(js, subject: str) -> bool:
