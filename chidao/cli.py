@@ -1214,6 +1214,17 @@ def bench_notify(
     typer.echo(json.dumps(run(mails, connections, smtp_host, smtp_port, baseline)))
 
 
+@bench_app.command("directory")
+def bench_directory(
+    units: Annotated[int, typer.Option(min=1)] = 300_000,
+    var: Annotated[Path, typer.Option(help="scratch directory")] = Path("var/bench"),
+):
+    """chidao directory load of a synthetic directory of N units: first load, reload."""
+    from chidao.bench.directory import run
+
+    typer.echo(json.dumps(run(units, var)))
+
+
 @bench_app.command("publish")
 def bench_publish(
     messages: Annotated[int, typer.Option(min=1)] = 100_000,

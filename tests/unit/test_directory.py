@@ -296,3 +296,19 @@ def test_demo_du_so_noi_vu_has_nine_chi_bo(demo):
     chi_bo = demo.resolve(UnitSelector(under="du-so-noi-vu-hy", kinds=["chi_bo"]))
     assert len(chi_bo) == 9
     assert all(demo.require(uid).kind == "chi_bo" for uid in chi_bo)
+
+
+def test_a_stored_unit_is_read_back_without_checking_its_addresses_again():
+    """The bucket holds units validated when they were loaded: reading one back (every
+    service's mirror, 300,000 at a start) does not run the e-mail check again, and the
+    unit read back is equal to the one loaded, whichever side is compared."""
+    from shared.directory import StoredUnit
+
+    loaded = Unit(id="cb-a", name="Chi bộ A", kind="chi_bo", emails=["VanThu@Example.org"])
+    stored = StoredUnit.model_validate_json(loaded.model_dump_json())
+    assert stored == loaded and loaded == stored
+    assert stored != loaded.model_copy(update={"name": "Chi bộ B"})
+    kept_as_is = StoredUnit.model_validate_json(
+        '{"id": "cb-b", "name": "Chi bộ B", "kind": "chi_bo", "emails": ["not-checked"]}'
+    )
+    assert kept_as_is.emails == ["not-checked"]
