@@ -51,6 +51,13 @@ async def consumer_caught_up(js: JetStreamContext, stream: str, durable: str) ->
     return info.num_pending == 0 and info.num_ack_pending == 0 and info.num_redelivered == 0
 
 
+async def handled_up_to(js: JetStreamContext, stream: str, durable: str, seq: int) -> bool:
+    """True once a durable consumer was delivered the stream up to sequence ``seq`` (a
+    message just published may not count as pending yet) and acknowledged it all."""
+    info = await js.consumer_info(stream, durable)
+    return info.delivered.stream_seq >= seq and await consumer_caught_up(js, stream, durable)
+
+
 async def stream_count(js: JetStreamContext, stream: str, subject: str | None = None) -> int:
     info = await js.stream_info(stream, subjects_filter=subject)
     if subject is None:

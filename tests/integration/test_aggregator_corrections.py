@@ -56,7 +56,7 @@ from shared.vietnamese import format_instant
 from shared.web import CSRF_FIELD
 from tests.accounts import add_account_async
 from tests.inprocess import Running, anonymous_client, serving
-from tests.support import consumer_caught_up, eventually
+from tests.support import eventually, handled_up_to
 
 pytestmark = pytest.mark.integration
 
@@ -269,10 +269,7 @@ class Site:
 
 
 async def _caught_up(js: JetStreamContext, spec: topology.ConsumerSpec, seq: int) -> bool:
-    info = await js.consumer_info(spec.stream, spec.durable)
-    return info.delivered.stream_seq >= seq and await consumer_caught_up(
-        js, spec.stream, spec.durable
-    )
+    return await handled_up_to(js, spec.stream, spec.durable, seq)
 
 
 async def _rolled_up(s: Site, issued: DirectiveIssued, expected: int, submitted: int) -> None:

@@ -55,7 +55,7 @@ from shared.settings import Settings
 from shared.vietnamese import format_instant
 from shared.workdays import WorkCalendar, store_calendar
 from tests.inprocess import Running, serving
-from tests.support import consumer_caught_up, eventually
+from tests.support import eventually, handled_up_to
 
 pytestmark = pytest.mark.integration
 
@@ -153,13 +153,11 @@ class Site:
         for durable, seq in self.last.items():
             spec = specs[durable]
 
-            async def caught_up(spec=spec, seq=seq) -> bool:
-                info = await self.js.consumer_info(spec.stream, spec.durable)
-                return info.delivered.stream_seq >= seq and await consumer_caught_up(
-                    self.js, spec.stream, spec.durable
-                )
-
-            await eventually(caught_up, 30, f"{durable} caught up to {seq}")
+            await eventually(
+                lambda spec=spec, seq=seq: handled_up_to(self.js, spec.stream, spec.durable, seq),
+                30,
+                f"{durable} caught up to {seq}",
+            )
 
     async def page(self, path: str, **params: str) -> str:
         answer = await self.running.http.get(path, params=params)

@@ -51,7 +51,7 @@ from shared.forms import DEFAULT_FORM, builtin
 from shared.settings import Settings
 from tests.accounts import add_account_async
 from tests.inprocess import Running, anonymous_client, serving
-from tests.support import consumer_caught_up, eventually
+from tests.support import eventually, handled_up_to
 
 pytestmark = pytest.mark.integration
 
@@ -214,11 +214,7 @@ async def _recalled(site: Site, directive_id: str) -> bool:
 
 
 async def _caught_up(js: JetStreamContext, spec: topology.ConsumerSpec, seq: int) -> bool:
-    """The durable has been delivered the stream up to ``seq`` and acknowledged it all."""
-    info = await js.consumer_info(spec.stream, spec.durable)
-    return info.delivered.stream_seq >= seq and await consumer_caught_up(
-        js, spec.stream, spec.durable
-    )
+    return await handled_up_to(js, spec.stream, spec.durable, seq)
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -44,7 +44,7 @@ from shared.publishing import publish_event
 from shared.settings import Settings
 from tests.factories import committee_with_chi_bo
 from tests.inprocess import Running, serving
-from tests.support import consumer_caught_up, eventually, stream_count
+from tests.support import eventually, handled_up_to, stream_count
 
 PARENT = "du-c"
 CB1, CB2, CB3, CB4 = (f"{PARENT}-cb{i}" for i in range(1, 5))
@@ -239,12 +239,7 @@ async def caught_up(js, spec: topology.ConsumerSpec, seq: int = 0) -> None:
     """Once ``spec``'s consumer has handled everything, the message at stream sequence
     ``seq`` included (just published, it may not count as pending yet)."""
 
-    async def done() -> bool:
-        info = await js.consumer_info(spec.stream, spec.durable)
-        acked = info.ack_floor.stream_seq or 0
-        return acked >= seq and await consumer_caught_up(js, spec.stream, spec.durable)
-
-    await eventually(done, what=spec.durable)
+    await eventually(lambda: handled_up_to(js, spec.stream, spec.durable, seq), what=spec.durable)
 
 
 async def assigned(running: Running, js, a: Assignment) -> None:

@@ -83,7 +83,7 @@ class DirectiveBook:
     async def get(self, directive_id: str) -> DirectiveIssued | None:
         """The directive as its newest correction left it (its title, its requirements'
         deadlines), if it was corrected."""
-        issued = await self._issued(directive_id)
+        issued = await self.issued(directive_id)
         if issued is None:
             return None
         corrected = await self.corrections(directive_id)
@@ -96,7 +96,9 @@ class DirectiveBook:
             issued if shown is issued.directive else issued.model_copy(update={"directive": shown})
         )
 
-    async def _issued(self, directive_id: str) -> DirectiveIssued | None:
+    async def issued(self, directive_id: str) -> DirectiveIssued | None:
+        """The directive as issued (its forms, its date: what no correction changes),
+        from memory once read; ``get`` adds its corrections, read each time."""
         if directive_id in self._cache:
             return self._cache[directive_id]
         value = await get_value(self._kv, directive_id)
@@ -204,6 +206,6 @@ class DirectiveBook:
     async def load(self, directive_ids: set[str]) -> None:
         """Read these directives so that ``form`` answers for them; LookupError if one is
         not issued (its events came first: the batch is retried)."""
-        for directive_id in directive_ids:
-            if await self.get(directive_id) is None:
+        for directive_id in directive_ids:  # every roll-up batch: from memory once read
+            if await self.issued(directive_id) is None:
                 raise LookupError(f"directive '{directive_id}' is not known yet")

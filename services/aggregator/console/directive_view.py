@@ -220,13 +220,7 @@ def filters(
 ) -> list[FilterLink]:
     """A link per status, with how many rows it keeps under the processing filter in
     force; the unit, the period and the processing step shown stay in the link."""
-    links = []
-    for key in FILTERS:
-        count = sum(1 for s in sections for r in s.rows if _kept_by(r, key, processing))
-        params = _params(unit=unit, status=_set(key), period=period, processing=_set(processing))
-        href = "?" + urlencode(params) if params else "?"
-        links.append(FilterLink(key, FILTER_WORDS[key], count, href, key == status))
-    return links
+    return _filter_links(sections, "status", status, processing, unit, period)
 
 
 def processing_filters(
@@ -238,13 +232,31 @@ def processing_filters(
 ) -> list[FilterLink]:
     """A link per processing step, with how many rows it keeps under the status filter
     in force; the unit, the period and the status shown stay in the link."""
+    return _filter_links(sections, "processing", status, processing, unit, period)
+
+
+def _filter_links(
+    sections: list[Section],
+    axis: str,
+    status: str,
+    processing: str,
+    unit: str | None,
+    period: str | None,
+) -> list[FilterLink]:
+    """A link per value of ``axis`` ("status" or "processing"), the other filter kept."""
+    keys, words, current = (
+        (FILTERS, FILTER_WORDS, status)
+        if axis == "status"
+        else (PROCESSING_FILTERS, PROCESSING_FILTER_WORDS, processing)
+    )
     links = []
-    for key in PROCESSING_FILTERS:
-        count = sum(1 for s in sections for r in s.rows if _kept_by(r, status, key))
-        params = _params(unit=unit, status=_set(status), period=period, processing=_set(key))
+    for key in keys:
+        chosen = {"status": status, "processing": processing, axis: key}
+        by_status, by_step = chosen["status"], chosen["processing"]
+        count = sum(1 for s in sections for r in s.rows if _kept_by(r, by_status, by_step))
+        params = _params(unit=unit, status=_set(by_status), period=period, processing=_set(by_step))
         href = "?" + urlencode(params) if params else "?"
-        words = PROCESSING_FILTER_WORDS[key]
-        links.append(FilterLink(key, words, count, href, key == processing))
+        links.append(FilterLink(key, words[key], count, href, key == current))
     return links
 
 

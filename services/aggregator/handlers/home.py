@@ -70,7 +70,7 @@ async def _every_directive(deps: Deps) -> dict[str, str]:
 
     async def issued_on(directive_id: str) -> tuple[str, str | None]:
         async with gate:
-            issued = await deps.book.get(directive_id)
+            issued = await deps.book.issued(directive_id)  # its date: no correction moves it
         return directive_id, issued.directive.issued_on.isoformat() if issued else None
 
     found = await asyncio.gather(*(issued_on(d) for d in await deps.book.ids()))

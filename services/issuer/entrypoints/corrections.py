@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field
 from services.issuer.deps import Deps
 from services.issuer.domain.corrections import MAX_TITLE, CorrectionRequest
 from services.issuer.domain.draft import due_instant
+from services.issuer.entrypoints.recall import require_issuer
 from services.issuer.handlers.corrections import CorrectedDirective, correct_directive
 from services.issuer.handlers.replacements import Replaced, replace_directive
 from shared.auth.guard import staff
@@ -23,7 +24,7 @@ from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.contracts import Contract, Slug
 from shared.contracts.events import MAX_RECALL_REASON
-from shared.errors import Conflict, DomainError, Invalid, NotFound, http_status
+from shared.errors import Conflict, DomainError, Invalid, http_status
 from shared.service import deps_of
 from shared.vietnamese import parse_day
 from shared.web import SlugPath, plain_error
@@ -54,17 +55,10 @@ class ReplaceRequest(Contract):
     by: Slug
 
 
-async def _issuer_of(deps: Deps, principal: Principal, directive_id: str, action: Action) -> None:
-    record = await deps.records.get(directive_id)
-    if record is None:
-        raise NotFound(f"Chưa có văn bản {directive_id} nào được ban hành.")
-    principal.require_acts_as(record.directive.issuer_unit, deps.directory(), action)
-
-
 async def _correct(
     deps: Deps, principal: Principal, directive_id: str, request: CorrectionRequest
 ) -> CorrectedDirective:
-    await _issuer_of(deps, principal, directive_id, Action.DIRECTIVE_CORRECT)
+    await require_issuer(deps, principal, directive_id, Action.DIRECTIVE_CORRECT)
     return await correct_directive(deps, directive_id, request, principal.named)
 
 
@@ -135,7 +129,7 @@ def _words(exc: DomainError) -> str:
 async def _replace(
     deps: Deps, principal: Principal, directive_id: str, by_id: str, reason: str
 ) -> Replaced:
-    await _issuer_of(deps, principal, directive_id, Action.DIRECTIVE_REPLACE)
+    await require_issuer(deps, principal, directive_id, Action.DIRECTIVE_REPLACE)
     return await replace_directive(deps, directive_id, by_id, reason, principal.named)
 
 

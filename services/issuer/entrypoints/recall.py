@@ -31,13 +31,19 @@ class RecallRequest(Contract):
     reason: str = Field(max_length=MAX_RECALL_REASON + 1000)
 
 
-async def _recall(deps: Deps, principal: Principal, directive_id: str, reason: str) -> Recalled:
+async def require_issuer(
+    deps: Deps, principal: Principal, directive_id: str, action: Action
+) -> None:
+    """NotFound for a directive never issued; Forbidden unless the account acts for the
+    unit that issued it (recalling, correcting, replacing: its own leader's)."""
     record = await deps.records.get(directive_id)
     if record is None:
         raise NotFound(f"Chưa có văn bản {directive_id} nào được ban hành.")
-    principal.require_acts_as(
-        record.directive.issuer_unit, deps.directory(), Action.DIRECTIVE_RECALL
-    )
+    principal.require_acts_as(record.directive.issuer_unit, deps.directory(), action)
+
+
+async def _recall(deps: Deps, principal: Principal, directive_id: str, reason: str) -> Recalled:
+    await require_issuer(deps, principal, directive_id, Action.DIRECTIVE_RECALL)
     return await recall_directive(deps, directive_id, reason, principal.named)
 
 

@@ -20,7 +20,7 @@ from services.issuer.adapters.publishing import publish_assignments
 from services.issuer.deps import Deps
 from services.issuer.domain.corrections import CorrectionRequest, corrected
 from services.issuer.domain.events import AssignmentVersion, assignment_payloads
-from services.issuer.domain.planning import plan_issue
+from services.issuer.domain.planning import IssuePlan, plan_issue
 from services.issuer.domain.records import DirectiveRecord, FanOutStatus, fingerprint
 from services.issuer.handlers.recalls import cleaned_reason, implementing
 from shared import subjects, topology
@@ -58,13 +58,14 @@ async def correct_directive(
             f"{record.directive.ref} đang được gửi tới các đơn vị; đính chính sau khi gửi xong."
         )
     if _made_already(record, request, reason):  # asked again: the same events again
-        return CorrectedDirective(record, await _publish(deps, record), created=False)
+        event = await _publish(deps, record, *_plans(deps, record))
+        return CorrectedDirective(record, event, created=False)
     directory, now = deps.directory(), deps.clock.now()
-    assigned = plan_issue(record.directive, directory).assigned_units
-    done = corrected(record.directive, request, assigned, directory, now)
+    was = plan_issue(record.directive, directory)
+    done = corrected(record.directive, request, was.assigned_units, directory, now)
     if fingerprint(done.directive) == record.fingerprint:
         raise Invalid(NOTHING_CHANGED, problems={"reason": NOTHING_CHANGED})
-    plan_issue(done.directive, directory)  # CannotIssue: e.g. a requirement left to nobody
+    plan = plan_issue(done.directive, directory)  # CannotIssue: a requirement left to nobody
     correction = Correction(
         number=len(record.corrections) + 1,
         reason=reason,
@@ -83,7 +84,7 @@ async def correct_directive(
         }
     )
     await deps.records.put(record)
-    event = await _publish(deps, record)
+    event = await _publish(deps, record, plan, was.assignees)
     record = await deps.records.mark_issued(record)
     deps.metrics.directives.labels("corrected").inc()
     return CorrectedDirective(record, event, created=True)
@@ -105,14 +106,29 @@ def _made_already(record: DirectiveRecord, request: CorrectionRequest, reason: s
     )
 
 
-async def _publish(deps: Deps, record: DirectiveRecord) -> DirectiveCorrected:
+def _plans(deps: Deps, record: DirectiveRecord) -> tuple[IssuePlan, dict[str, list[str]]]:
+    """For a correction published again (asked again, resumed at start): who the
+    directive assigns now, and who it assigned before its last correction took units off
+    (planned without their exclusion; nobody when it took nobody off)."""
+    directory = deps.directory()
+    taken_off = set(record.corrections[-1].removed)
+    if not taken_off:
+        return plan_issue(record.directive, directory), {}
+    before = record.directive.model_copy(
+        update={"excluded": [u for u in record.directive.excluded if u not in taken_off]}
+    )
+    return plan_issue(record.directive, directory), plan_issue(before, directory).assignees
+
+
+async def _publish(
+    deps: Deps, record: DirectiveRecord, plan: IssuePlan, was: dict[str, list[str]]
+) -> DirectiveCorrected:
     """The last correction's assignments, then its event (ids of their own: again adds
-    nothing)."""
+    nothing). ``plan``: the corrected directive's; ``was``: who it assigned before."""
     correction = record.corrections[-1]
     d = record.directive.id
-    result = await publish_assignments(
-        deps.js, deps.tracer, record, _assignments(deps, record, correction)
-    )
+    payloads = _assignments(record, correction, plan, was)
+    result = await publish_assignments(deps.js, deps.tracer, record, payloads)
     event = DirectiveCorrected(
         event_id=subjects.directive_corrected_id(d, correction.number),
         occurred_at=correction.corrected_at,
@@ -136,14 +152,13 @@ async def _publish(deps: Deps, record: DirectiveRecord) -> DirectiveCorrected:
 
 
 def _assignments(
-    deps: Deps, record: DirectiveRecord, correction: Correction
+    record: DirectiveRecord, correction: Correction, plan: IssuePlan, was: dict[str, list[str]]
 ) -> Iterator[tuple[str, bytes, str]]:
     """Every assignment in force after ``correction`` (a recurring requirement: its
     period current then), grouped by the correction that assigned each unit; then the
-    cancelled ones of the units it took off."""
-    directory, n, at = deps.directory(), correction.number, correction.corrected_at
+    cancelled ones of the units it took off, as ``was`` assigned them."""
+    n, at = correction.number, correction.corrected_at
     requirements = [issued_instance(r, at) for r in record.directive.requirements]
-    plan = plan_issue(record.directive, directory)
     by_addition: dict[int, dict[str, list[str]]] = {}
     for rid, units in plan.assignees.items():
         for unit in units:
@@ -152,12 +167,7 @@ def _assignments(
         version = AssignmentVersion(correction=n, added_in=added_in, at=at)
         assigned_at = at if added_in == n else None  # a unit added now is assigned now
         yield from assignment_payloads(record, assignees, requirements, assigned_at, version)
-    # the units taken off, as they were assigned before: planned without their exclusion
     taken_off = set(correction.removed)
-    before = record.directive.model_copy(
-        update={"excluded": [u for u in record.directive.excluded if u not in taken_off]}
-    )
-    was = plan_issue(before, directory).assignees
     removed = {rid: [u for u in units if u in taken_off] for rid, units in was.items()}
     cancelled = AssignmentVersion(correction=n, cancelled=True, at=at)
     yield from assignment_payloads(record, removed, requirements, None, cancelled)
@@ -171,7 +181,7 @@ async def resume_corrections(deps: Deps) -> None:
         ids = {"directive_id": record.directive.id}
         log.warning("resuming an interrupted correction", extra=ids)
         try:
-            await _publish(deps, record)
+            await _publish(deps, record, *_plans(deps, record))
             await deps.records.mark_issued(record)
         except Exception:
             log.exception("resuming the correction failed", extra=ids)

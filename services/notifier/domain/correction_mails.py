@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from services.notifier.domain.mails import SECRET_TITLE, Link, Mail, _marked, _render, _subject
-from services.notifier.domain.recall_mails import _document
+from services.notifier.domain.recall_mails import _document, basis_changed_mail
 from shared.contracts import DirectiveCorrected, DirectiveIssued, Unit
-from shared.vietnamese import document_title, format_deadline, format_instant
+from shared.vietnamese import format_deadline, format_instant
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,12 @@ def basis_corrected_mail(event: DirectiveCorrected, own: DirectiveIssued, unit: 
     """To ``unit``, the issuer of ``own``, a directive issued to implement the corrected
     one: its basis changed, it may need to correct its own. Its key names ``own``, as
     the recall's does: an issuer of two such directives is told of each."""
-    d, mine = event.directive, own.directive
-    words = f"Văn bản căn cứ đã được đính chính: {document_title(d.kind, d.ref)}"
-    ours = {f"own_{k}": v for k, v in _document(mine).items()}
-    return _render(
+    return basis_changed_mail(
         "basis_corrected",
-        f"{event.event_id}.{own.directive_id}",
+        event.event_id,
+        event.directive,
+        "đã được đính chính",
+        own,
         unit,
-        _subject(mine.ref, _marked(d.urgency, words)),
-        None,
-        own_directive_id=own.directive_id,
-        **ours,
         **_correction(event),
     )

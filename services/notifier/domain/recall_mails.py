@@ -77,17 +77,33 @@ def basis_recalled_mail(event: DirectiveRecalled, own: DirectiveIssued, unit: Un
     one: its basis is gone (or replaced), it may need to amend or recall its own. Its key
     names ``own``: an issuer of two such directives is told of each, and a unit the recalled
     directive also reached gets its recall notice besides."""
-    d, mine = event.directive, own.directive
     what = "đã được thay thế" if event.recall.replaced_by else "đã bị thu hồi"
-    words = f"Văn bản căn cứ {what}: {document_title(d.kind, d.ref)}"
-    ours = {f"own_{k}": v for k, v in _document(mine).items()}
+    return basis_changed_mail(
+        "basis_recalled", event.event_id, event.directive, what, own, unit, **_recall(event)
+    )
+
+
+def basis_changed_mail(
+    template: str,
+    key: str,
+    basis: Directive,
+    what: str,
+    own: DirectiveIssued,
+    unit: Unit,
+    **context: Any,
+) -> Mail:
+    """To ``unit``, the issuer of ``own``, which implements ``basis``: the basis ``what``
+    ("đã bị thu hồi", "đã được đính chính"), with ``context``. Its key names ``own``: an
+    issuer of two such directives is told of each."""
+    words = f"Văn bản căn cứ {what}: {document_title(basis.kind, basis.ref)}"
+    ours = {f"own_{k}": v for k, v in _document(own.directive).items()}
     return _render(
-        "basis_recalled",
-        f"{event.event_id}.{own.directive_id}",
+        template,
+        f"{key}.{own.directive_id}",
         unit,
-        _subject(mine.ref, _marked(d.urgency, words)),
+        _subject(own.directive.ref, _marked(basis.urgency, words)),
         None,
         own_directive_id=own.directive_id,
         **ours,
-        **_recall(event),
+        **context,
     )
